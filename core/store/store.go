@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the hub's database. It is safe for concurrent use.
+//
+// Every query method is defined once, on Queries, which both Store and Tx
+// embed: s.UserByEmail runs on its own, tx.UserByEmail inside a
+// transaction. Inside InTx, use only tx: on SQLite the store has a single
+// connection, which the transaction holds.
+type Store struct {
+	Queries
+	db *bun.DB
+}
+
+// Queries are the store's reads and writes, run on a database or in a
+// transaction.
+type Queries struct {
+	idb     bun.IDB
+	dialect Dialect
+}
+
+// Tx is an open transaction; see Store.InTx.
+type Tx struct {
+	Queries
+	tx bun.Tx
+}
+
+// Bun returns the transaction's bun handle, for a package that needs a
+// query the store does not offer.
+func (tx *Tx) Bun() bun.Tx { return tx.tx }
+
+func newStore(db *bun.DB, d Dialect) *Store {
+	return &Store{Queries: Queries{idb: db, dialect: d}, db: db}
+}
+
+// Open connects to the database named by rawURL: sqlite://<path> (relative
+// to the working directory; sqlite:///abs/path is absolute; the folder is
+// created) or postgres://user:pass@host:port/db?sslmode=disable. It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	var (
+		s   *Store
+		err error
+	)
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		s, err = openSQLite(strings.TrimPrefix(rawURL, "sqlite://"))
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		s, err = openPostgres(rawURL)
+	default:
+		return nil, fmt.Errorf("store: database url must start with sqlite:// or postgres://, got %q", redactURL(rawURL))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("store: sqlite:// needs a file path, e.g. sqlite://data/crmhub.db")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: create database folder: %w", err)
+		}
+	}
+	// WAL with synchronous FULL makes every commit durable across a
+	// machine crash; IMMEDIATE transactions take the write lock at BEGIN so
+	// two writers never deadlock upgrading a read lock.
+	dsn := "file:" + path + "?_txlock=immediate" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	// SQLite has one writer; one connection serialises writes in Go rather
+	// than in busy-wait loops.
+	sqldb.SetMaxOpenConns(1)
+	sqldb.SetConnMaxLifetime(0)
+	sqldb.SetConnMaxIdleTime(0)
+	return newStore(bun.NewDB(sqldb, sqlitedialect.New()), SQLite), nil
+}
+
+func openPostgres(rawURL string) (s *Store, err error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: malformed postgres url: %w", errors.Unwrap(err))
+	}
+	if u.Host == "" || strings.Trim(u.Path, "/") == "" {
+		return nil, fmt.Errorf("store: postgres url %q needs a host and a database name", redactURL(rawURL))
+	}
+	// pgdriver panics on a DSN it cannot parse; an operator's typo must be
+	// an error, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store: malformed postgres url %q: %v", redactURL(rawURL), r)
+		}
+	}()
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(rawURL)))
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(20)
+	return newStore(bun.NewDB(sqldb, pgdialect.New()), Postgres), nil
+}
+
+// redactURL hides the password of a database URL for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+// Dialect names the database behind q.
+func (q *Queries) Dialect() Dialect { return q.dialect }
+
+// DB returns the bun handle, for packages that build their own queries in
+// a transaction the store began.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping %s: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// InTx runs fn in one transaction, committed when fn returns nil and
+// rolled back otherwise. Keep it short and never call the network inside:
+// on SQLite it holds the only writer.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+		return fn(ctx, &Tx{Queries: Queries{idb: btx, dialect: s.dialect}, tx: btx})
+	})
+}

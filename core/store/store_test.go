@@ -1,0 +1,167 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+func newUser(name, email string) *store.User {
+	return &store.User{Username: name, Email: email, Role: "subscriber", PasswordHash: "x"}
+}
+
+var _ = Describe("Open", func() {
+	It("creates the folder of a relative sqlite path", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		GinkgoT().Chdir(dir)
+		s, err := store.Open(ctx, "sqlite://data/sub/hub.db")
+		Expect(err).NotTo(HaveOccurred())
+		defer s.Close()
+		Expect(filepath.Join(dir, "data/sub/hub.db")).To(BeAnExistingFile())
+		Expect(s.Dialect()).To(Equal(store.SQLite))
+	})
+
+	It("takes an absolute sqlite path after three slashes", func(ctx SpecContext) {
+		path := filepath.Join(GinkgoT().TempDir(), "abs.db")
+		s, err := store.Open(ctx, "sqlite://"+path)
+		Expect(err).NotTo(HaveOccurred())
+		defer s.Close()
+		Expect(path).To(BeAnExistingFile())
+	})
+
+	DescribeTable("rejects a bad url with a clear error, never a panic",
+		func(ctx SpecContext, url, want string) {
+			_, err := store.Open(ctx, url)
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("unknown scheme", "mysql://x/y", "must start with sqlite:// or postgres://"),
+		Entry("empty sqlite path", "sqlite://", "needs a file path"),
+		Entry("postgres without a database", "postgres://u@127.0.0.1:5432", "needs a host and a database name"),
+		Entry("postgres with a broken port", "postgres://u:secret@127.0.0.1:notaport/db", "malformed postgres url"),
+	)
+
+	It("never shows the password of a bad postgres url", func(ctx SpecContext) {
+		_, err := store.Open(ctx, "postgres://u:hunter2@127.0.0.1:1/db?sslmode=disable&connect_timeout=1")
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).NotTo(ContainSubstring("hunter2"))
+	})
+})
+
+var _ = Describe("Store", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		It("is migrated, and migrating again changes nothing", func(ctx SpecContext) {
+			s := db.Store()
+			Expect(s.Migrated(ctx)).To(BeTrue())
+			Expect(s.Migrate(ctx)).To(Succeed())
+			Expect(s.Migrate(ctx)).To(Succeed())
+			Expect(s.Migrated(ctx)).To(BeTrue())
+		})
+
+		It("treats e-mail addresses that differ only in case as the same", func(ctx SpecContext) {
+			s := db.Store()
+			Expect(s.CreateUser(ctx, newUser("anna", "Anna@Example.com"))).To(Succeed())
+			err := s.CreateUser(ctx, newUser("anna2", "anna@example.COM"))
+			Expect(err).To(MatchError(store.ErrEmailTaken))
+			u, err := s.UserByEmail(ctx, "ANNA@example.com")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(u.Email).To(Equal("Anna@Example.com"))
+		})
+
+		It("refuses a taken username with a typed error", func(ctx SpecContext) {
+			s := db.Store()
+			Expect(s.CreateUser(ctx, newUser("anna", "a@example.com"))).To(Succeed())
+			Expect(s.CreateUser(ctx, newUser("anna", "b@example.com"))).To(MatchError(store.ErrUsernameTaken))
+		})
+
+		It("keeps one row and returns 19 typed conflicts when 20 inserts of one e-mail race", func(ctx SpecContext) {
+			s := db.Store()
+			var wg sync.WaitGroup
+			errs := make([]error, 20)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = s.CreateUser(ctx, newUser(fmt.Sprintf("user%d", i), "race@example.com"))
+				}()
+			}
+			wg.Wait()
+			var ok, taken int
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, store.ErrEmailTaken):
+					taken++
+				default:
+					Fail("unexpected error: " + err.Error())
+				}
+			}
+			Expect(ok).To(Equal(1))
+			Expect(taken).To(Equal(19))
+			n, err := s.DB().NewSelect().Model((*store.User)(nil)).Count(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(n).To(BeEquivalentTo(1))
+		})
+
+		It("replaces one CRM's tags and leaves another CRM's alone", func(ctx SpecContext) {
+			s := db.Store()
+			u := newUser("anna", "anna@example.com")
+			Expect(s.CreateUser(ctx, u)).To(Succeed())
+			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				if err := tx.ReplaceTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "1", TagName: "Kunde"}, {TagID: "2", TagName: "Newsletter"}}); err != nil {
+					return err
+				}
+				return tx.ReplaceTags(ctx, u.ID, "hubspot", []store.UserTag{{TagID: "h1", TagName: "Lead"}})
+			})).To(Succeed())
+			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				return tx.ReplaceTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "3", TagName: "Interessent"}})
+			})).To(Succeed())
+
+			tags, err := s.Tags(ctx, u.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(tags).To(ConsistOf(
+				store.UserTag{UserID: u.ID, CRM: "hubspot", TagID: "h1", TagName: "Lead"},
+				store.UserTag{UserID: u.ID, CRM: "klicktipp", TagID: "3", TagName: "Interessent"},
+			))
+		})
+
+		It("rolls a failed transaction back", func(ctx SpecContext) {
+			s := db.Store()
+			boom := errors.New("boom")
+			err := s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				Expect(tx.CreateUser(ctx, newUser("ghost", "ghost@example.com"))).To(Succeed())
+				return boom
+			})
+			Expect(err).To(MatchError(boom))
+			_, err = s.UserByEmail(ctx, "ghost@example.com")
+			Expect(err).To(MatchError(store.ErrNotFound))
+		})
+
+		It("keeps the first value of a setting that several starters create", func(ctx SpecContext) {
+			s := db.Store()
+			var wg sync.WaitGroup
+			got := make([]string, 5)
+			for i := range got {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					v, err := s.SettingOrCreate(ctx, store.SettingAccessKey, func() (string, error) { return fmt.Sprint("key", i), nil })
+					Expect(err).NotTo(HaveOccurred())
+					got[i] = v
+				}()
+			}
+			wg.Wait()
+			for _, v := range got {
+				Expect(v).To(Equal(got[0]))
+			}
+		})
+	})
+})
