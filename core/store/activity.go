@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Activity levels.
+const (
+	LevelInfo    = "info"
+	LevelNotice  = "notice"
+	LevelWarning = "warning"
+	LevelError   = "error"
+)
+
+// AddActivity appends lines to the activity log, stamping those without a time.
+func (q *Queries) AddActivity(ctx context.Context, lines ...*Activity) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	for _, l := range lines {
+		if l.At.IsZero() {
+			l.At = now
+		}
+		if l.Level == "" {
+			l.Level = LevelInfo
+		}
+	}
+	if _, err := q.idb.NewInsert().Model(&lines).Exec(ctx); err != nil {
+		return fmt.Errorf("store: add activity: %w", err)
+	}
+	return nil
+}
+
+// EventActivity returns the activity lines of one event, oldest first.
+func (q *Queries) EventActivity(ctx context.Context, eventID int64) ([]Activity, error) {
+	var lines []Activity
+	err := q.idb.NewSelect().Model(&lines).Where("event_id = ?", eventID).Order("id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: read activity of event %d: %w", eventID, err)
+	}
+	return lines, nil
+}
+
+// RecentActivity returns the newest lines, newest first; beforeID > 0
+// pages back from that line.
+func (q *Queries) RecentActivity(ctx context.Context, limit int, beforeID int64) ([]Activity, error) {
+	var lines []Activity
+	sel := q.idb.NewSelect().Model(&lines).Order("id DESC").Limit(int64(limit))
+	if beforeID > 0 {
+		sel = sel.Where("id < ?", beforeID)
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: read activity: %w", err)
+	}
+	return lines, nil
+}
