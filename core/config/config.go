@@ -1,0 +1,140 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is the hub's whole configuration (DESIGN §5).
+type Config struct {
+	Listen        string         `koanf:"listen"`
+	Database      Database       `koanf:"database"`
+	AccessKey     string         `koanf:"access_key"`
+	Admin         Admin          `koanf:"admin"`
+	Server        Server         `koanf:"server"`
+	SecretKeyFile string         `koanf:"secret_key_file"`
+	Inbox         Inbox          `koanf:"inbox"`
+	Plugins       Plugins        `koanf:"plugins"`
+	Roles         Roles          `koanf:"roles"`
+	Users         Users          `koanf:"users"`
+	Notify        Notify         `koanf:"notify"`
+	Log           Log            `koanf:"log"`
+	CRMs          map[string]CRM `koanf:"crms"`
+
+	raw map[string]any // the merged layers, for Redacted
+}
+
+// Database names the store.
+type Database struct {
+	// URL is sqlite://<path> or postgres://user:pass@host:port/db.
+	URL string `koanf:"url"`
+}
+
+// Admin configures the admin API.
+type Admin struct {
+	// Token is the bearer token of /api/v1; empty turns the API off.
+	Token string `koanf:"token"`
+}
+
+// Server configures the HTTP server.
+type Server struct {
+	MaxBody ByteSize `koanf:"max_body"`
+	// DefaultCRM receives WP Fusion-style webhooks sent to "/".
+	DefaultCRM string `koanf:"default_crm"`
+	// PublicURL is where CRMs reach the hub; "" means http://<listen>.
+	PublicURL string `koanf:"public_url"`
+}
+
+// Inbox configures webhook processing.
+type Inbox struct {
+	Workers        int           `koanf:"workers"`
+	MaxAttempts    int           `koanf:"max_attempts"`
+	BackoffInitial time.Duration `koanf:"backoff_initial"`
+	BackoffMax     time.Duration `koanf:"backoff_max"`
+	MaxBacklog     int           `koanf:"max_backlog"`
+}
+
+// Plugins configures where plugin binaries are found.
+type Plugins struct {
+	Dir string `koanf:"dir"`
+}
+
+// Roles says which roles webhooks may assign.
+type Roles struct {
+	Default    string   `koanf:"default"`
+	Allowed    []string `koanf:"allowed"`
+	Privileged []string `koanf:"privileged"`
+}
+
+// Users configures how new users are named.
+type Users struct {
+	UsernameFormat string `koanf:"username_format"` // email | flname | fnamenum
+}
+
+// Notify configures the welcome mail.
+type Notify struct {
+	LoginURL        string `koanf:"login_url"`
+	SMTP            SMTP   `koanf:"smtp"`
+	WelcomeTemplate string `koanf:"welcome_template"`
+}
+
+// SMTP is the mail server the welcome mail goes through.
+type SMTP struct {
+	Host     string `koanf:"host"`
+	Port     int    `koanf:"port"`
+	Username string `koanf:"username"`
+	Password string `koanf:"password"`
+	From     string `koanf:"from"`
+	StartTLS bool   `koanf:"starttls"`
+}
+
+// Log configures the hub's own log.
+type Log struct {
+	Format string `koanf:"format"` // text | json
+	Level  string `koanf:"level"`  // debug | info | warn | error
+}
+
+// CRM configures one CRM and its plugin.
+type CRM struct {
+	Enabled bool `koanf:"enabled"`
+	// Plugin is a plugin name (crmhub-plugin-<name> in plugins.dir) or a path.
+	Plugin string `koanf:"plugin"`
+	// SHA256, when set, is the checksum the plugin binary must have.
+	SHA256 string `koanf:"sha256"`
+	// AccessKey overrides the global access key for this CRM's webhooks.
+	AccessKey string  `koanf:"access_key"`
+	RateLimit float64 `koanf:"rate_limit"`
+	// Fields maps hub fields to CRM fields.
+	Fields              map[string]string `koanf:"fields"`
+	ReturnPasswordField string            `koanf:"return_password_field"`
+	// Settings are handed verbatim to the plugin's Configure.
+	Settings map[string]string `koanf:"settings"`
+}
+
+// Enabled returns the names of the enabled CRMs, sorted.
+func (c *Config) Enabled() []string {
+	var names []string
+	for name, crm := range c.CRMs {
+		if crm.Enabled {
+			names = append(names, name)
+		}
+	}
+	sortStrings(names)
+	return names
+}
+
+// CRMAccessKey returns the key webhooks of crm must carry: its own, else
+// the global one (which may still be empty before the store generates it).
+func (c *Config) CRMAccessKey(crm string) string {
+	if k := c.CRMs[crm].AccessKey; k != "" {
+		return k
+	}
+	return c.AccessKey
+}
+
+// PublicBaseURL is the URL CRMs use to reach the hub, without a trailing slash.
+func (c *Config) PublicBaseURL() string {
+	if c.Server.PublicURL != "" {
+		return trimSlash(c.Server.PublicURL)
+	}
+	return "http://" + c.Listen
+}

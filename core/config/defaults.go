@@ -1,0 +1,48 @@
+package config
+
+// defaults are the built-in values, the first layer under the file and the
+// environment. They run the hub on an embedded SQLite file with nothing
+// installed.
+var defaults = map[string]any{
+	"listen":                  "127.0.0.1:8080",
+	"database.url":            "sqlite://data/crmhub.db",
+	"access_key":              "",
+	"admin.token":             "",
+	"server.max_body":         "1MiB",
+	"server.default_crm":      "klicktipp",
+	"server.public_url":       "",
+	"secret_key_file":         "data/secret.key",
+	"inbox.workers":           8,
+	"inbox.max_attempts":      12,
+	"inbox.backoff_initial":   "5s",
+	"inbox.backoff_max":       "1h",
+	"inbox.max_backlog":       1000000,
+	"plugins.dir":             "bin/plugins",
+	"roles.default":           "subscriber",
+	"roles.allowed":           []string{"subscriber", "customer", "member"},
+	"roles.privileged":        []string{"administrator"},
+	"users.username_format":   "email",
+	"notify.login_url":        "http://127.0.0.1:8080/",
+	"notify.smtp.host":        "",
+	"notify.smtp.port":        587,
+	"notify.smtp.username":    "",
+	"notify.smtp.password":    "",
+	"notify.smtp.from":        "",
+	"notify.smtp.starttls":    true,
+	"notify.welcome_template": "",
+	"log.format":              "text",
+	"log.level":               "info",
+
+	// KlickTipp is the first CRM: on unless the operator turns it off.
+	"crms.klicktipp.enabled": true,
+}
+
+// crmDefaults fill in what a CRM entry leaves out, for every CRM named in
+// any layer; "plugin" defaults to the CRM's own name.
+var crmDefaults = map[string]any{
+	"enabled":               true,
+	"sha256":                "",
+	"access_key":            "",
+	"rate_limit":            10,
+	"return_password_field": "",
+}
