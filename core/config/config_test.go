@@ -47,9 +47,9 @@ crms:
 		c, err := config.Load(path)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Listen).To(Equal("127.0.0.1:9000"))                // file over default
-		Expect(c.Inbox.BackoffMax).To(Equal(10 * time.Minute))       // file over default
-		Expect(c.Inbox.Workers).To(Equal(5))                         // env over file
-		Expect(c.Inbox.MaxAttempts).To(Equal(12))                    // default kept
+		Expect(c.Inbox.BackoffMax).To(Equal(10 * time.Minute))      // file over default
+		Expect(c.Inbox.Workers).To(Equal(5))                        // env over file
+		Expect(c.Inbox.MaxAttempts).To(Equal(12))                   // default kept
 		Expect(c.CRMs["klicktipp"].RateLimit).To(BeEquivalentTo(4)) // file over CRM default
 		Expect(c.CRMs["klicktipp"].Settings).To(Equal(map[string]string{"username": "filed", "password": "s3cret"}))
 		Expect(c.Roles.Allowed).To(Equal([]string{"subscriber", "vip"}))
