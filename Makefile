@@ -1,0 +1,60 @@
+# crmhub — the two commands a newcomer needs are `make run` and `make test`.
+
+GO      ?= go
+GINKGO  := $(GO) tool ginkgo
+BIN     := bin
+PLUGINS := $(BIN)/plugins
+# Binaries the specs start (the hub, plugins, test plugins), built once per run.
+TESTBIN := $(BIN)/test
+
+.PHONY: build run test testbins bench lint proto fuzz clean
+
+## build: the hub into bin/, every plugin into bin/plugins/
+build:
+	$(GO) build -o $(BIN)/crmhub ./cmd/crmhub
+	@for p in plugins/*/; do \
+		name=$$(basename $$p); \
+		echo "$(GO) build -o $(PLUGINS)/crmhub-plugin-$$name ./$$p"; \
+		$(GO) build -o $(PLUGINS)/crmhub-plugin-$$name ./$$p || exit 1; \
+	done
+
+## run: build, then serve with configs/crmhub.yaml on the embedded SQLite store
+run: build
+	$(BIN)/crmhub serve --config configs/crmhub.yaml
+
+## testbins: the binaries specs start, once per run (see internal/testbin)
+testbins: build
+	@mkdir -p $(TESTBIN)
+	cp $(BIN)/crmhub $(PLUGINS)/* $(TESTBIN)/
+	@for p in internal/testplugin/cmd/*/; do \
+		[ -d "$$p" ] || continue; \
+		$(GO) build -o $(TESTBIN)/$$(basename $$p) ./$$p || exit 1; \
+	done
+
+## test: every suite, race detector on, SQLite and PostgreSQL, then a short fuzz
+test: testbins
+	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r --race --randomize-all --fail-on-empty --keep-going --timeout=15m
+	$(MAKE) fuzz FUZZTIME=10s
+
+## fuzz: the webhook decoder's fuzz target (FUZZTIME=60s for a longer run)
+FUZZTIME ?= 60s
+fuzz:
+	@if [ -d plugins/klicktipp/outbound ]; then \
+		$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/klicktipp/outbound; \
+	fi
+
+## bench: speed and memory figures, printed as one table
+bench: build
+	$(GO) run ./cmd/crmhub-bench
+
+## lint: go vet and gofmt
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## proto: regenerate sdk/proto with pinned generators (needs protoc)
+proto:
+	sh sdk/proto/gen.sh
+
+clean:
+	rm -rf $(BIN)

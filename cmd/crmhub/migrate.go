@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// migrateCmd brings the store's schema up to date.
+func migrateCmd(ctx context.Context, c *cli, args []string) error {
+	if _, err := c.parse("migrate", args, nil); err != nil {
+		return err
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "store (%s) is up to date\n", st.Dialect())
+	return nil
+}

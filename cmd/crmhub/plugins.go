@@ -1,0 +1,5 @@
+package main
+
+import "context"
+
+func pluginsListCmd(context.Context, *cli, []string) error { return errNotYet }

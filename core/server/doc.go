@@ -1,0 +1,4 @@
+// Package server is the hub's HTTP face: the webhook endpoints
+// (/hooks/{crm} and WP Fusion's /?wpf_action=…), health and readiness, the
+// Prometheus metrics and the admin API. routes.go registers every route.
+package server
