@@ -61,3 +61,56 @@ func (q *Queries) UpdateUser(ctx context.Context, u *User) error {
 	}
 	return nil
 }
+
+// CreateUserUnlessTaken inserts u like CreateUser but reports false, without
+// an error, when its e-mail or username is already taken, so it never
+// aborts a PostgreSQL transaction. When a concurrent transaction is
+// inserting the same e-mail, it waits for that one to finish: after false,
+// the next read sees the winner.
+func (q *Queries) CreateUserUnlessTaken(ctx context.Context, u *User) (bool, error) {
+	now := time.Now().UTC()
+	u.EmailKey = EmailKey(u.Email)
+	u.CreatedAt, u.UpdatedAt = now, now
+	res, err := q.idb.NewInsert().Model(u).On("CONFLICT DO NOTHING").Returning("id").Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: create user %s: %w", u.Username, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: create user %s: %w", u.Username, err)
+	}
+	return n == 1, nil
+}
+
+// UsernamesWithPrefix returns the usernames that begin with prefix (on
+// SQLite ignoring the case of ASCII letters), for picking a free one.
+func (q *Queries) UsernamesWithPrefix(ctx context.Context, prefix string) ([]string, error) {
+	escaped := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(prefix)
+	var names []string
+	err := q.idb.NewSelect().Model((*User)(nil)).Column("username").
+		Where("username LIKE ? ESCAPE '!'", escaped+"%").Scan(ctx, &names)
+	if err != nil {
+		return nil, fmt.Errorf("store: read usernames like %s: %w", prefix, err)
+	}
+	return names, nil
+}
+
+// LockUser reads a user and, on PostgreSQL, locks its row until the
+// transaction ends, so that concurrent changes to one user apply one after
+// the other, each seeing the last. (SQLite runs one transaction at a time.)
+// Call it in a transaction; a missing user is ErrNotFound.
+func (q *Queries) LockUser(ctx context.Context, id int64) (*User, error) {
+	u := new(User)
+	sel := q.idb.NewSelect().Model(u).Where("id = ?", id)
+	if q.dialect == Postgres {
+		sel = sel.For("UPDATE")
+	}
+	err := sel.Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: lock user %d: %w", id, err)
+	}
+	return u, nil
+}
