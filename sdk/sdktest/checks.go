@@ -14,9 +14,8 @@ import (
 	"github.com/crmhub/crmhub/sdk/pluginclient"
 )
 
-// patience bounds how long the kit waits for a plugin that should already
-// have answered; hitting it is a failure, not a measure of speed.
-const patience = 10 * time.Second
+// defaultPatience is Kit.Patience when none is given.
+const defaultPatience = 10 * time.Second
 
 // unknownEmail is an address no CRM account has (.invalid is reserved).
 const unknownEmail = "sdktest-nobody@example.invalid"

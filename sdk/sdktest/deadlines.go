@@ -97,6 +97,7 @@ func checkGivesUp(ctx context.Context, kit Kit, end string, stall bool) error {
 		defer cancel()
 		want = context.DeadlineExceeded
 	}
+	patience := kit.patience()
 	answer := make(chan error, 1)
 	go func() {
 		_, err := s.GetContact(callCtx, kit.KnownContact.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/crmhub/crmhub/sdk"
 )
@@ -13,6 +14,17 @@ type Kit struct {
 	// New returns a fresh, unconfigured CRM; each check starts with one.
 	New func() sdk.CRM
 	Fixtures
+	// Patience bounds how long the kit waits for a call that should already
+	// have ended (e.g. after its deadline) before it fails the check; zero
+	// means 10s. It is a limit, not a measure of speed.
+	Patience time.Duration
+}
+
+func (k Kit) patience() time.Duration {
+	if k.Patience > 0 {
+		return k.Patience
+	}
+	return defaultPatience
 }
 
 // Fixtures are facts about the CRM account the plugin talks to in the test

@@ -1,0 +1,47 @@
+package testplugin_test
+
+import (
+	"context"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/internal/testplugin"
+	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
+)
+
+var _ = Describe("the test plugin", func() {
+	It("passes the sdk conformance kit", func(ctx SpecContext) {
+		Expect(sdktest.Run(ctx, testplugin.Kit(testplugin.NewDirectory()))).To(Succeed())
+	})
+
+	DescribeTable("decodes a webhook",
+		func(hook sdk.RawWebhook, want sdk.Decoded, invalid bool) {
+			got, err := testplugin.New(testplugin.NewDirectory()).DecodeWebhook(context.Background(), hook)
+			Expect(sdk.IsInvalid(err)).To(Equal(invalid), "error: %v", err)
+			Expect(got).To(Equal(want))
+		},
+		Entry("from the query", sdk.RawWebhook{Query: map[string][]string{"contact_id": {"7"}}}, sdk.Decoded{ContactID: "7"}, false),
+		Entry("from a form body", sdk.RawWebhook{Body: []byte("email=a%40example.com")}, sdk.Decoded{Email: "a@example.com"}, false),
+		Entry("from a JSON body", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{"contact_id":"7"}`)}, sdk.Decoded{ContactID: "7"}, false),
+		Entry("not from broken JSON", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{`)}, sdk.Decoded{}, true),
+		Entry("not from an empty request", sdk.RawWebhook{}, sdk.Decoded{}, true),
+	)
+
+	It("fails as many Configure calls as fail_configure says, as retryable, then works", func(ctx SpecContext) {
+		crm := testplugin.New(testplugin.NewDirectory())
+		settings := map[string]string{"api_key": testplugin.APIKey, "fail_configure": "2"}
+		for range 2 {
+			err := crm.Configure(ctx, settings)
+			Expect(err).To(HaveOccurred())
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable))
+		}
+		Expect(crm.Configure(ctx, settings)).To(Succeed())
+	})
+
+	It("answers calls before Configure as Unauthenticated", func(ctx SpecContext) {
+		_, err := testplugin.New(testplugin.NewDirectory()).GetContact(ctx, testplugin.Anna.ID)
+		Expect(sdk.IsUnauthenticated(err)).To(BeTrue())
+	})
+})

@@ -1,0 +1,21 @@
+// Package testplugin is a tiny CRM plugin for tests of the SDK and the
+// plugin host, so they need neither KlickTipp nor a network. Its contacts
+// live in memory (a Directory); its binary, cmd/testplugin, can also be
+// told to misbehave, as real plugins sometimes do.
+//
+// Behaviour chosen by settings (Configure):
+//   - api_key must be "test-key"; anything else is Invalid.
+//   - fail_configure=N makes the first N Configure calls fail as retryable
+//     (a CRM that cannot be reached).
+//
+// Behaviour chosen by contact id (GetContact):
+//   - "hang" never answers and ignores its context (a stuck plugin);
+//   - "expire-session" answers Unauthenticated (credentials revoked);
+//   - "rate-limited" answers Retryable with a 2s retry-after;
+//   - "stats" answers a contact whose fields report the process id and
+//     the number of Configure calls so far.
+//
+// Behaviour chosen by the environment of the binary, for failures before
+// any RPC: CRMHUBTEST_PLUGIN_MODE=exit-at-start writes a line to stderr and
+// exits 3; =wrong-protocol speaks another protocol version.
+package testplugin

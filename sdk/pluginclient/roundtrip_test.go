@@ -1,0 +1,143 @@
+package pluginclient_test
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/pluginclient"
+	"github.com/crmhub/crmhub/sdk/sdktest"
+)
+
+// scripted is a CRM whose answers each spec sets.
+type scripted struct {
+	sdk.CRM // nil: calls not scripted here panic, which the SDK must survive
+	info    sdk.Info
+	contact func(ctx context.Context, id string) (sdk.Contact, error)
+	decode  func(hook sdk.RawWebhook) (sdk.Decoded, error)
+	got     map[string]string
+}
+
+func (s *scripted) Info(context.Context) (sdk.Info, error) { return s.info, nil }
+func (s *scripted) Configure(_ context.Context, settings map[string]string) error {
+	s.got = settings
+	return nil
+}
+func (s *scripted) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
+	return s.contact(ctx, id)
+}
+func (s *scripted) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) (sdk.Decoded, error) {
+	return s.decode(hook)
+}
+
+var _ = Describe("a call across the plugin connection", func() {
+	var (
+		plugin *scripted
+		client *pluginclient.Client
+		stop   func()
+	)
+	BeforeEach(func() {
+		plugin = &scripted{}
+		var err error
+		client, stop, err = sdktest.Serve(plugin)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { stop() })
+	})
+
+	failWith := func(err error) {
+		plugin.contact = func(context.Context, string) (sdk.Contact, error) { return sdk.Contact{}, err }
+	}
+
+	DescribeTable("keeps an error's kind, message and retry delay",
+		func(sent error, kind sdk.Kind, message string, after time.Duration) {
+			failWith(sent)
+			_, err := client.GetContact(context.Background(), "7")
+			var got *sdk.Error
+			Expect(errors.As(err, &got)).To(BeTrue(), "want an *sdk.Error, got %T %v", err, err)
+			Expect(got.Kind).To(Equal(kind))
+			Expect(got.Message).To(Equal(message))
+			Expect(got.RetryAfter).To(Equal(after))
+			Expect(errors.Is(err, pluginclient.ErrUnavailable)).To(BeFalse())
+		},
+		Entry("NotFound", sdk.NotFound("no contact 7"), sdk.KindNotFound, "no contact 7", time.Duration(0)),
+		Entry("Invalid", sdk.Invalid("bad id"), sdk.KindInvalid, "bad id", time.Duration(0)),
+		Entry("Unauthenticated", sdk.Unauthenticated("session expired"), sdk.KindUnauthenticated, "session expired", time.Duration(0)),
+		Entry("Unsupported", sdk.Unsupported("no such call"), sdk.KindUnsupported, "no such call", time.Duration(0)),
+		Entry("Retryable", sdk.Retryable(errors.New("502 from CRM"), 0), sdk.KindRetryable, "502 from CRM", time.Duration(0)),
+		Entry("Retryable with a retry-after", sdk.Retryable(errors.New("429"), 1500*time.Millisecond), sdk.KindRetryable, "429", 1500*time.Millisecond),
+		Entry("a plain error, as retryable", errors.New("connection reset"), sdk.KindRetryable, "connection reset", time.Duration(0)),
+	)
+
+	It("survives a panic in the plugin and reports it as a retryable error", func() {
+		_, err := client.ListFields(context.Background())
+		Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable), "a nil embedded CRM panics: the SDK turns it into an error")
+		Expect(err).To(MatchError(ContainSubstring("ListFields panicked")))
+
+		_, err = client.GetContact(context.Background(), "7")
+		Expect(err).To(HaveOccurred(), "the plugin keeps serving after a panic")
+	})
+
+	It("reports a plugin that is gone as ErrUnavailable", func() {
+		stop()
+		_, err := client.GetContact(context.Background(), "7")
+		Expect(err).To(MatchError(pluginclient.ErrUnavailable))
+	})
+
+	It("reports the caller's deadline as a retryable DeadlineExceeded", func() {
+		plugin.contact = func(ctx context.Context, _ string) (sdk.Contact, error) {
+			<-ctx.Done()
+			return sdk.Contact{}, ctx.Err()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := client.GetContact(ctx, "7")
+		Expect(err).To(MatchError(context.DeadlineExceeded))
+		Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable))
+	})
+
+	It("carries a contact unchanged", func() {
+		anna := sdk.Contact{ID: "7", Email: "anna@example.com", Tags: []sdk.Tag{{ID: "1", Name: "VIP"}}, Fields: map[string]string{"fieldCity": "Bonn"}}
+		plugin.contact = func(context.Context, string) (sdk.Contact, error) { return anna, nil }
+		Expect(client.GetContact(context.Background(), "7")).To(Equal(anna))
+	})
+
+	It("tells the host the SDK's protocol version, whatever the plugin's Info says", func() {
+		plugin.info = sdk.Info{Name: "x", ProtocolVersion: 99}
+		info, err := client.Info(context.Background())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.ProtocolVersion).To(Equal(sdk.ProtocolVersion))
+	})
+
+	It("hands Configure an empty map, not nil, when there are no settings", func() {
+		Expect(client.Configure(context.Background(), nil)).To(Succeed())
+		Expect(plugin.got).To(Equal(map[string]string{}))
+	})
+
+	It("decodes a batch with one result per webhook, in order", func() {
+		plugin.decode = func(hook sdk.RawWebhook) (sdk.Decoded, error) {
+			if id := hook.Query["id"]; len(id) > 0 {
+				return sdk.Decoded{ContactID: id[0]}, nil
+			}
+			return sdk.Decoded{}, sdk.Invalid("no id")
+		}
+		big := make([]byte, 1<<20)
+		var hooks []sdk.RawWebhook
+		for _, id := range []string{"1", "", "3", "4", "5"} {
+			hook := sdk.RawWebhook{Method: "POST", Body: big}
+			if id != "" {
+				hook.Query = map[string][]string{"id": {id}}
+			}
+			hooks = append(hooks, hook)
+		}
+		results, err := client.DecodeWebhooks(context.Background(), hooks)
+		Expect(err).NotTo(HaveOccurred(), "5 MiB of bodies exceed one message: the client splits the batch")
+		Expect(results).To(HaveLen(5))
+		Expect(results[0]).To(Equal(pluginclient.DecodeResult{Decoded: sdk.Decoded{ContactID: "1"}}))
+		Expect(sdk.IsInvalid(results[1].Err)).To(BeTrue())
+		Expect(results[4].Decoded.ContactID).To(Equal("5"))
+	})
+})
