@@ -32,7 +32,9 @@ var _ = Describe("encoding a plugin's answers", func() {
 	)
 
 	DescribeTable("decodeResultToProto",
-		func(d Decoded, err error, want *crmv1.DecodeResult) { Expect(decodeResultToProto(d, err)).To(equalProto(want)) },
+		func(d Decoded, err error, want *crmv1.DecodeResult) {
+			Expect(decodeResultToProto(d, err)).To(equalProto(want))
+		},
 		Entry("zero", Decoded{}, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{}}}),
 		Entry("contact id", Decoded{ContactID: "1"}, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{ContactId: "1"}}}),
 		Entry("email", Decoded{Email: "a@example.com"}, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{Email: "a@example.com"}}}),
