@@ -69,7 +69,10 @@ var _ = Describe("Error mapping", func() {
 		Entry("404 with an empty body → NotFound",
 			getAnna, &fakeklicktipp.Fault{Status: 404}, answer{kind: sdk.KindNotFound, says: "HTTP 404"}),
 		Entry("404 of a search → NotFound",
-			func(ctx context.Context, c *api.Client) error { _, err := c.Search(ctx, "nobody@example.com"); return err },
+			func(ctx context.Context, c *api.Client) error {
+				_, err := c.Search(ctx, "nobody@example.com")
+				return err
+			},
 			nil, answer{kind: sdk.KindNotFound, says: "Diesen Kontakt gibt es nicht."}),
 		Entry("406 \"contact does not exist\" of an update → NotFound",
 			func(ctx context.Context, c *api.Client) error {
