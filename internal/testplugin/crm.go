@@ -66,6 +66,7 @@ func (c *CRM) Configure(_ context.Context, settings map[string]string) error {
 		return sdk.Invalid("api_key is required")
 	case APIKey:
 		c.configured = true
+		sdk.Logger().Info("test CRM configured", "configures", c.configures)
 		return nil
 	default:
 		c.configured = false

@@ -1,0 +1,25 @@
+package host_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/internal/testbin"
+)
+
+func TestHost(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "core/host")
+}
+
+var _ = BeforeSuite(func() {
+	var err error
+	pluginBinary, err = testbin.Build(testPluginPkg, "crmhub-plugin-test")
+	Expect(err).NotTo(HaveOccurred())
+	hostBinary, err = testbin.Build(testHostPkg, "crmhub-testhost")
+	Expect(err).NotTo(HaveOccurred())
+})
+
+var _ = AfterSuite(testbin.Cleanup)

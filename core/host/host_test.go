@@ -1,0 +1,286 @@
+package host_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/internal/testplugin"
+	"github.com/crmhub/crmhub/sdk"
+)
+
+var _ = Describe("the plugin host", func() {
+	var log *logBuffer
+	BeforeEach(func() { log = &logBuffer{} })
+
+	ready := func(h *host.Host, name string) func() bool { return func() bool { return h.Ready(name) } }
+
+	Describe("starting a plugin", func() {
+		It("launches, handshakes and configures it, and its calls go through", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+
+			st := status(h, "test")
+			Expect(st.State).To(Equal(host.StateRunning))
+			Expect(st.Version).To(Equal("0.1.0"))
+			Expect(st.PID).To(BeNumerically(">", 0))
+			Expect(st.Secret).To(Equal([]string{"api_key"}))
+			Expect(h.Client("test").Info().DisplayName).To(Equal("Test CRM"))
+			Expect(h.Client("test").GetContact(ctx, testplugin.Anna.ID)).To(Equal(testplugin.Anna))
+		})
+
+		It("runs a binary whose checksum matches the configured sha256", func() {
+			spec := testSpec("test")
+			spec.SHA256 = strings.ToUpper(sha256Of(pluginBinary))
+			h := startHost(fastOptions(log), spec)
+			Eventually(ready(h, "test")).Should(BeTrue())
+		})
+
+		It("refuses a binary with another checksum, and says so", func() {
+			spec := testSpec("test")
+			spec.SHA256 = strings.Repeat("0", 64)
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(And(
+				HaveField("State", host.StateCrashed),
+				HaveField("LastError", ContainSubstring("its SHA-256 does not match the configured sha256 "+spec.SHA256)),
+			))
+			Expect(h.Ready("test")).To(BeFalse())
+		})
+
+		It("refuses a plugin that speaks another protocol version", func() {
+			spec := testSpec("future")
+			spec.Plugin = modeBinary("wrong-protocol")
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "future") }).Should(And(
+				HaveField("State", host.StateCrashed),
+				HaveField("LastError", ContainSubstring("it speaks another plugin protocol version")),
+				HaveField("LastError", ContainSubstring("Plugin version: 2")),
+			))
+		})
+
+		It("backs off, ever longer, from a plugin that exits at start, and reports it crashed with its stderr", func() {
+			spec := testSpec("broken")
+			spec.Plugin = modeBinary("exit-at-start")
+			opts := fastOptions(log)
+			h := startHost(opts, spec)
+			Eventually(func() host.PluginStatus { return status(h, "broken") }).Should(And(
+				HaveField("State", host.StateCrashed),
+				HaveField("Restarts", BeNumerically(">=", 3)),
+			))
+			st := status(h, "broken")
+			Expect(st.LastError).To(ContainSubstring("testplugin: cannot start: told to fail at start"))
+			// After n restarts, n+1 starts have failed: the wait doubles each time.
+			want := min(opts.BackoffInitial<<st.Restarts, opts.BackoffMax)
+			Expect(st.NextAttempt.Sub(st.Since)).To(Equal(want))
+			Expect(st.PID).To(BeZero())
+
+			_, err := h.Client("broken").GetContact(context.Background(), "1")
+			Expect(err).To(MatchError(host.ErrPluginDown))
+		})
+	})
+
+	Describe("configuring a plugin", func() {
+		It("leaves a CRM with bad settings not configured, without retrying, until the config changes", func(ctx SpecContext) {
+			spec := testSpec("test")
+			spec.Settings = map[string]string{"api_key": "wrong"}
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(And(
+				HaveField("State", host.StateNotConfigured),
+				HaveField("LastError", ContainSubstring("api_key is not valid")),
+			))
+			Expect(status(h, "test").NextAttempt).To(BeZero(), "no retry is scheduled")
+			_, err := h.Client("test").GetContact(ctx, testplugin.Anna.ID)
+			Expect(err).To(MatchError(host.ErrPluginDown))
+
+			h.Apply(ctx, []host.Spec{testSpec("test")})
+			Eventually(ready(h, "test")).Should(BeTrue())
+		})
+
+		It("retries a Configure that failed for a transient reason", func(ctx SpecContext) {
+			spec := testSpec("test")
+			spec.Settings["fail_configure"] = "2"
+			h := startHost(fastOptions(log), spec)
+			Eventually(ready(h, "test")).Should(BeTrue())
+			stats, err := h.Client("test").GetContact(ctx, "stats")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(stats.Fields["configures"]).To(Equal("3"))
+			Expect(status(h, "test").LastError).To(ContainSubstring("test CRM unreachable"))
+		})
+
+		It("configures the plugin again after the CRM refused its credentials", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			_, err := h.Client("test").GetContact(ctx, "expire-session")
+			Expect(sdk.IsUnauthenticated(err)).To(BeTrue(), "got %v", err)
+
+			Eventually(func() (string, error) {
+				stats, err := h.Client("test").GetContact(ctx, "stats")
+				return stats.Fields["configures"], err
+			}).Should(Equal("2"))
+			Expect(status(h, "test").Restarts).To(BeZero(), "the process was not restarted")
+		})
+	})
+
+	Describe("supervising a plugin", func() {
+		It("restarts a plugin killed by SIGKILL, and the next call succeeds", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			first := status(h, "test").PID
+			Expect(syscall.Kill(first, syscall.SIGKILL)).To(Succeed())
+
+			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(And(
+				HaveField("State", host.StateRunning),
+				HaveField("Restarts", 1),
+				HaveField("PID", Not(Equal(first))),
+			))
+			Expect(status(h, "test").LastError).To(ContainSubstring("plugin process exited"))
+			stats, err := h.Client("test").GetContact(ctx, "stats")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(stats.Fields["pid"]).To(Equal(strconv.Itoa(status(h, "test").PID)))
+		})
+
+		It("ends a hanging call at its deadline, and the plugin keeps serving", func(ctx SpecContext) {
+			opts := fastOptions(log)
+			opts.CallTimeout = 200 * time.Millisecond
+			h := startHost(opts, testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+
+			_, err := h.Client("test").GetContact(ctx, "hang")
+			Expect(err).To(MatchError(context.DeadlineExceeded))
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable))
+			Expect(errors.Is(err, host.ErrPluginDown)).To(BeFalse())
+			Expect(h.Client("test").GetContact(ctx, testplugin.Anna.ID)).To(Equal(testplugin.Anna))
+		})
+
+		It("writes the plugin's log lines into the host's log under the CRM's name", func() {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			Eventually(log.String).Should(MatchRegexp(`"msg":"test CRM configured".*"crm":"test"|"crm":"test".*"msg":"test CRM configured"`))
+		})
+	})
+
+	Describe("a CRM's client", func() {
+		It("keeps errors' kinds and retry delays", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			c := h.Client("test")
+
+			_, err := c.GetContact(ctx, "12345")
+			Expect(sdk.IsNotFound(err)).To(BeTrue(), "got %v", err)
+			_, err = c.GetContact(ctx, "rate-limited")
+			after, ok := sdk.RetryAfter(err)
+			Expect(ok).To(BeTrue(), "got %v", err)
+			Expect(after).To(Equal(2 * time.Second))
+		})
+
+		It("decodes a batch of webhooks, one result per webhook", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			results, err := h.Client("test").DecodeWebhooks(ctx, []sdk.RawWebhook{
+				{Query: map[string][]string{"contact_id": {"1001"}}},
+				{},
+				{Body: []byte("email=ben%40example.com")},
+			})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(results).To(HaveLen(3))
+			Expect(results[0].Decoded.ContactID).To(Equal("1001"))
+			Expect(sdk.IsInvalid(results[1].Err)).To(BeTrue())
+			Expect(results[2].Decoded.Email).To(Equal("ben@example.com"))
+		})
+
+		It("holds calls to the CRM's API to the rate limit, but not decoding", func(ctx SpecContext) {
+			spec := testSpec("test")
+			spec.RateLimit = 0.01 // one call, then one per 100s
+			h := startHost(fastOptions(log), spec)
+			Eventually(ready(h, "test")).Should(BeTrue())
+			c := h.Client("test")
+			Expect(c.ListTags(ctx)).To(HaveLen(3))
+
+			soon, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			_, err := c.GetContact(soon, testplugin.Anna.ID)
+			Expect(err).To(MatchError(ContainSubstring("waiting for the rate limit")))
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable))
+			_, err = c.DecodeWebhooks(soon, []sdk.RawWebhook{{Query: map[string][]string{"contact_id": {"1"}}}})
+			Expect(err).NotTo(HaveOccurred())
+
+			spec.RateLimit = 0 // unlimited, changed in place
+			h.Apply(ctx, []host.Spec{spec})
+			Expect(c.GetContact(ctx, testplugin.Anna.ID)).To(Equal(testplugin.Anna))
+		})
+
+		It("is nil for an unknown CRM", func() {
+			Expect(startHost(fastOptions(log)).Client("nope")).To(BeNil())
+		})
+	})
+
+	Describe("applying a new config", func() {
+		It("starts added CRMs, stops removed ones and restarts changed ones", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("one"), testSpec("two"))
+			Eventually(ready(h, "one")).Should(BeTrue())
+			Eventually(ready(h, "two")).Should(BeTrue())
+			one, two := h.Client("one"), status(h, "two").PID
+			onePID := status(h, "one").PID
+
+			changed := testSpec("two")
+			changed.Settings["fail_configure"] = "1"
+			h.Apply(ctx, []host.Spec{changed, testSpec("three")})
+
+			Expect(alive(onePID)).To(BeFalse(), "a removed CRM's plugin is gone when Apply returns")
+			Expect(h.Client("one")).To(BeNil())
+			_, err := one.GetContact(ctx, testplugin.Anna.ID)
+			Expect(err).To(MatchError(host.ErrPluginDown))
+			Eventually(ready(h, "three")).Should(BeTrue())
+			Eventually(ready(h, "two")).Should(BeTrue())
+			Expect(status(h, "two").PID).NotTo(Equal(two))
+			Expect(h.Status()).To(HaveLen(2))
+			Expect(h.Status()[0].Name).To(Equal("three"), "sorted by name")
+		})
+	})
+
+	Describe("shutting down", func() {
+		It("leaves no plugin process behind, and is idempotent", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("one"), testSpec("two"))
+			Eventually(ready(h, "one")).Should(BeTrue())
+			Eventually(ready(h, "two")).Should(BeTrue())
+			pids := []int{status(h, "one").PID, status(h, "two").PID}
+
+			h.Shutdown(ctx)
+			for _, pid := range pids {
+				Expect(alive(pid)).To(BeFalse(), "plugin pid %d", pid)
+			}
+			Expect(h.Status()).To(HaveEach(HaveField("State", host.StateStopped)))
+			h.Shutdown(ctx)
+			h.Apply(ctx, []host.Spec{testSpec("three")})
+			Expect(h.Client("three")).To(BeNil(), "Apply after Shutdown starts nothing")
+		})
+
+		It("leaves no orphan when the host process is SIGKILLed: the plugin exits within a few seconds", func() {
+			cmd := exec.Command(hostBinary, pluginBinary)
+			cmd.Stderr = GinkgoWriter
+			out, err := cmd.StdoutPipe()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(cmd.Start()).To(Succeed())
+			DeferCleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+			line, err := bufio.NewReader(out).ReadString('\n')
+			Expect(err).NotTo(HaveOccurred())
+			pid, err := strconv.Atoi(strings.TrimSpace(line))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(alive(pid)).To(BeTrue())
+
+			Expect(cmd.Process.Signal(syscall.SIGKILL)).To(Succeed())
+			Expect(cmd.Wait()).To(MatchError(ContainSubstring("killed")))
+			Eventually(func() bool { return alive(pid) }, 5*time.Second, 50*time.Millisecond).Should(BeFalse())
+		})
+	})
+})

@@ -1,0 +1,133 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"strings"
+
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/pluginclient"
+)
+
+// process is one running plugin process, handshaken and dispensed.
+type process struct {
+	client *plugin.Client
+	rpc    plugin.ClientProtocol
+	crm    *pluginclient.Client
+	info   sdk.Info
+	pid    int
+	stderr *stderrTail
+}
+
+// launch starts the plugin binary of spec and checks that it speaks this
+// hub's protocol. On error no process is left running.
+func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*process, error) {
+	path := spec.binary(opts.Dir)
+	var secure *plugin.SecureConfig
+	if spec.SHA256 != "" {
+		sum, err := hex.DecodeString(spec.SHA256)
+		if err != nil || len(sum) != sha256.Size {
+			return nil, fmt.Errorf("sha256 %q is not a hex SHA-256 checksum", spec.SHA256)
+		}
+		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+	}
+	stderr := &stderrTail{}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		Plugins:          plugin.PluginSet{sdk.PluginName: pluginclient.Plugin{}},
+		Cmd:              exec.Command(path),
+		SecureConfig:     secure,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		StartTimeout:     opts.StartTimeout,
+		Logger:           newHCLogAdapter(log),
+		Stderr:           stderr,
+	})
+	// go-plugin's start does not watch ctx: a stop during a slow start
+	// kills the process, which ends the start.
+	started := make(chan struct{})
+	defer close(started)
+	go func() {
+		select {
+		case <-ctx.Done():
+			client.Kill()
+		case <-started:
+		}
+	}()
+	p, err := handshake(ctx, client, opts)
+	if err != nil {
+		client.Kill()
+		switch {
+		case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
+			return nil, fmt.Errorf("refusing %s: its SHA-256 does not match the configured sha256 %s", path, spec.SHA256)
+		case strings.Contains(err.Error(), "incompatible API version"):
+			return nil, fmt.Errorf("refusing %s: it speaks another plugin protocol version (%w): build it with this hub's SDK", path, err)
+		case stderr.lastLines(1) != "":
+			return nil, fmt.Errorf("start %s: %w; stderr: %s", path, err, stderr.lastLines(3))
+		}
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
+	p.stderr = stderr
+	return p, nil
+}
+
+func handshake(ctx context.Context, client *plugin.Client, opts Options) (*process, error) {
+	rpc, err := client.Client()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := rpc.Dispense(sdk.PluginName)
+	if err != nil {
+		return nil, fmt.Errorf("dispense: %w", err)
+	}
+	crm, ok := raw.(*pluginclient.Client)
+	if !ok {
+		return nil, fmt.Errorf("dispense: got %T, want a CRM client", raw)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.CallTimeout)
+	defer cancel()
+	info, err := crm.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("info: %w", err)
+	}
+	if info.ProtocolVersion != sdk.ProtocolVersion {
+		return nil, fmt.Errorf("incompatible plugin: it speaks protocol %d, the hub %d", info.ProtocolVersion, sdk.ProtocolVersion)
+	}
+	pid := 0
+	if rc := client.ReattachConfig(); rc != nil {
+		pid = rc.Pid
+	}
+	return &process{client: client, rpc: rpc, crm: crm, info: info, pid: pid}, nil
+}
+
+// healthy reports why the process is not serving, or nil.
+func (p *process) healthy() error {
+	if p.client.Exited() {
+		return p.died("plugin process exited")
+	}
+	if err := p.rpc.Ping(); err != nil {
+		if p.client.Exited() {
+			return p.died("plugin process exited")
+		}
+		return fmt.Errorf("health check: %w", err)
+	}
+	return nil
+}
+
+func (p *process) died(what string) error {
+	if tail := p.stderr.lastLines(3); tail != "" {
+		return fmt.Errorf("%s; stderr: %s", what, tail)
+	}
+	return errors.New(what)
+}
+
+// stop ends the process: gracefully if it listens, by SIGKILL after two
+// seconds if not. It returns once the process is gone.
+func (p *process) stop() { p.client.Kill() }
