@@ -54,8 +54,8 @@ type Host struct {
 	// mu guards the map only, so Status never waits for a process.
 	applying sync.Mutex
 	mu       sync.Mutex
-	crms   map[string]*supervisor
-	closed bool
+	crms     map[string]*supervisor
+	closed   bool
 }
 
 // New returns a Host that runs no plugin until Apply.
