@@ -242,7 +242,7 @@ func (s *supervisor) attach(proc *process) {
 			s.status.Secret = append(s.status.Secret, setting.Name)
 		}
 	}
-	s.log.Info("plugin started", "pid", proc.pid, "version", proc.info.Version)
+	s.log.Info("plugin launched", "pid", proc.pid, "version", proc.info.Version)
 }
 
 func (s *supervisor) detach() {
