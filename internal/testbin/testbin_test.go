@@ -20,7 +20,7 @@ var _ = Describe("building a test binary", Serial, func() {
 		Expect(err).NotTo(HaveOccurred())
 		info, err := os.Stat(first)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(info.Mode().Perm() & 0o100).NotTo(BeZero(), "executable")
+		Expect(info.Mode().Perm()&0o100).NotTo(BeZero(), "executable")
 
 		Expect(os.Remove(first)).To(Succeed()) // a second build would bring it back
 		second, err := testbin.Build(testhost, "testhost")
