@@ -14,33 +14,34 @@ import (
 	"github.com/crmhub/crmhub/sdk"
 )
 
-// decodeAnswer turns one HTTP answer (other than a refusal of the
-// credentials, which do handles) into into or into an sdk error.
-func decodeAnswer(k call, status int, header http.Header, body []byte, into any) error {
-	if status/100 != 2 {
-		return failure(k, status, header, body)
+// decode turns the answer to k (other than a refusal of the credentials,
+// which Client.do handles) into into, or into an sdk error.
+func (a answer) decode(k call, into any) error {
+	if a.status/100 != 2 {
+		return failure(k, a)
 	}
 	if into == nil {
 		return nil
 	}
-	if err := json.Unmarshal(body, into); err != nil {
+	if err := json.Unmarshal(a.body, into); err != nil {
 		if k.secret {
 			return sdk.Retryable(fmt.Errorf("%s: answer is not the JSON expected", k), 0)
 		}
-		return sdk.Retryable(fmt.Errorf("%s: answer is not the JSON expected (%w): %s", k, err, excerpt(body)), 0)
+		return sdk.Retryable(fmt.Errorf("%s: answer is not the JSON expected (%w): %s", k, err, excerpt(a.body)), 0)
 	}
 	return nil
 }
 
 // failure maps an error answer by its status and, when the body has one,
 // KlickTipp's numeric error code — never by message text, which varies.
-func failure(k call, status int, header http.Header, body []byte) error {
+func failure(k call, a answer) error {
+	status, body := a.status, a.body
 	detail := describe(body)
 	switch {
 	case status == http.StatusTooManyRequests:
-		return sdk.Retryable(fmt.Errorf("%s: KlickTipp limits the request rate (HTTP 429%s)", k, detail), retryAfter(header))
+		return sdk.Retryable(fmt.Errorf("%s: KlickTipp limits the request rate (HTTP 429%s)", k, detail), retryAfter(a.header))
 	case status >= 500:
-		return sdk.Retryable(fmt.Errorf("%s: KlickTipp failed (HTTP %d%s)", k, status, detail), retryAfter(header))
+		return sdk.Retryable(fmt.Errorf("%s: KlickTipp failed (HTTP %d%s)", k, status, detail), retryAfter(a.header))
 	}
 	if code, ok := errorCode(body); ok {
 		return codeError(k, status, code, detail)

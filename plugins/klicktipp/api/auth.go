@@ -58,7 +58,7 @@ type authenticator interface {
 	// whether repeating the call can help.
 	renew(ctx context.Context, refused credentials) (bool, error)
 	// refused explains a refusal that renewing did not cure.
-	refused(k call, status int, body []byte) error
+	refused(k call, a answer) error
 }
 
 func (s Session) authenticator(c *Client) (authenticator, error) {
@@ -148,39 +148,39 @@ func (s *session) stop(ctx context.Context) error {
 		return nil
 	}
 	k := call{method: http.MethodPost, path: "/account/logout", form: form{}}
-	status, header, body, err := s.client.send(ctx, k, http.Header{"Cookie": {cookie}})
+	a, err := s.client.send(ctx, k, http.Header{"Cookie": {cookie}})
 	if err != nil {
 		return err
 	}
-	return decodeAnswer(k, status, header, body, nil)
+	return a.decode(k, nil)
 }
 
-func (s *session) refused(k call, status int, body []byte) error {
+func (s *session) refused(k call, a answer) error {
 	return sdk.Unauthenticated("%s: KlickTipp refused a fresh session (HTTP %d%s): "+
 		"the user needs API access, which KlickTipp grants to a dedicated API user; check the username",
-		k, status, describe(body))
+		k, a.status, describe(a.body))
 }
 
 // login exchanges a user name and password for a session cookie.
 func (c *Client) login(ctx context.Context, username, password string) (string, error) {
 	k := call{method: http.MethodPost, path: "/account/login", secret: true,
 		form: form{"username": {username}, "password": {password}}}
-	status, header, body, err := c.send(ctx, k, nil)
+	a, err := c.send(ctx, k, nil)
 	if err != nil {
 		return "", err
 	}
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+	if a.refused() {
 		return "", sdk.Unauthenticated("KlickTipp refused the login (HTTP %d%s): check username and password",
-			status, describe(body))
+			a.status, describe(a.body))
 	}
-	var answer struct {
+	var session struct {
 		SessID      text `json:"sessid"`
 		SessionName text `json:"session_name"`
 	}
-	if err := decodeAnswer(k, status, header, body, &answer); err != nil {
+	if err := a.decode(k, &session); err != nil {
 		return "", err
 	}
-	name, id := string(answer.SessionName), string(answer.SessID)
+	name, id := string(session.SessionName), string(session.SessID)
 	if !cookieSafe(name) || !cookieSafe(id) {
 		return "", sdk.Retryable(errors.New("KlickTipp's login answer has no usable session_name and sessid"), 0)
 	}
@@ -229,8 +229,8 @@ func (p partner) sign(context.Context) (credentials, error) {
 
 func (p partner) renew(context.Context, credentials) (bool, error) { return false, nil }
 
-func (p partner) refused(k call, status int, body []byte) error {
+func (p partner) refused(k call, a answer) error {
 	return sdk.Unauthenticated("%s: KlickTipp refused the partner keys (HTTP %d%s): "+
 		"check username, developer_key and customer_key, and that the user has API access",
-		k, status, describe(body))
+		k, a.status, describe(a.body))
 }

@@ -160,62 +160,83 @@ func (k call) String() string { return k.method + " " + k.path }
 // answer into into. When KlickTipp refuses the credentials (401 or 403),
 // it renews them once, if the auth mode can, and repeats the call.
 func (c *Client) do(ctx context.Context, k call, into any) error {
-	for repeat := false; ; repeat = true {
-		credentials, err := c.auth.sign(ctx)
+	credentials, answer, err := c.signAndSend(ctx, k)
+	if err != nil {
+		return err
+	}
+	if answer.refused() {
+		renewed, err := c.auth.renew(ctx, credentials)
 		if err != nil {
 			return err
 		}
-		status, header, body, err := c.send(ctx, k, credentials.header)
-		if err != nil {
+		if !renewed {
+			return c.auth.refused(k, answer)
+		}
+		if _, answer, err = c.signAndSend(ctx, k); err != nil {
 			return err
 		}
-		if status != http.StatusUnauthorized && status != http.StatusForbidden {
-			return decodeAnswer(k, status, header, body, into)
-		}
-		if repeat {
-			return c.auth.refused(k, status, body)
-		}
-		if renewed, err := c.auth.renew(ctx, credentials); err != nil {
-			return err
-		} else if !renewed {
-			return c.auth.refused(k, status, body)
+		if answer.refused() {
+			return c.auth.refused(k, answer)
 		}
 	}
+	return answer.decode(k, into)
 }
 
-// send makes one HTTP exchange and returns the answer, its body read up to
-// a bound. Only failures to exchange at all are errors here.
-func (c *Client) send(ctx context.Context, k call, credentials http.Header) (int, http.Header, []byte, error) {
+func (c *Client) signAndSend(ctx context.Context, k call) (credentials, answer, error) {
+	credentials, err := c.auth.sign(ctx)
+	if err != nil {
+		return credentials, answer{}, err
+	}
+	a, err := c.send(ctx, k, credentials.header)
+	return credentials, a, err
+}
+
+// answer is one HTTP answer, its body read up to a bound.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// refused reports whether KlickTipp refused the call's credentials.
+func (a answer) refused() bool {
+	return a.status == http.StatusUnauthorized || a.status == http.StatusForbidden
+}
+
+// send makes one HTTP exchange. Only failures to exchange at all are
+// errors here; an error status is the caller's to judge.
+func (c *Client) send(ctx context.Context, k call, credentials http.Header) (answer, error) {
 	req, err := c.newRequest(ctx, k)
 	if err != nil {
-		return 0, nil, nil, err
+		return answer{}, err
 	}
 	for name, values := range credentials {
 		req.Header[name] = values
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, sdk.Retryable(fmt.Errorf("%s: %w", k, err), 0)
+		return answer{}, sdk.Retryable(fmt.Errorf("%s: %w", k, err), 0)
 	}
 	defer resp.Body.Close()
 
-	limit := int64(maxAnswer)
-	if resp.StatusCode/100 != 2 {
-		limit = maxErrorAnswer
+	success := resp.StatusCode/100 == 2
+	limit := int64(maxErrorAnswer)
+	if success {
+		limit = maxAnswer
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return 0, nil, nil, sdk.Retryable(fmt.Errorf("%s: read answer: %w", k, err), 0)
+		return answer{}, sdk.Retryable(fmt.Errorf("%s: read answer: %w", k, err), 0)
 	}
 	if int64(len(body)) > limit {
-		if resp.StatusCode/100 == 2 {
-			return 0, nil, nil, sdk.Retryable(fmt.Errorf("%s: answer larger than %d MiB", k, limit>>20), 0)
+		if success {
+			return answer{}, sdk.Retryable(fmt.Errorf("%s: answer larger than %d MiB", k, limit>>20), 0)
 		}
 		body = body[:limit] // an error answer is only quoted, so its start is enough
 	}
-	// Drain what is left so the connection can be reused.
+	// Drain a little of what is left so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorAnswer))
-	return resp.StatusCode, resp.Header, body, nil
+	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
 func (c *Client) newRequest(ctx context.Context, k call) (*http.Request, error) {

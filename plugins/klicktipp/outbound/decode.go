@@ -74,7 +74,7 @@ func subscriberID(value string) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("is not a Subscriber ID: want digits only (%d characters received)", len(value))
 	case n == 0:
-		return "", fmt.Errorf("is 0, which is no Subscriber ID")
+		return "", errors.New("is 0, which is no Subscriber ID")
 	}
 	return strconv.FormatUint(n, 10), nil
 }
