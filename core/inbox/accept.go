@@ -1,0 +1,128 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// Errors Accept returns.
+var (
+	// ErrBacklogFull: more events wait than inbox.max_backlog allows.
+	ErrBacklogFull = errors.New("inbox: backlog full")
+	// ErrStopped: the inbox takes no more webhooks.
+	ErrStopped = errors.New("inbox: stopped")
+)
+
+// maxBatch bounds how many webhooks share one commit.
+const maxBatch = 512
+
+// linger is how long the committer waits for more webhooks to share a
+// commit once it has one.
+const linger = time.Millisecond
+
+// accepted is a webhook waiting for its commit.
+type accepted struct {
+	ev   *store.Event
+	done chan error
+}
+
+// Accept stores ev durably and sets its ID. When it returns nil the row is
+// committed (fsync'd), so the webhook may be acknowledged. A full backlog
+// is ErrBacklogFull; a store that fails is an error, and nothing was
+// acknowledged.
+func (in *Inbox) Accept(ctx context.Context, ev *store.Event) error {
+	if in.backlog.Load() >= int64(in.options().MaxBacklog) {
+		return ErrBacklogFull
+	}
+	now := time.Now().UTC()
+	ev.Status = store.StatusReceived
+	ev.ReceivedAt, ev.UpdatedAt, ev.NextAttemptAt = now, now, now
+	a := &accepted{ev: ev, done: make(chan error, 1)}
+	select {
+	case <-in.stopped:
+		return ErrStopped
+	case in.commits <- a:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the row may commit even if the caller leaves: waiting
+	// for the answer regardless keeps "nil" meaning "committed".
+	if err := <-a.done; err != nil {
+		return err
+	}
+	in.backlog.Add(1)
+	in.Kick()
+	return nil
+}
+
+// commitLoop commits queued webhooks in batches until Stop, then commits
+// whatever is still queued.
+func (in *Inbox) commitLoop() {
+	for {
+		select {
+		case a := <-in.commits:
+			in.commitBatch(in.gather(a))
+		case <-in.stopped:
+			for {
+				select {
+				case a := <-in.commits:
+					in.commitBatch(in.gather(a))
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// gather collects the webhooks that arrive within linger of the first, up
+// to maxBatch.
+func (in *Inbox) gather(first *accepted) []*accepted {
+	batch := []*accepted{first}
+	timer := time.NewTimer(linger)
+	defer timer.Stop()
+	for len(batch) < maxBatch {
+		select {
+		case a := <-in.commits:
+			batch = append(batch, a)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commitBatch stores a batch in one transaction and answers each waiter.
+func (in *Inbox) commitBatch(batch []*accepted) {
+	events := make([]*store.Event, len(batch))
+	for i, a := range batch {
+		events[i] = a.ev
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := in.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return tx.InsertEvents(ctx, events)
+	})
+	if err != nil {
+		err = fmt.Errorf("inbox: store webhooks: %w", err)
+		in.log.Error("could not store webhooks; answering 503", "webhooks", len(batch), "err", err)
+	}
+	for _, a := range batch {
+		a.done <- err
+	}
+}
+
+// refreshBacklog counts the unfinished events in the store: at start, and
+// now and then, since other processes finish events too.
+func (in *Inbox) refreshBacklog(ctx context.Context) error {
+	n, err := in.store.Backlog(ctx)
+	if err != nil {
+		return err
+	}
+	in.backlog.Store(int64(n))
+	return nil
+}

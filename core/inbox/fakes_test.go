@@ -1,0 +1,136 @@
+package inbox_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crmhub/crmhub/core/engine"
+	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/sdk"
+)
+
+// plugins stands in for the plugin host: webhooks carry "contact=<id>" or
+// "email=<addr>" in their query; "contact=bad" is invalid.
+type plugins struct {
+	mu     sync.Mutex
+	ready  bool
+	emails map[string]string // e-mail → contact id
+}
+
+func newPlugins() *plugins { return &plugins{ready: true, emails: map[string]string{}} }
+
+func (p *plugins) setReady(r bool) { p.mu.Lock(); p.ready = r; p.mu.Unlock() }
+
+func (p *plugins) Ready(string) bool { p.mu.Lock(); defer p.mu.Unlock(); return p.ready }
+
+func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWebhook) ([]inbox.Decoding, error) {
+	out := make([]inbox.Decoding, len(hooks))
+	for i, h := range hooks {
+		id, email := first(h.Query["contact"]), first(h.Query["email"])
+		switch {
+		case id == "bad":
+			out[i].Err = sdk.Invalid("parameter contact is not a number")
+		case id == "" && email == "":
+			out[i].Err = sdk.Invalid("no contact")
+		default:
+			out[i].ContactID, out[i].Email = id, email
+		}
+	}
+	return out, nil
+}
+
+func (p *plugins) FindContact(_ context.Context, _ string, email string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if id, ok := p.emails[email]; ok {
+		return id, nil
+	}
+	return "", sdk.NotFound("no contact with e-mail %s", email)
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// applier stands in for the engine: it commits the outcome a script
+// gives for each contact, or fails as told, and records every call's span
+// so specs can check that no two calls for one contact overlap.
+type applier struct {
+	st *store.Store
+
+	mu       sync.Mutex
+	failures map[string][]error // contact → errors for the next calls
+	delay    time.Duration
+	calls    []call
+}
+
+type call struct {
+	ev         engine.Event
+	start, end time.Time
+}
+
+func newApplier(st *store.Store) *applier {
+	return &applier{st: st, failures: map[string][]error{}}
+}
+
+func (a *applier) failNext(contact string, errs ...error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.failures[contact] = append(a.failures[contact], errs...)
+}
+
+func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.CommitFunc) (engine.Result, error) {
+	start := time.Now()
+	defer func() {
+		a.mu.Lock()
+		a.calls = append(a.calls, call{ev: ev, start: start, end: time.Now()})
+		a.mu.Unlock()
+	}()
+	a.mu.Lock()
+	var err error
+	if errs := a.failures[ev.ContactID]; len(errs) > 0 {
+		err, a.failures[ev.ContactID] = errs[0], errs[1:]
+	}
+	delay := a.delay
+	a.mu.Unlock()
+	select {
+	case <-time.After(delay):
+	case <-ctx.Done():
+		return engine.Result{}, ctx.Err()
+	}
+	if err != nil {
+		return engine.Result{}, err
+	}
+	res := engine.Result{Outcome: engine.TagsUpdated, Message: "applied " + ev.ContactID}
+	if strings.HasPrefix(ev.ContactID, "404") {
+		res = engine.Result{Outcome: engine.ContactNotFound, Message: "no such contact"}
+	}
+	return res, a.st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return commit(ctx, tx, res) })
+}
+
+func (a *applier) callsFor(contact string) []call {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []call
+	for _, c := range a.calls {
+		if c.ev.ContactID == contact {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (a *applier) allCalls() []call {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]call(nil), a.calls...)
+}
+
+var errCRMDown = errors.New("klicktipp answered 500")

@@ -1,0 +1,291 @@
+package inbox_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+	"github.com/crmhub/crmhub/sdk"
+)
+
+// webhook is a stored-to-be webhook whose query names the contact.
+func webhook(query string) *store.Event {
+	return &store.Event{CRM: "klicktipp", Action: "update_tags", Method: "POST", Query: query, Header: "{}"}
+}
+
+var _ = Describe("Inbox", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		var (
+			st   *store.Store
+			plug *plugins
+			app  *applier
+			in   *inbox.Inbox
+			opts inbox.Options
+		)
+
+		start := func() {
+			in = inbox.New(st, plug, app, opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			Expect(in.Start(context.Background())).To(Succeed())
+			DeferCleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				in.Stop(ctx)
+			})
+		}
+		accept := func(query string) int64 {
+			ev := webhook(query)
+			Expect(in.Accept(context.Background(), ev)).To(Succeed())
+			return ev.ID
+		}
+		event := func(id int64) func() *store.Event {
+			return func() *store.Event {
+				ev, err := st.EventByID(context.Background(), id)
+				Expect(err).NotTo(HaveOccurred())
+				return ev
+			}
+		}
+		activity := func(id int64) []string {
+			lines, err := st.EventActivity(context.Background(), id)
+			Expect(err).NotTo(HaveOccurred())
+			var msgs []string
+			for _, l := range lines {
+				msgs = append(msgs, l.Message)
+			}
+			return msgs
+		}
+
+		BeforeEach(func() {
+			st = db.Store()
+			plug = newPlugins()
+			app = newApplier(st)
+			opts = inbox.Options{
+				Workers: 4, MaxAttempts: 3,
+				BackoffInitial: 400 * time.Millisecond, BackoffMax: 10 * time.Second,
+				Poll: 20 * time.Millisecond, Lease: 3 * time.Second,
+				CRMs: func() []string { return []string{"klicktipp"} },
+			}
+		})
+
+		It("stores an accepted webhook before it returns, then applies it", func() {
+			start()
+			id := accept("contact=1")
+			Expect(id).To(BeNumerically(">", 0))
+			Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+			ev := event(id)()
+			Expect(ev.Outcome).To(Equal("tags_updated"))
+			Expect(ev.Attempts).To(Equal(1))
+			Expect(activity(id)).To(ContainElements("Received update_tags webhook.", "Decoded: klicktipp contact 1."))
+		})
+
+		It("commits many concurrent webhooks, each acknowledged with its own id", func() {
+			plug.setReady(false)
+			start()
+			var wg sync.WaitGroup
+			ids := make([]int64, 200)
+			for i := range ids {
+				wg.Go(func() { ids[i] = accept(fmt.Sprintf("contact=%d", i)) })
+			}
+			wg.Wait()
+			Expect(ids).NotTo(ContainElement(int64(0)))
+			n, err := st.Backlog(context.Background())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(n).To(Equal(200))
+		})
+
+		It("records a webhook its plugin cannot read as failed / invalid_payload, with the reason", func() {
+			start()
+			id := accept("contact=bad")
+			Eventually(event(id)).Should(HaveField("Status", store.StatusFailed))
+			Expect(event(id)()).To(HaveField("Outcome", store.OutcomeInvalidPayload))
+			Expect(activity(id)).To(ContainElement(ContainSubstring("parameter contact is not a number")))
+		})
+
+		It("resolves an e-mail-only webhook through the CRM, and fails one whose e-mail the CRM does not know", func() {
+			plug.emails["anna@example.com"] = "77"
+			start()
+			known := accept("email=anna@example.com")
+			unknown := accept("email=nobody@example.com")
+			Eventually(event(known)).Should(HaveField("Status", store.StatusDone))
+			Expect(event(known)()).To(HaveField("ContactID", "77"))
+			Eventually(event(unknown)).Should(HaveField("Status", store.StatusFailed))
+			Expect(event(unknown)()).To(HaveField("Outcome", store.OutcomeNotFound))
+		})
+
+		It("fails a contact the CRM does not know at once, without retrying", func() {
+			start()
+			id := accept("contact=404123")
+			Eventually(event(id)).Should(HaveField("Status", store.StatusFailed))
+			Expect(event(id)()).To(And(HaveField("Outcome", "contact_not_found"), HaveField("Attempts", 1)))
+			Consistently(func() int { return len(app.callsFor("404123")) }, "300ms").Should(Equal(1))
+		})
+
+		It("keeps webhooks waiting at no cost while the plugin is down", func() {
+			plug.setReady(false)
+			start()
+			id := accept("contact=5")
+			Consistently(event(id), "200ms").Should(And(HaveField("Status", store.StatusReceived), HaveField("Attempts", 0)))
+			plug.setReady(true)
+			in.Kick()
+			Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+			Expect(event(id)().Attempts).To(Equal(1))
+		})
+
+		It("does not count an attempt when the plugin dies during it", func() {
+			app.failNext("6", fmt.Errorf("get contact: %w", host.ErrPluginDown))
+			start()
+			id := accept("contact=6")
+			Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+			Expect(app.callsFor("6")).To(HaveLen(2))
+			Expect(event(id)().Attempts).To(Equal(1))
+		})
+
+		It("backs off exponentially with jitter, gives up after max_attempts, and replay brings it to done", func() {
+			app.failNext("9", errCRMDown, errCRMDown, errCRMDown)
+			start()
+			id := accept("contact=9")
+
+			Eventually(event(id)).Should(HaveField("Status", store.StatusRetrying))
+			ev := event(id)()
+			first := ev.NextAttemptAt.Sub(ev.UpdatedAt)
+			Expect(first).To(BeNumerically("~", 400*time.Millisecond, 80*time.Millisecond))
+			Expect(ev.Attempts).To(Equal(1))
+
+			Eventually(func() int { return event(id)().Attempts }, "3s").Should(Equal(2))
+			Eventually(event(id)).Should(HaveField("Status", store.StatusRetrying))
+			ev = event(id)()
+			second := ev.NextAttemptAt.Sub(ev.UpdatedAt)
+			Expect(second).To(BeNumerically("~", 800*time.Millisecond, 160*time.Millisecond))
+
+			Eventually(event(id), "5s").Should(HaveField("Status", store.StatusDead))
+			Expect(event(id)().Attempts).To(Equal(3))
+			Expect(activity(id)).To(ContainElement(ContainSubstring("Gave up after 3 attempts")))
+
+			ids, err := in.Replay(context.Background(), store.ReplayFilter{Status: store.StatusDead, CRM: "klicktipp"})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids).To(Equal([]int64{id}))
+			Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+		})
+
+		It("waits at least as long as the CRM's Retry-After asks", func() {
+			app.failNext("10", sdk.Retryable(errCRMDown, 5*time.Second))
+			start()
+			id := accept("contact=10")
+			Eventually(event(id)).Should(HaveField("Status", store.StatusRetrying))
+			ev := event(id)()
+			Expect(ev.NextAttemptAt.Sub(ev.UpdatedAt)).To(BeNumerically(">=", 4900*time.Millisecond))
+		})
+
+		It("merges identical pending webhooks of a contact into the oldest, and a wait on one answers with its outcome", func() {
+			plug.setReady(false)
+			start()
+			a, b, c := accept("contact=20"), accept("contact=20"), accept("contact=20")
+			other := webhook("contact=20")
+			other.Action = "add"
+			Expect(in.Accept(context.Background(), other)).To(Succeed())
+			// decoded while the engine side is held back
+			plug.setReady(true)
+			in.Kick()
+
+			Eventually(event(c)).Should(HaveField("Status", store.StatusDone))
+			Expect(event(b)()).To(And(HaveField("Outcome", store.OutcomeCoalesced), HaveField("CoalescedInto", Equal(&a))))
+			Expect(event(c)()).To(HaveField("CoalescedInto", Equal(&a)))
+			Eventually(event(other.ID)).Should(HaveField("Status", store.StatusDone))
+			Expect(event(other.ID)().Outcome).NotTo(Equal(store.OutcomeCoalesced))
+
+			got, err := in.Wait(context.Background(), b)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got.ID).To(Equal(a))
+			Expect(got.Outcome).To(Equal("tags_updated"))
+		})
+
+		It("never applies two events of one contact at the same time", func() {
+			app.delay = 5 * time.Millisecond
+			opts.Workers = 8
+			start()
+			var ids []int64
+			for i := range 60 {
+				ev := webhook(fmt.Sprintf("contact=%d", i%3))
+				ev.Role = fmt.Sprint(i) // different parameters: nothing merges
+				Expect(in.Accept(context.Background(), ev)).To(Succeed())
+				ids = append(ids, ev.ID)
+			}
+			for _, id := range ids {
+				Eventually(event(id), "10s").Should(HaveField("Status", store.StatusDone))
+			}
+			for _, contact := range []string{"0", "1", "2"} {
+				calls := app.callsFor(contact)
+				Expect(calls).To(HaveLen(20))
+				for i := range calls {
+					for j := range calls {
+						if i != j {
+							overlap := calls[i].start.Before(calls[j].end) && calls[j].start.Before(calls[i].end)
+							Expect(overlap).To(BeFalse(), "contact %s: calls %d and %d overlap", contact, i, j)
+						}
+					}
+				}
+			}
+			Expect(len(app.allCalls())).To(Equal(60))
+		})
+
+		It("takes over an event whose worker died with it in hand", func(ctx SpecContext) {
+			plug.setReady(false)
+			start()
+			id := accept("contact=30")
+			// Another process claims it and dies: its lease runs out.
+			Expect(st.MarkDecoded(ctx, id, "30", "")).To(Succeed())
+			claims, err := st.ClaimEvents(ctx, "dead-process", []string{"klicktipp"}, time.Now().UTC().Add(300*time.Millisecond), 1)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(claims).To(HaveLen(1))
+			plug.setReady(true)
+			Eventually(event(id), "3s").Should(HaveField("Status", store.StatusDone))
+			Expect(event(id)().Attempts).To(Equal(2))
+		})
+
+		It("refuses webhooks over the backlog limit", func() {
+			plug.setReady(false)
+			opts.MaxBacklog = 2
+			start()
+			accept("contact=1")
+			accept("contact=2")
+			Expect(in.Accept(context.Background(), webhook("contact=3"))).To(MatchError(inbox.ErrBacklogFull))
+		})
+	})
+
+	Describe("on a single SQLite process", func() {
+		It("returns events a previous run left in processing to the queue at start", func(ctx SpecContext) {
+			db := storetest.Get(ctx, store.SQLite)
+			st := db.Store()
+			Expect(storetest.Empty(ctx, st)).To(Succeed())
+			ev := webhook("contact=40")
+			Expect(st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				ev.Status, ev.NextAttemptAt, ev.ReceivedAt, ev.UpdatedAt = store.StatusReceived, time.Now().UTC(), time.Now().UTC(), time.Now().UTC()
+				return tx.InsertEvents(ctx, []*store.Event{ev})
+			})).To(Succeed())
+			Expect(st.MarkDecoded(ctx, ev.ID, "40", "")).To(Succeed())
+			_, err := st.ClaimEvents(ctx, "crashed", []string{"klicktipp"}, time.Now().UTC().Add(time.Hour), 1)
+			Expect(err).NotTo(HaveOccurred())
+
+			app := newApplier(st)
+			in := inbox.New(st, newPlugins(), app, inbox.Options{
+				ReleaseStaleLeases: true, Poll: 20 * time.Millisecond,
+				CRMs: func() []string { return []string{"klicktipp"} },
+			}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			Expect(in.Start(ctx)).To(Succeed())
+			defer in.Stop(ctx)
+			Eventually(func() string {
+				got, _ := st.EventByID(ctx, ev.ID)
+				return got.Status
+			}).Should(Equal(store.StatusDone))
+		})
+	})
+})

@@ -1,0 +1,208 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/crmhub/crmhub/core/engine"
+	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/sdk"
+)
+
+// workLoop claims due events and applies them, at most Workers at once,
+// until Stop; then it waits for the events in flight.
+func (in *Inbox) workLoop(ctx context.Context) {
+	o := in.options()
+	workers := o.Workers
+	var (
+		inflight sync.WaitGroup
+		busy     = make(chan struct{}, workers) // one token per event in flight
+	)
+	defer inflight.Wait()
+	poll := time.NewTicker(o.Poll)
+	defer poll.Stop()
+	recount := time.NewTicker(5 * time.Second)
+	defer recount.Stop()
+	for {
+		if free := workers - len(busy); free > 0 {
+			for _, c := range in.claim(ctx, free) {
+				busy <- struct{}{}
+				inflight.Go(func() {
+					defer func() { <-busy; nudge(in.wakeWork) }()
+					in.process(ctx, c.Event)
+				})
+			}
+		}
+		select {
+		case <-in.stopped:
+			return
+		case <-in.wakeWork:
+		case <-poll.C:
+		case <-recount.C:
+			if err := in.refreshBacklog(ctx); err != nil {
+				in.log.Warn("count backlog", "err", err)
+			}
+		}
+	}
+}
+
+// claim takes up to n due events of the CRMs whose plugins are ready.
+func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
+	var ready []string
+	for _, crm := range in.options().CRMs() {
+		if in.plugins.Ready(crm) {
+			ready = append(ready, crm)
+		}
+	}
+	if len(ready) == 0 {
+		return nil
+	}
+	claims, err := in.store.ClaimEvents(ctx, in.owner, ready, time.Now().UTC().Add(in.options().Lease), n)
+	if err != nil {
+		in.log.Error("claim events", "err", err)
+		return nil
+	}
+	merged := 0
+	for _, c := range claims {
+		merged += len(c.Coalesced)
+	}
+	if merged > 0 {
+		in.backlog.Add(-int64(merged))
+		in.final.notify()
+	}
+	return claims
+}
+
+// process applies one claimed event and records how it ended.
+func (in *Inbox) process(ctx context.Context, ev *store.Event) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go in.keepLease(ctx, ev, cancel)
+
+	log := in.log.With("event", ev.ID, "crm", ev.CRM)
+	job := engine.Event{ID: ev.ID, CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
+		Role: ev.Role, SendNotification: ev.SendNotification}
+	res, err := in.applier.Apply(ctx, job, func(ctx context.Context, tx *store.Tx, res engine.Result) error {
+		ev.Status = store.StatusDone
+		if res.Outcome == engine.ContactNotFound || res.Outcome == engine.InvalidPayload {
+			ev.Status = store.StatusFailed
+		}
+		ev.Outcome, ev.Message = string(res.Outcome), res.Message
+		if res.UserID != 0 {
+			ev.UserID = &res.UserID
+		}
+		if err := tx.Finish(ctx, ev, in.owner); err != nil {
+			return err
+		}
+		return tx.CloseAttempt(ctx, ev, in.owner, ev.Outcome, "")
+	})
+	if err == nil {
+		log.Debug("event applied", "outcome", res.Outcome)
+		in.backlog.Add(-1)
+		in.final.notify()
+		return
+	}
+	in.failed(ctx, ev, err)
+}
+
+// failed decides what an error means for the event: wait for the plugin
+// at no cost, fail at once, retry later, or give up.
+func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
+	log := in.log.With("event", ev.ID, "crm", ev.CRM)
+	if errors.Is(cause, store.ErrLeaseLost) {
+		log.Warn("another worker took the event over; leaving it to that worker")
+		return
+	}
+	o := in.options()
+	attemptErr := cause.Error()
+	var line string
+	level := store.LevelWarning
+	switch {
+	case errors.Is(cause, host.ErrPluginDown), sdk.IsUnauthenticated(cause), ctx.Err() != nil:
+		// Not the event's fault: it waits for the plugin (or the next
+		// process) and the attempt does not count.
+		ev.Status, ev.Attempts, ev.NextAttemptAt = store.StatusPending, ev.Attempts-1, time.Now().UTC()
+		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + attemptErr
+		line = ev.Message
+	case sdk.IsTerminal(cause):
+		ev.Status, ev.Outcome = store.StatusFailed, store.OutcomeInvalidPayload
+		if sdk.IsNotFound(cause) {
+			ev.Outcome = store.OutcomeNotFound
+		}
+		ev.Message = attemptErr
+		line, level = "Failed: "+attemptErr, store.LevelError
+	case ev.Attempts >= o.MaxAttempts:
+		ev.Status, ev.Outcome = store.StatusDead, store.OutcomeGaveUp
+		ev.Message = attemptErr
+		line = fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, attemptErr)
+		level = store.LevelError
+	default:
+		delay := retryDelay(ev.Attempts, o, cause)
+		ev.Status, ev.NextAttemptAt, ev.Message = store.StatusRetrying, time.Now().UTC().Add(delay), attemptErr
+		line = fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, attemptErr, delay.Round(time.Second))
+	}
+	// Record it even when the hub is stopping.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := in.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.CloseAttempt(ctx, ev, in.owner, ev.Status, attemptErr); err != nil {
+			return err
+		}
+		if store.Final(ev.Status) {
+			if err := tx.Finish(ctx, ev, in.owner); err != nil {
+				return err
+			}
+		} else if err := tx.Reschedule(ctx, ev, in.owner); err != nil {
+			return err
+		}
+		return tx.AddActivity(ctx, &store.Activity{CRM: ev.CRM, EventID: &ev.ID, Level: level, Message: line})
+	})
+	if err != nil {
+		log.Error("record failed attempt", "err", err)
+		return
+	}
+	log.Warn("event attempt failed", "status", ev.Status, "attempt", ev.Attempts, "err", attemptErr)
+	if store.Final(ev.Status) {
+		in.backlog.Add(-1)
+		in.final.notify()
+	}
+}
+
+// retryDelay is the backoff after n attempts, or longer if the CRM asked
+// for it (Retry-After).
+func retryDelay(n int, o *Options, err error) time.Duration {
+	d := backoff(n, o.BackoffInitial, o.BackoffMax)
+	if after, ok := sdk.RetryAfter(err); ok && after > d {
+		d = after
+	}
+	return d
+}
+
+// keepLease renews the event's leases while it is being applied; when a
+// renewal finds the event taken over, it cancels the work.
+func (in *Inbox) keepLease(ctx context.Context, ev *store.Event, lost context.CancelFunc) {
+	lease := in.options().Lease
+	t := time.NewTicker(lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			ok, err := in.store.RenewLease(ctx, ev, in.owner, time.Now().UTC().Add(lease))
+			if err != nil {
+				in.log.Warn("renew event lease", "event", ev.ID, "err", err)
+				continue
+			}
+			if !ok {
+				in.log.Warn("event lease lost; stopping work on it", "event", ev.ID)
+				lost()
+				return
+			}
+		}
+	}
+}

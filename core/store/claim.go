@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Claim is what ClaimEvents hands a worker: an event it now holds, and the
+// events that were merged into it.
+type Claim struct {
+	Event     *Event
+	Coalesced []int64
+}
+
+// ClaimEvents takes up to limit due, decoded events of the given CRMs for
+// owner, at most one per contact and none of a contact another worker
+// holds (across processes sharing PostgreSQL). Each claimed event gets a
+// lease until leaseUntil and one more attempt; pending events identical to
+// it (same CRM, contact, action and parameters) are merged into it and end
+// done/coalesced. Events whose lease ran out are taken over.
+func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, leaseUntil time.Time, limit int) ([]Claim, error) {
+	if len(crms) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	var claims []Claim
+	err := s.InTx(ctx, func(ctx context.Context, tx *Tx) error {
+		claims = nil
+		now := time.Now().UTC()
+		candidates, err := tx.dueEvents(ctx, crms, now, limit*4)
+		if err != nil {
+			return err
+		}
+		seen := map[[2]string]bool{}
+		for _, ev := range candidates {
+			contact := [2]string{ev.CRM, ev.ContactID}
+			if seen[contact] {
+				continue // a newer event of a contact waits for the oldest
+			}
+			seen[contact] = true
+			ok, err := tx.takeContact(ctx, ev.CRM, ev.ContactID, owner, now, leaseUntil)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			merged, err := tx.coalesce(ctx, ev, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.lease(ctx, ev, owner, now, leaseUntil); err != nil {
+				return err
+			}
+			claims = append(claims, Claim{Event: ev, Coalesced: merged})
+			if len(claims) == limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim events: %w", err)
+	}
+	return claims, nil
+}
+
+// dueEvents lists claimable events, oldest first. On PostgreSQL rows
+// another transaction is claiming are skipped, not waited for.
+func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
+	var evs []*Event
+	sel := q.idb.NewSelect().Model(&evs).
+		Where("crm IN (?) AND decoded", bun.In(crms)).
+		WhereGroup(" AND ", func(sq *bun.SelectQuery) *bun.SelectQuery {
+			return sq.Where("status IN (?) AND next_attempt_at <= ?", bun.In([]string{StatusPending, StatusRetrying}), now).
+				WhereOr("status = ? AND lease_until < ?", StatusProcessing, now)
+		}).
+		Order("id").Limit(int64(limit))
+	if q.dialect == Postgres {
+		sel = sel.For("UPDATE SKIP LOCKED")
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("select due events: %w", err)
+	}
+	return evs, nil
+}
+
+// takeContact takes the contact's lease for owner unless another worker
+// holds one that has not run out.
+func (q *Queries) takeContact(ctx context.Context, crm, contactID, owner string, now, until time.Time) (bool, error) {
+	var got []string
+	err := q.idb.NewRaw(`INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (crm, contact_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+		WHERE contact_leases.until < ?
+		RETURNING owner`, crm, contactID, owner, until, now).Scan(ctx, &got)
+	if err != nil {
+		return false, fmt.Errorf("take lease of contact %s/%s: %w", crm, contactID, err)
+	}
+	return len(got) == 1, nil
+}
+
+// coalesce merges the pending events identical to ev into it.
+func (q *Queries) coalesce(ctx context.Context, ev *Event, now time.Time) ([]int64, error) {
+	twins := q.idb.NewSelect().Model((*Event)(nil)).Column("id").
+		Where("crm = ? AND contact_id = ? AND action = ? AND role = ? AND send_notification = ?",
+			ev.CRM, ev.ContactID, ev.Action, ev.Role, ev.SendNotification).
+		Where("decoded AND status = ? AND id <> ?", StatusPending, ev.ID)
+	if q.dialect == Postgres {
+		twins = twins.For("UPDATE SKIP LOCKED")
+	}
+	var merged []int64
+	msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", ev.ID)
+	err := q.idb.NewUpdate().Model((*Event)(nil)).
+		Set("status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?",
+			StatusDone, OutcomeCoalesced, msg, ev.ID, now, now).
+		Where("id IN (?)", twins).
+		Returning("id").Scan(ctx, &merged)
+	if err != nil {
+		return nil, fmt.Errorf("coalesce into event %d: %w", ev.ID, err)
+	}
+	if len(merged) == 0 {
+		return nil, nil
+	}
+	lines := make([]*Activity, len(merged))
+	for i := range merged {
+		lines[i] = &Activity{At: now, CRM: ev.CRM, EventID: &merged[i], Message: msg}
+	}
+	return merged, q.AddActivity(ctx, lines...)
+}
+
+// lease marks ev processing by owner and opens its attempt.
+func (q *Queries) lease(ctx context.Context, ev *Event, owner string, now, until time.Time) error {
+	ev.Status, ev.LeaseOwner, ev.LeaseUntil = StatusProcessing, owner, &until
+	ev.Attempts++
+	ev.UpdatedAt = now
+	if _, err := q.idb.NewUpdate().Model(ev).
+		Column("status", "lease_owner", "lease_until", "attempts", "updated_at").
+		WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("lease event %d: %w", ev.ID, err)
+	}
+	att := &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: owner, StartedAt: now}
+	if _, err := q.idb.NewInsert().Model(att).Exec(ctx); err != nil {
+		return fmt.Errorf("open attempt of event %d: %w", ev.ID, err)
+	}
+	return nil
+}
+
+// RenewLease extends owner's leases of an event and its contact. It
+// reports false when the event is no longer owner's.
+func (q *Queries) RenewLease(ctx context.Context, ev *Event, owner string, until time.Time) (bool, error) {
+	res, err := q.idb.NewUpdate().Model((*Event)(nil)).Set("lease_until = ?", until).
+		Where("id = ? AND lease_owner = ?", ev.ID, owner).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: renew lease of event %d: %w", ev.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	_, err = q.idb.NewUpdate().Model((*ContactLease)(nil)).Set("until = ?", until).
+		Where("crm = ? AND contact_id = ? AND owner = ?", ev.CRM, ev.ContactID, owner).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: renew lease of contact %s/%s: %w", ev.CRM, ev.ContactID, err)
+	}
+	return true, nil
+}
+
+// ReleaseContact gives up owner's lease of a contact.
+func (q *Queries) ReleaseContact(ctx context.Context, crm, contactID, owner string) error {
+	_, err := q.idb.NewDelete().Model((*ContactLease)(nil)).
+		Where("crm = ? AND contact_id = ? AND owner = ?", crm, contactID, owner).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: release contact %s/%s: %w", crm, contactID, err)
+	}
+	return nil
+}
+
+// CloseAttempt records how an event's latest attempt by owner ended.
+func (q *Queries) CloseAttempt(ctx context.Context, ev *Event, owner, outcome, errMsg string) error {
+	now := time.Now().UTC()
+	_, err := q.idb.NewUpdate().Model((*EventAttempt)(nil)).
+		Set("finished_at = ?, outcome = ?, error = ?", now, outcome, errMsg).
+		Where("event_id = ? AND number = ? AND owner = ? AND finished_at IS NULL", ev.ID, ev.Attempts, owner).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: close attempt %d of event %d: %w", ev.Attempts, ev.ID, err)
+	}
+	return nil
+}
+
+// ReleaseAllLeases returns every event in processing to the queue and
+// drops every contact lease. Only a single SQLite process may call it, at
+// start, when no lease can be live.
+func (q *Queries) ReleaseAllLeases(ctx context.Context) (int, error) {
+	res, err := q.idb.NewUpdate().Model((*Event)(nil)).
+		Set("status = ?, lease_owner = '', lease_until = NULL", StatusPending).
+		Where("status = ?", StatusProcessing).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: release stale event leases: %w", err)
+	}
+	if _, err := q.idb.NewDelete().Model((*ContactLease)(nil)).Where("1 = 1").Exec(ctx); err != nil {
+		return 0, fmt.Errorf("store: release stale contact leases: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

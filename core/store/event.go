@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Final reports whether an event status is final: done, failed or dead.
+func Final(status string) bool {
+	return status == StatusDone || status == StatusFailed || status == StatusDead
+}
+
+// Outcomes the inbox sets itself; the engine sets the others.
+const (
+	OutcomeCoalesced      = "coalesced"
+	OutcomeInvalidPayload = "invalid_payload"
+	OutcomeNotFound       = "contact_not_found"
+	OutcomeGaveUp         = "gave_up"
+)
+
+// ErrLeaseLost: another worker took the event over; this one must not
+// record anything about it.
+var ErrLeaseLost = errors.New("event lease lost to another worker")
+
+// InsertEvents stores received webhooks, each with a "received" activity
+// line, and sets their IDs. Call it in a transaction.
+func (q *Queries) InsertEvents(ctx context.Context, events []*Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if _, err := q.idb.NewInsert().Model(&events).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("store: insert events: %w", err)
+	}
+	lines := make([]*Activity, len(events))
+	for i, ev := range events {
+		lines[i] = &Activity{At: ev.ReceivedAt, CRM: ev.CRM, EventID: &ev.ID,
+			Message: fmt.Sprintf("Received %s webhook.", ev.Action)}
+	}
+	return q.AddActivity(ctx, lines...)
+}
+
+// EventByID returns one event, or ErrNotFound.
+func (q *Queries) EventByID(ctx context.Context, id int64) (*Event, error) {
+	ev := new(Event)
+	err := q.idb.NewSelect().Model(ev).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: read event %d: %w", id, err)
+	}
+	return ev, nil
+}
+
+// Backlog counts the events that are not final yet.
+func (q *Queries) Backlog(ctx context.Context) (int, error) {
+	n, err := q.idb.NewSelect().Model((*Event)(nil)).
+		Where("status NOT IN (?)", bun.In([]string{StatusDone, StatusFailed, StatusDead})).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: count backlog: %w", err)
+	}
+	return int(n), nil
+}
+
+// Undecoded returns up to limit due events of crm that no plugin has read
+// yet, oldest first.
+func (q *Queries) Undecoded(ctx context.Context, crm string, now time.Time, limit int) ([]*Event, error) {
+	var evs []*Event
+	err := q.idb.NewSelect().Model(&evs).
+		Where("crm = ? AND status = ? AND next_attempt_at <= ?", crm, StatusReceived, now).
+		Order("id").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: read undecoded %s events: %w", crm, err)
+	}
+	return evs, nil
+}
+
+// MarkDecoded records the contact a plugin read from a received event and
+// queues it for processing. An event already decoded (by another hub) is
+// left alone.
+func (q *Queries) MarkDecoded(ctx context.Context, id int64, contactID, email string) error {
+	now := time.Now().UTC()
+	_, err := q.idb.NewUpdate().Model((*Event)(nil)).
+		Set("decoded = ?, contact_id = ?, email = ?, status = ?, next_attempt_at = ?, updated_at = ?",
+			true, contactID, email, StatusPending, now, now).
+		Where("id = ? AND status = ?", id, StatusReceived).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: mark event %d decoded: %w", id, err)
+	}
+	return nil
+}
+
+// Finish gives an event its final status and outcome. With a non-empty
+// owner it only succeeds while that owner holds the event's lease
+// (ErrLeaseLost otherwise) and releases the contact's lease too.
+func (q *Queries) Finish(ctx context.Context, ev *Event, owner string) error {
+	now := time.Now().UTC()
+	ev.UpdatedAt, ev.FinishedAt = now, &now
+	ev.LeaseOwner, ev.LeaseUntil = "", nil
+	upd := q.idb.NewUpdate().Model(ev).
+		Column("status", "outcome", "message", "user_id", "attempts", "coalesced_into",
+			"lease_owner", "lease_until", "updated_at", "finished_at", "contact_id", "email", "decoded").
+		WherePK()
+	if owner != "" {
+		upd = upd.Where("lease_owner = ?", owner)
+	}
+	res, err := upd.Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: finish event %d: %w", ev.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrLeaseLost
+	}
+	if owner != "" {
+		return q.ReleaseContact(ctx, ev.CRM, ev.ContactID, owner)
+	}
+	return nil
+}
+
+// Reschedule puts a claimed event back in line: status (pending, retrying,
+// received or dead), next attempt time and message, releasing its leases.
+// It fails with ErrLeaseLost when owner no longer holds the event.
+func (q *Queries) Reschedule(ctx context.Context, ev *Event, owner string) error {
+	ev.UpdatedAt = time.Now().UTC()
+	if ev.Status == StatusDead {
+		ev.FinishedAt = &ev.UpdatedAt
+	}
+	ev.LeaseOwner, ev.LeaseUntil = "", nil
+	res, err := q.idb.NewUpdate().Model(ev).
+		Column("status", "outcome", "message", "attempts", "next_attempt_at", "lease_owner", "lease_until",
+			"updated_at", "finished_at").
+		WherePK().Where("lease_owner = ?", owner).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: reschedule event %d: %w", ev.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrLeaseLost
+	}
+	return q.ReleaseContact(ctx, ev.CRM, ev.ContactID, owner)
+}
+
+// RescheduleUndecoded puts a received event back for a later decode
+// attempt (or makes it dead), counting the attempt.
+func (q *Queries) RescheduleUndecoded(ctx context.Context, ev *Event) error {
+	ev.UpdatedAt = time.Now().UTC()
+	if ev.Status == StatusDead {
+		ev.FinishedAt = &ev.UpdatedAt
+	}
+	_, err := q.idb.NewUpdate().Model(ev).
+		Column("status", "message", "attempts", "next_attempt_at", "updated_at", "finished_at").
+		WherePK().Where("status = ?", StatusReceived).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: reschedule event %d: %w", ev.ID, err)
+	}
+	return nil
+}
+
+// FinishUndecoded ends a received event that cannot be decoded or whose
+// contact does not exist.
+func (q *Queries) FinishUndecoded(ctx context.Context, ev *Event) error {
+	now := time.Now().UTC()
+	ev.UpdatedAt, ev.FinishedAt = now, &now
+	_, err := q.idb.NewUpdate().Model(ev).
+		Column("status", "outcome", "message", "email", "updated_at", "finished_at").
+		WherePK().Where("status = ?", StatusReceived).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: finish event %d: %w", ev.ID, err)
+	}
+	return nil
+}
