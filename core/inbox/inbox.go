@@ -79,11 +79,11 @@ type Inbox struct {
 	opts    atomic.Pointer[Options]
 	owner   string // this process's name on leases
 
-	commits chan *accepted
-	backlog atomic.Int64
+	commits    chan *accepted
+	backlog    atomic.Int64
 	wakeDecode chan struct{} // a nudge: webhooks wait to be decoded
 	wakeWork   chan struct{} // a nudge: events may be due
-	final   *broadcast    // closed and renewed whenever an event ends here
+	final      *broadcast    // closed and renewed whenever an event ends here
 
 	stopOnce sync.Once
 	stopped  chan struct{}      // closed by Stop: take no new work
@@ -95,16 +95,16 @@ type Inbox struct {
 func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *slog.Logger) *Inbox {
 	opts.defaults()
 	in := &Inbox{
-		store:   st,
-		plugins: plugins,
-		applier: applier,
-		log:     log,
-		owner:   newOwner(),
-		commits: make(chan *accepted, 4096),
+		store:      st,
+		plugins:    plugins,
+		applier:    applier,
+		log:        log,
+		owner:      newOwner(),
+		commits:    make(chan *accepted, 4096),
 		wakeDecode: make(chan struct{}, 1),
 		wakeWork:   make(chan struct{}, 1),
-		final:   newBroadcast(),
-		stopped: make(chan struct{}),
+		final:      newBroadcast(),
+		stopped:    make(chan struct{}),
 	}
 	in.opts.Store(&opts)
 	return in
