@@ -92,7 +92,7 @@ func (s *session) start(ctx context.Context) error {
 	if cookie != "" {
 		return nil
 	}
-	_, err := s.login(ctx, number)
+	_, _, err := s.login(ctx, number)
 	return err
 }
 
@@ -100,43 +100,43 @@ func (s *session) sign(ctx context.Context) (credentials, error) {
 	cookie, number := s.current()
 	if cookie == "" {
 		var err error
-		if number, err = s.login(ctx, number); err != nil {
+		if cookie, number, err = s.login(ctx, number); err != nil {
 			return credentials{}, err
 		}
-		cookie, _ = s.current()
 	}
 	return credentials{header: http.Header{"Cookie": {cookie}}, session: number}, nil
 }
 
 func (s *session) renew(ctx context.Context, refused credentials) (bool, error) {
-	_, err := s.login(ctx, refused.session)
+	_, _, err := s.login(ctx, refused.session)
 	return err == nil, err
 }
 
 // login replaces session number stale with a new one, unless another call
-// did so while this one waited, and returns the current session's number.
-func (s *session) login(ctx context.Context, stale uint64) (uint64, error) {
+// did so while this one waited, and returns the session now in use.
+func (s *session) login(ctx context.Context, stale uint64) (cookie string, number uint64, err error) {
 	select {
 	case s.gate <- struct{}{}:
 	case <-ctx.Done():
-		return 0, sdk.Retryable(fmt.Errorf("log in to KlickTipp: %w", ctx.Err()), 0)
+		return "", 0, sdk.Retryable(fmt.Errorf("log in to KlickTipp: %w", ctx.Err()), 0)
 	}
 	defer func() { <-s.gate }()
 
-	if cookie, number := s.current(); cookie != "" && number != stale {
-		return number, nil
-	} else if number > 0 {
+	cookie, number = s.current()
+	if cookie != "" && number != stale {
+		return cookie, number, nil // another call logged in while this one waited
+	}
+	if number > 0 {
 		s.client.log.Info("logging in to KlickTipp again", "reason", "session refused or ended")
 	}
-	cookie, err := s.client.login(ctx, s.username, s.password)
-	if err != nil {
-		return 0, err
+	if cookie, err = s.client.login(ctx, s.username, s.password); err != nil {
+		return "", 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cookie = cookie
 	s.number++
-	return s.number, nil
+	return s.cookie, s.number, nil
 }
 
 func (s *session) stop(ctx context.Context) error {
