@@ -29,7 +29,8 @@ func (c Call) Overlaps(d Call) bool {
 }
 
 // Calls returns every call answered since the start or ResetCalls, in the
-// order they ended.
+// order they ended. The log grows with every call: a long benchmark
+// should ResetCalls now and then.
 func (s *Server) Calls() []Call {
 	s.calls.mu.Lock()
 	defer s.calls.mu.Unlock()

@@ -1,10 +1,3 @@
-// Package outbound reads the webhooks ("outbounds") KlickTipp sends: which
-// contact a request is about. Decode is a pure function of the request; it
-// never calls KlickTipp.
-//
-// KlickTipp sends the Subscriber ID (parameter SubscriberID, which operators
-// rename) and always the e-mail address, in a form-encoded body, a JSON body
-// or the query string. Decode accepts all three and the usual renamings.
 package outbound
 
 import (
@@ -22,20 +15,22 @@ import (
 	"github.com/crmhub/crmhub/sdk"
 )
 
-// IDParams are the parameter names read as the Subscriber ID, most trusted
+// idParams are the parameter names read as the Subscriber ID, most trusted
 // first: KlickTipp's default, then the names operators rename it to (WP
 // Fusion's fallback contact_id among them). Names match in any case.
-var IDParams = []string{"SubscriberID", "subscriber_id", "contact_id", "id"}
+var idParams = []string{"SubscriberID", "subscriber_id", "contact_id", "id"}
 
-// EmailParams are the parameter names read as the contact's e-mail
+// emailParams are the parameter names read as the contact's e-mail
 // address. Names match in any case.
-var EmailParams = []string{"email", "EmailAddress", "email_address"}
+var emailParams = []string{"email", "EmailAddress", "email_address"}
 
 // maxNamesListed bounds the parameter names an Invalid error lists.
 const maxNamesListed = 12
 
-// Decode names the contact a KlickTipp webhook is about. A request with a
-// numeric Subscriber ID decodes to it (KlickTipp's test id 12345 too: it
+// Decode names the contact a KlickTipp webhook is about. It reads the
+// Subscriber ID from SubscriberID, subscriber_id, contact_id or id, and the
+// e-mail address from email, EmailAddress or email_address, the names in
+// any case. A request with a numeric Subscriber ID decodes to it (KlickTipp's test id 12345 too: it
 // becomes "not found" when fetched); one with only an e-mail address
 // decodes to that. Anything else is Invalid, with a reason that lists the
 // parameter names the request carried but never their values.
@@ -43,14 +38,14 @@ func Decode(hook sdk.RawWebhook) (sdk.Decoded, error) {
 	params, bodyErr := readParams(hook)
 
 	var decoded sdk.Decoded
-	if name, value, ok := params.first(IDParams); ok {
+	if name, value, ok := params.first(idParams); ok {
 		id, err := subscriberID(value)
 		if err != nil {
 			return sdk.Decoded{}, sdk.Invalid("KlickTipp webhook: parameter %s %s", quoteName(name), err)
 		}
 		decoded.ContactID = id
 	}
-	if _, value, ok := params.first(EmailParams); ok {
+	if _, value, ok := params.first(emailParams); ok {
 		decoded.Email = address(value)
 	}
 	if decoded.ContactID != "" || decoded.Email != "" {
@@ -58,7 +53,7 @@ func Decode(hook sdk.RawWebhook) (sdk.Decoded, error) {
 	}
 
 	reason := fmt.Sprintf("KlickTipp webhook names no contact: want a Subscriber ID (%s) or an e-mail address (%s)",
-		strings.Join(IDParams, ", "), strings.Join(EmailParams, ", "))
+		strings.Join(idParams, ", "), strings.Join(emailParams, ", "))
 	if bodyErr != nil {
 		reason += "; " + bodyErr.Error()
 	}

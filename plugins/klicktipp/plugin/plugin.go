@@ -1,6 +1,3 @@
-// Package plugin is crmhub's KlickTipp plugin: the sdk.CRM that ties the
-// settings, the API client (package api) and the webhook decoder (package
-// outbound) together. Start with New.
 package plugin
 
 import (
