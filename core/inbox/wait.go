@@ -15,7 +15,9 @@ func (in *Inbox) Wait(ctx context.Context, id int64) (*store.Event, error) {
 	defer poll.Stop()
 	for {
 		changed := in.final.wait() // before reading, so no notify is missed
-		ev, err := in.store.EventByID(ctx, id)
+		// The read outlives ctx, so a caller whose wait ran out still gets
+		// the event as it is.
+		ev, err := in.store.EventByID(context.WithoutCancel(ctx), id)
 		if err != nil {
 			return nil, err
 		}

@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// Readiness is what /readyz asks: is the store reachable and migrated?
-type Readiness interface {
-	Ping(ctx context.Context) error
-	Migrated(ctx context.Context) (bool, error)
-}
-
 // healthz answers while the process runs.
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -22,11 +16,11 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.ready.Ping(ctx); err != nil {
+	if err := s.Store.Ping(ctx); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unreachable"})
 		return
 	}
-	if ok, err := s.ready.Migrated(ctx); err != nil || !ok {
+	if ok, err := s.Store.Migrated(ctx); err != nil || !ok {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store not migrated"})
 		return
 	}

@@ -1,21 +1,41 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+
+	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/store"
 )
+
+// Inbox is what the webhook handlers need of the inbox.
+type Inbox interface {
+	// Accept stores a webhook durably; nil means it may be acknowledged.
+	Accept(ctx context.Context, ev *store.Event) error
+	// Wait returns the event once final, or as it is when ctx ends.
+	Wait(ctx context.Context, id int64) (*store.Event, error)
+}
+
+// Deps are the parts the server's handlers use.
+type Deps struct {
+	// Config returns the current configuration; it changes on reload.
+	Config func() *config.Config
+	Store  *store.Store
+	Inbox  Inbox
+	Log    *slog.Logger
+}
 
 // Server holds what the handlers need. Build it with New and serve
 // Handler().
 type Server struct {
-	ready Readiness
-	log   *slog.Logger
-	mux   *http.ServeMux
+	Deps
+	mux *http.ServeMux
 }
 
 // New builds the server's routes.
-func New(ready Readiness, log *slog.Logger) *Server {
-	s := &Server{ready: ready, log: log, mux: http.NewServeMux()}
+func New(d Deps) *Server {
+	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }

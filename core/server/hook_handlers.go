@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// maxWait is the longest ?wait= a caller gets; the HTTP server's write
+// timeout is longer.
+const maxWait = 30 * time.Second
+
+// hook receives POST or GET /hooks/{crm}.
+func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
+	s.receive(w, r, r.PathValue("crm"))
+}
+
+// wpFusionHook receives WP Fusion's webhook URL, /?wpf_action=…, for the
+// default CRM, so moving from WP Fusion only changes the host.
+func (s *Server) wpFusionHook(w http.ResponseWriter, r *http.Request) {
+	crm := s.Config().Server.DefaultCRM
+	if crm == "" || (r.URL.Query().Get("wpf_action") == "" && r.URL.Query().Get("action") == "") {
+		http.NotFound(w, r)
+		return
+	}
+	s.receive(w, r, crm)
+}
+
+// receive runs the checks of DESIGN §3 in their order, then stores the
+// webhook and answers 202 (or, with ?wait=, its outcome).
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
+	cfg := s.Config()
+	if c, ok := cfg.CRMs[crm]; !ok || !c.Enabled {
+		writeError(w, http.StatusNotFound, "no enabled CRM named "+strconv.Quote(crm))
+		return
+	}
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, http.StatusMethodNotAllowed, "use GET or POST")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(cfg.Server.MaxBody)))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body larger than server.max_body ("+cfg.Server.MaxBody.String()+")")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "could not read the body")
+		return
+	}
+	wr := parseWebhook(r, body)
+	if !keyMatches(wr.key, cfg.CRMAccessKey(crm)) {
+		writeError(w, http.StatusForbidden, "missing or wrong access_key")
+		return
+	}
+	action := wr.param("action", "wpf_action")
+	if action == "" || !knownAction(action) {
+		writeError(w, http.StatusBadRequest, "action must be add, update, update_tags or test")
+		return
+	}
+	wait, err := parseWait(wr.param("wait"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if action == actionTest {
+		s.testHook(w, r, crm)
+		return
+	}
+
+	ev := newEvent(crm, action, r.Method, wr)
+	if err := s.Inbox.Accept(r.Context(), ev); err != nil {
+		s.refuse(w, crm, err)
+		return
+	}
+	if wait == 0 {
+		writeJSON(w, http.StatusAccepted, map[string]string{"id": formatID(ev.ID), "status": store.StatusReceived})
+		return
+	}
+	s.answerWhenFinal(w, r, ev, wait)
+}
+
+// testHook answers a CRM's connection test: one activity line, no event.
+func (s *Server) testHook(w http.ResponseWriter, r *http.Request, crm string) {
+	line := &store.Activity{CRM: crm, Message: "Test webhook received: the connection works."}
+	if err := s.Store.AddActivity(r.Context(), line); err != nil {
+		s.Log.Error("record test webhook", "crm", crm, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "store unavailable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}
+
+// refuse answers a webhook the inbox did not take.
+func (s *Server) refuse(w http.ResponseWriter, crm string, err error) {
+	if errors.Is(err, inbox.ErrBacklogFull) {
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusTooManyRequests, "too many webhooks waiting; retry later")
+		return
+	}
+	s.Log.Error("webhook not stored", "crm", crm, "err", err)
+	writeError(w, http.StatusServiceUnavailable, "store unavailable; webhook not accepted")
+}
+
+// answerWhenFinal waits up to wait for the event's outcome: 200 when
+// final, else 202 with what is known so far.
+func (s *Server) answerWhenFinal(w http.ResponseWriter, r *http.Request, ev *store.Event, wait time.Duration) {
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	got, err := s.Inbox.Wait(ctx, ev.ID)
+	if err != nil {
+		writeJSON(w, http.StatusAccepted, map[string]string{"id": formatID(ev.ID), "status": store.StatusReceived})
+		return
+	}
+	out := newOutcome(got)
+	if got.ID != ev.ID { // merged into got: answer for the event the caller sent
+		out.CoalescedInto, out.ID = out.ID, formatID(ev.ID)
+	}
+	status := http.StatusAccepted
+	if store.Final(got.Status) {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, out)
+}
+
+// parseWait reads ?wait=: a duration such as 5s, at most maxWait.
+func parseWait(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, errors.New("wait must be a duration such as 5s")
+	}
+	return min(d, maxWait), nil
+}
+
+// newEvent builds the inbox row for a webhook whose key was taken out.
+func newEvent(crm, action, method string, wr *webhookRequest) *store.Event {
+	header, _ := json.Marshal(wr.header) // a map of string slices always encodes
+	return &store.Event{
+		CRM:              crm,
+		Action:           action,
+		Role:             wr.param("role"),
+		SendNotification: wr.param("send_notification") == "true",
+		Method:           method,
+		Query:            wr.query.Encode(),
+		Header:           string(header),
+		ContentType:      wr.header.Get("Content-Type"),
+		Body:             wr.body,
+	}
+}

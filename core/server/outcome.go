@@ -1,0 +1,37 @@
+package server
+
+import (
+	"strconv"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// outcome is an event as webhook callers and the admin API see it
+// (DESIGN §3). Ids are strings: opaque to clients.
+type outcome struct {
+	ID            string `json:"id"`
+	CRM           string `json:"crm"`
+	Action        string `json:"action"`
+	ContactID     string `json:"contact_id"`
+	Status        string `json:"status"`
+	Outcome       string `json:"outcome"`
+	UserID        string `json:"user_id"`
+	Message       string `json:"message"`
+	CoalescedInto string `json:"coalesced_into,omitempty"`
+}
+
+func newOutcome(ev *store.Event) outcome {
+	o := outcome{
+		ID: formatID(ev.ID), CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
+		Status: ev.Status, Outcome: ev.Outcome, Message: ev.Message,
+	}
+	if ev.UserID != nil {
+		o.UserID = formatID(*ev.UserID)
+	}
+	if ev.CoalescedInto != nil {
+		o.CoalescedInto = formatID(*ev.CoalescedInto)
+	}
+	return o
+}
+
+func formatID(id int64) string { return strconv.FormatInt(id, 10) }
