@@ -45,6 +45,14 @@ var _ = Describe("Session authentication", func() {
 		Entry("when KlickTipp refuses it with 403", http.StatusForbidden),
 	)
 
+	It("cures a single refusal with one fresh login", func(ctx SpecContext) {
+		client := sessionClient(fake)
+		Expect(client.Login(ctx)).To(Succeed())
+		fake.Inject(fakeklicktipp.AccessDenied("GET /tag", 1))
+		Expect(client.Tags(ctx)).To(HaveKeyWithValue("11", "Kunde"))
+		Expect(fake.Logins()).To(Equal(2))
+	})
+
 	It("logs in once for many concurrent calls that find the session expired", func(ctx SpecContext) {
 		client := sessionClient(fake)
 		Expect(client.Login(ctx)).To(Succeed())
