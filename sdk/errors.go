@@ -24,6 +24,7 @@ const (
 	KindUnsupported
 )
 
+// String names the kind for messages, e.g. "not found".
 func (k Kind) String() string {
 	switch k {
 	case KindNotFound:
@@ -51,6 +52,7 @@ type Error struct {
 	Err error
 }
 
+// Error returns the message, followed by the underlying error if any.
 func (e *Error) Error() string {
 	if e.Err != nil && e.Message == "" {
 		return e.Err.Error()
@@ -61,6 +63,7 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
+// Unwrap returns the underlying error, so errors.Is and errors.As see it.
 func (e *Error) Unwrap() error { return e.Err }
 
 // NotFound reports that the CRM has no such contact (or other entity).

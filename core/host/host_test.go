@@ -132,10 +132,15 @@ var _ = Describe("the plugin host", func() {
 
 	Describe("supervising a plugin", func() {
 		It("restarts a plugin killed by SIGKILL, and the next call succeeds", func(ctx SpecContext) {
-			h := startHost(fastOptions(log), testSpec("test"))
+			opts := fastOptions(log)
+			opts.HealthInterval = time.Hour // only the failed call below can reveal the death
+			h := startHost(opts, testSpec("test"))
 			Eventually(ready(h, "test")).Should(BeTrue())
 			first := status(h, "test").PID
 			Expect(syscall.Kill(first, syscall.SIGKILL)).To(Succeed())
+
+			_, err := h.Client("test").GetContact(ctx, testplugin.Anna.ID)
+			Expect(err).To(MatchError(host.ErrPluginDown), "a call to a dead plugin costs the caller no attempt")
 
 			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(And(
 				HaveField("State", host.StateRunning),

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-plugin"
 
@@ -113,8 +114,13 @@ func (p *process) healthy() error {
 		return p.died("plugin process exited")
 	}
 	if err := p.rpc.Ping(); err != nil {
-		if p.client.Exited() {
-			return p.died("plugin process exited")
+		// A dead process fails the ping before go-plugin has reaped it:
+		// give it a moment, to report the death rather than the symptom.
+		for range 100 {
+			if p.client.Exited() {
+				return p.died("plugin process exited")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 		return fmt.Errorf("health check: %w", err)
 	}

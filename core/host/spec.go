@@ -32,7 +32,11 @@ func (s Spec) binary(dir string) string {
 	if strings.ContainsRune(s.Plugin, filepath.Separator) || strings.ContainsRune(s.Plugin, '/') {
 		return s.Plugin
 	}
-	return filepath.Join(dir, BinaryPrefix+s.Plugin)
+	path := filepath.Join(dir, BinaryPrefix+s.Plugin)
+	if !strings.ContainsRune(path, filepath.Separator) {
+		path = "." + string(filepath.Separator) + path // the working directory, never $PATH
+	}
+	return path
 }
 
 // sameProcess reports whether a plugin started for s can keep serving t:
