@@ -1,6 +1,7 @@
 // Package hub assembles the running hub from its parts: the store, the
-// plugin host, the inbox and its workers, the outbox and the HTTP server.
-// It holds no logic of its own beyond starting and stopping them in order.
+// plugin host, the engine, the inbox and its workers, the outbox and the
+// HTTP server. It holds no logic of its own beyond starting and stopping
+// them in order and handing each the part of the config it takes.
 package hub
 
 import (
@@ -12,41 +13,75 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/engine"
+	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/notify"
+	"github.com/crmhub/crmhub/core/outbox"
+	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/core/store"
 )
 
 // Hub is one running crmhub process.
 type Hub struct {
-	cfg   *config.Config
-	store *store.Store
-	log   *slog.Logger
-	srv   *server.Server
+	cfg    atomic.Pointer[config.Config]
+	log    *slog.Logger
+	store  *store.Store
+	host   *host.Host
+	engine *engine.Engine
+	inbox  *inbox.Inbox
+	outbox *outbox.Worker
+	server *server.Server
 }
 
-// Open opens and migrates the store and prepares the hub's parts.
+// Open opens and migrates the store and builds the hub's parts; Serve
+// starts them.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Hub, error) {
 	st, err := store.Open(ctx, cfg.Database.URL)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Migrate(ctx); err != nil {
+	h, err := build(ctx, cfg, st, log)
+	if err != nil {
 		st.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) (*Hub, error) {
+	if err := st.Migrate(ctx); err != nil {
 		return nil, err
 	}
 	if cfg.AccessKey == "" {
 		key, err := st.SettingOrCreate(ctx, store.SettingAccessKey, newAccessKey)
 		if err != nil {
-			st.Close()
 			return nil, err
 		}
 		cfg.AccessKey = key
 	}
-	h := &Hub{cfg: cfg, store: st, log: log}
-	h.srv = server.New(st, log)
+	box, err := secret.LoadOrCreateKey(cfg.SecretKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("secret_key_file: %w", err)
+	}
+	mailer, err := notify.New(smtpConfig(cfg), cfg.Notify.WelcomeTemplate)
+	if err != nil {
+		return nil, err
+	}
+
+	h := &Hub{log: log, store: st}
+	h.cfg.Store(cfg)
+	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
+	crms := plugins{host: h.host}
+	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
+	h.inbox = inbox.New(st, crms, h.engine, inboxOptions(cfg, h.enabledCRMs, st.Dialect() == store.SQLite), log)
+	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown))
+	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log})
 	return h, nil
 }
 
@@ -59,16 +94,32 @@ func newAccessKey() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// Config is the configuration in force.
+func (h *Hub) Config() *config.Config { return h.cfg.Load() }
+
 // Store is the hub's store.
 func (h *Hub) Store() *store.Store { return h.store }
 
-// Serve answers HTTP on ln until ctx is done, then shuts down gracefully.
+func (h *Hub) enabledCRMs() []string { return h.cfg.Load().Enabled() }
+
+// Serve starts the plugins, the workers and the HTTP server on ln, and runs
+// until ctx is done; then it stops taking webhooks, commits what it took,
+// lets events in flight finish, and stops the plugins.
 func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	cfg := h.cfg.Load()
+	h.host.Apply(ctx, hostSpecs(cfg))
+	if err := h.inbox.Start(ctx); err != nil {
+		return err
+	}
+	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
+	outboxDone := make(chan struct{})
+	go func() { defer close(outboxDone); h.outbox.Run(outboxCtx) }()
+
 	hs := &http.Server{
-		Handler:           h.srv.Handler(),
+		Handler:           h.server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		// Longer than the longest ?wait= (30s), so a waiting client gets
+		// Longer than the longest ?wait= (30s), so a waiting caller gets
 		// its answer.
 		WriteTimeout: 45 * time.Second,
 		IdleTimeout:  2 * time.Minute,
@@ -76,20 +127,28 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve http: %w", err)
+		serveErr = fmt.Errorf("serve http: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down http: %w", err)
+	if err := hs.Shutdown(stopCtx); err != nil {
+		h.log.Warn("http shutdown", "err", err)
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve http: %w", err)
+	h.inbox.Stop(stopCtx)
+	stopOutbox()
+	<-outboxDone
+	h.host.Shutdown(stopCtx)
+	if serveErr == nil {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			serveErr = fmt.Errorf("serve http: %w", err)
+		}
 	}
-	return nil
+	return serveErr
 }
 
 // Close releases the store.

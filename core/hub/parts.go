@@ -1,0 +1,55 @@
+package hub
+
+import (
+	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/engine"
+	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/notify"
+)
+
+// The config, cut to what each part takes: parts never read config.Config
+// themselves, so each can be built and tested on its own.
+
+// hostSpecs lists the enabled CRMs' plugins.
+func hostSpecs(cfg *config.Config) []host.Spec {
+	var specs []host.Spec
+	for _, name := range cfg.Enabled() {
+		c := cfg.CRMs[name]
+		specs = append(specs, host.Spec{
+			Name: name, Plugin: c.Plugin, SHA256: c.SHA256, Settings: c.Settings, RateLimit: c.RateLimit,
+		})
+	}
+	return specs
+}
+
+func engineConfig(cfg *config.Config) engine.Config {
+	ec := engine.Config{
+		DefaultRole:     cfg.Roles.Default,
+		AllowedRoles:    cfg.Roles.Allowed,
+		PrivilegedRoles: cfg.Roles.Privileged,
+		UsernameFormat:  cfg.Users.UsernameFormat,
+		CRMs:            map[string]engine.CRMConfig{},
+	}
+	for name, c := range cfg.CRMs {
+		ec.CRMs[name] = engine.CRMConfig{Fields: c.Fields, ReturnPasswordField: c.ReturnPasswordField}
+	}
+	return ec
+}
+
+func inboxOptions(cfg *config.Config, crms func() []string, single bool) inbox.Options {
+	return inbox.Options{
+		Workers:            cfg.Inbox.Workers,
+		MaxAttempts:        cfg.Inbox.MaxAttempts,
+		BackoffInitial:     cfg.Inbox.BackoffInitial,
+		BackoffMax:         cfg.Inbox.BackoffMax,
+		MaxBacklog:         cfg.Inbox.MaxBacklog,
+		ReleaseStaleLeases: single,
+		CRMs:               crms,
+	}
+}
+
+func smtpConfig(cfg *config.Config) notify.SMTPConfig {
+	s := cfg.Notify.SMTP
+	return notify.SMTPConfig{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, From: s.From, StartTLS: s.StartTLS}
+}
