@@ -72,11 +72,11 @@ var _ = Describe("the plugin host", func() {
 			spec.Plugin = modeBinary("exit-at-start")
 			opts := fastOptions(log)
 			h := startHost(opts, spec)
-			Eventually(func() host.PluginStatus { return status(h, "broken") }).Should(And(
+			var st host.PluginStatus
+			Eventually(func() host.PluginStatus { st = status(h, "broken"); return st }).Should(And(
 				HaveField("State", host.StateCrashed),
 				HaveField("Restarts", BeNumerically(">=", 3)),
 			))
-			st := status(h, "broken")
 			Expect(st.LastError).To(ContainSubstring("testplugin: cannot start: told to fail at start"))
 			// After n restarts, n+1 starts have failed: the wait doubles each time.
 			want := min(opts.BackoffInitial<<st.Restarts, opts.BackoffMax)
