@@ -91,7 +91,10 @@ func (h *Host) Apply(ctx context.Context, specs []Spec) {
 			wg.Go(func() { sup.stop(ctx) })
 		case !sup.spec.sameProcess(spec):
 			wg.Go(func() {
-				sup.stop(ctx)
+				// Not bounded by ctx: two loops must never share a
+				// supervisor. The old one ends within go-plugin's grace
+				// period.
+				sup.stop(context.Background())
 				sup.start(spec)
 			})
 		default:
