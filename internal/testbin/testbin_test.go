@@ -13,6 +13,7 @@ import (
 const testhost = "github.com/crmhub/crmhub/internal/testhost"
 
 var _ = Describe("building a test binary", Serial, func() {
+	BeforeEach(func() { GinkgoT().Setenv(testbin.EnvDir, "") }) // ignore the Makefile's prebuilt binaries
 	AfterEach(testbin.Cleanup)
 
 	It("builds it once and hands out the same file", func() {
