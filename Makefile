@@ -22,14 +22,12 @@ build:
 run: build
 	$(BIN)/crmhub serve --config configs/crmhub.yaml
 
-## testbins: the binaries specs start, once per run (see internal/testbin)
+## testbins: the binaries specs start, built once per run (see internal/testbin)
 testbins: build
 	@mkdir -p $(TESTBIN)
 	cp $(BIN)/crmhub $(PLUGINS)/* $(TESTBIN)/
-	@for p in internal/testplugin/cmd/*/; do \
-		[ -d "$$p" ] || continue; \
-		$(GO) build -o $(TESTBIN)/$$(basename $$p) ./$$p || exit 1; \
-	done
+	$(GO) build -o $(TESTBIN)/crmhub-plugin-test ./internal/testplugin/cmd/testplugin
+	$(GO) build -o $(TESTBIN)/crmhub-testhost ./internal/testhost
 
 ## test: every suite, race detector on, SQLite and PostgreSQL, then a short fuzz
 test: testbins
@@ -39,9 +37,7 @@ test: testbins
 ## fuzz: the webhook decoder's fuzz target (FUZZTIME=60s for a longer run)
 FUZZTIME ?= 60s
 fuzz:
-	@if [ -d plugins/klicktipp/outbound ]; then \
-		$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/klicktipp/outbound; \
-	fi
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/klicktipp/outbound
 
 ## bench: speed and memory figures, printed as one table
 bench: build

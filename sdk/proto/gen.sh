@@ -8,7 +8,7 @@ PROTOC_GEN_GO=v1.36.12      # google.golang.org/protobuf, as in go.mod
 PROTOC_GEN_GO_GRPC=v1.5.1   # google.golang.org/grpc/cmd/protoc-gen-go-grpc
 
 here=$(cd "$(dirname "$0")" && pwd)
-tools=${CRMHUB_PROTO_TOOLS:-${TMPDIR:-/tmp}/crmhub-protoc-gen-$PROTOC_GEN_GO-$PROTOC_GEN_GO_GRPC}
+tools=${PROTOC_GEN_DIR:-${TMPDIR:-/tmp}/crmhub-protoc-gen-$PROTOC_GEN_GO-$PROTOC_GEN_GO_GRPC}
 mkdir -p "$tools"
 [ -x "$tools/protoc-gen-go" ] ||
 	GOBIN="$tools" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO"
