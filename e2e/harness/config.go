@@ -1,0 +1,163 @@
+package harness
+
+import (
+	"crypto/rand"
+	"fmt"
+	"maps"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/crmhub/crmhub/core/notify/smtptest"
+)
+
+// Config is what a spec chooses about a hub; Start writes it, with
+// everything else at the built-in defaults, into a crmhub.yaml as an
+// operator would (DESIGN §5).
+type Config struct {
+	// Dir is the hub's working directory: its config file, log, secret key
+	// and (unless Database says otherwise) SQLite file live there. Hubs
+	// started on one Dir share the secret key, as replicas must.
+	Dir string
+	// Database is the store's URL; "" means a SQLite file in Dir.
+	Database string
+
+	// AccessKey is the global webhook key and AdminToken the admin API's
+	// bearer token; Start fills in random ones when empty.
+	AccessKey  string
+	AdminToken string
+
+	// KlickTipp is the fake the klicktipp CRM's plugin talks to; Settings,
+	// when set, replace its settings (e.g. a wrong password).
+	KlickTipp *KlickTipp
+	Settings  map[string]string
+	// Plugin is the KlickTipp plugin binary; "" means the one Start got.
+	Plugin string
+	// RateLimit is the plugin's calls per second; 0 means 100,000, so a
+	// test never waits for it.
+	RateLimit float64
+	// Fields maps hub fields to KlickTipp fields; nil means first_name,
+	// last_name and phone, as configs/crmhub.yaml does.
+	Fields map[string]string
+	// ReturnPasswordField is the KlickTipp field a generated password is
+	// written back to; "" writes none.
+	ReturnPasswordField string
+	// DisabledCRMs are configured but switched off: their webhooks answer
+	// 404.
+	DisabledCRMs []string
+
+	// SMTP is the mail server for welcome mails; nil sends none.
+	SMTP *smtptest.Server
+
+	// Inbox tuning; zero values keep the hub's defaults.
+	Workers        int
+	MaxAttempts    int
+	BackoffInitial time.Duration
+	BackoffMax     time.Duration
+
+	// LogLevel is the hub's log level; "" means info.
+	LogLevel string
+}
+
+// defaultFields are configs/crmhub.yaml's field mapping.
+var defaultFields = map[string]string{"first_name": "fieldFirstName", "last_name": "fieldLastName", "phone": "fieldPhone"}
+
+// withDefaults fills in what the spec left to the harness.
+func (c Config) withDefaults() Config {
+	if c.AccessKey == "" {
+		c.AccessKey = "key-" + rand.Text()
+	}
+	if c.AdminToken == "" {
+		c.AdminToken = "token-" + rand.Text()
+	}
+	if c.Database == "" {
+		c.Database = "sqlite://" + c.Dir + "/crmhub.db"
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = 100_000
+	}
+	if c.Fields == nil {
+		c.Fields = defaultFields
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	return c
+}
+
+// yaml renders the config file of a hub listening on listen.
+func (c Config) yaml(listen, plugin string) ([]byte, error) {
+	settings := c.Settings
+	if settings == nil && c.KlickTipp != nil {
+		settings = c.KlickTipp.Settings()
+	}
+	if c.Plugin != "" {
+		plugin = c.Plugin
+	}
+	crms := map[string]any{
+		"klicktipp": map[string]any{
+			"enabled":               c.KlickTipp != nil || c.Settings != nil,
+			"plugin":                plugin,
+			"rate_limit":            c.RateLimit,
+			"fields":                maps.Clone(c.Fields),
+			"return_password_field": c.ReturnPasswordField,
+			"settings":              settings,
+		},
+	}
+	for _, name := range c.DisabledCRMs {
+		crms[name] = map[string]any{"enabled": false, "plugin": plugin}
+	}
+	inbox := map[string]any{}
+	setIf(inbox, "workers", c.Workers, c.Workers > 0)
+	setIf(inbox, "max_attempts", c.MaxAttempts, c.MaxAttempts > 0)
+	setIf(inbox, "backoff_initial", c.BackoffInitial.String(), c.BackoffInitial > 0)
+	setIf(inbox, "backoff_max", c.BackoffMax.String(), c.BackoffMax > 0)
+
+	doc := map[string]any{
+		"listen":          listen,
+		"database":        map[string]any{"url": c.Database},
+		"access_key":      c.AccessKey,
+		"admin":           map[string]any{"token": c.AdminToken},
+		"secret_key_file": c.Dir + "/secret.key",
+		"inbox":           inbox,
+		"log":             map[string]any{"level": c.LogLevel, "format": "text"},
+		"notify":          map[string]any{"login_url": "http://" + listen + "/login"},
+		"crms":            crms,
+	}
+	if c.SMTP != nil {
+		doc["notify"] = map[string]any{
+			"login_url": "http://" + listen + "/login",
+			"smtp": map[string]any{
+				"host": c.SMTP.Host, "port": c.SMTP.Port, "from": "hub@crmhub.test",
+				// The test server's certificate is made at its start; the
+				// hub has no way to trust it, so mail goes in the clear on
+				// loopback.
+				"starttls": false,
+			},
+		}
+	}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("render config: %w", err)
+	}
+	return out, nil
+}
+
+func setIf(m map[string]any, key string, v any, ok bool) {
+	if ok {
+		m[key] = v
+	}
+}
+
+// writeConfig writes the config file of a hub listening on listen.
+func writeConfig(path string, c Config, listen, plugin string) error {
+	out, err := c.yaml(listen, plugin)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}
