@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// syncTags makes the contact's tags the user's tags of this CRM, leaving
+// other CRMs' tags alone, and says by name what was applied and removed.
+func (r *run) syncTags(ctx context.Context, tx *store.Tx, u *store.User) error {
+	old, err := tx.CRMTags(ctx, u.ID, r.ev.CRM)
+	if err != nil {
+		return err
+	}
+	oldByID := make(map[string]store.UserTag, len(old))
+	for _, t := range old {
+		oldByID[t.TagID] = t
+	}
+	var tags []store.UserTag
+	seen := map[string]bool{}
+	var applied, removed []string
+	renamed := false
+	for _, t := range r.contact.Tags {
+		if t.ID == "" || seen[t.ID] {
+			continue
+		}
+		seen[t.ID] = true
+		name := strings.TrimSpace(t.Name)
+		before, had := oldByID[t.ID]
+		if name == "" {
+			name = before.TagName // the CRM sent no name: keep the one we know
+		}
+		if name == "" {
+			name = t.ID
+		}
+		tags = append(tags, store.UserTag{TagID: t.ID, TagName: name})
+		switch {
+		case !had:
+			applied = append(applied, name)
+		case before.TagName != name:
+			renamed = true
+		}
+	}
+	for _, t := range old {
+		if !seen[t.TagID] {
+			removed = append(removed, t.TagName)
+		}
+	}
+	if len(applied) == 0 && len(removed) == 0 && !renamed {
+		r.note(store.LevelInfo, "Tags unchanged.")
+		return nil
+	}
+	if err := tx.ReplaceTags(ctx, u.ID, r.ev.CRM, tags); err != nil {
+		return err
+	}
+	r.note(store.LevelInfo, "%s", tagLine(applied, removed))
+	return nil
+}
+
+// tagLine reads "Tags applied: Kunde, Newsletter. Removed: Interessent."
+func tagLine(applied, removed []string) string {
+	slices.Sort(applied)
+	slices.Sort(removed)
+	switch {
+	case len(applied) > 0 && len(removed) > 0:
+		return "Tags applied: " + strings.Join(applied, ", ") + ". Removed: " + strings.Join(removed, ", ") + "."
+	case len(applied) > 0:
+		return "Tags applied: " + strings.Join(applied, ", ") + "."
+	case len(removed) > 0:
+		return "Tags removed: " + strings.Join(removed, ", ") + "."
+	}
+	return "Tag names updated."
+}
