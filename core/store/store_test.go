@@ -55,6 +55,39 @@ var _ = Describe("Open", func() {
 	})
 })
 
+var _ = Describe("Migrate", func() {
+	It("migrates once when several hubs start together on one PostgreSQL database", func(ctx SpecContext) {
+		storetest.Get(ctx, store.Postgres) // skips (or fails) when PostgreSQL is away
+		name, url, err := storetest.CreatePGDatabase(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		defer storetest.DropPGDatabase(name)
+
+		var wg sync.WaitGroup
+		errs := make([]error, 5)
+		for i := range errs {
+			wg.Go(func() {
+				s, err := store.Open(ctx, url)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer s.Close()
+				errs[i] = s.Migrate(ctx)
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			Expect(err).NotTo(HaveOccurred())
+		}
+		s, err := store.Open(ctx, url)
+		Expect(err).NotTo(HaveOccurred())
+		defer s.Close()
+		applied, err := s.DB().NewSelect().Table("bun_migrations").Count(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(applied).To(BeEquivalentTo(1))
+	})
+})
+
 var _ = Describe("Store", func() {
 	storetest.ForEachDialect(func(db *storetest.DB) {
 		It("is migrated, and migrating again changes nothing", func(ctx SpecContext) {
