@@ -90,8 +90,19 @@ func (w *Worker) Kick() {
 	}
 }
 
-// Run delivers due items until ctx is done.
+// Run delivers due items until ctx is done. On SQLite, where the hub is
+// alone, it first takes back items a previous run left sending when it
+// stopped, so they go out now rather than when their claim runs out.
 func (w *Worker) Run(ctx context.Context) error {
+	if w.st.Dialect() == store.SQLite {
+		n, err := w.st.ExpireOutboxClaims(ctx)
+		if err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		if n > 0 {
+			w.log.Warn("outbox: items were left sending by the last run; delivering them again", "items", n)
+		}
+	}
 	tick := time.NewTicker(w.opts.poll)
 	defer tick.Stop()
 	for {

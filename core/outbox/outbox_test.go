@@ -284,6 +284,29 @@ var _ = Describe("the outbox worker", func() {
 				cancel()
 				Eventually(done).Should(Receive(BeNil()))
 			})
+
+			It("takes back at start what a stopped run left sending — on SQLite, where no other hub can be sending it", func(ctx SpecContext) {
+				w := queue(ctx, store.OutboxWelcomeMail, "anna@example.com")
+				_, err := s.ClaimOutbox(ctx, time.Now(), time.Now().Add(time.Hour), 1) // a claim still valid for an hour
+				Expect(err).NotTo(HaveOccurred())
+				runCtx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				go func() { _ = worker.Run(runCtx) }()
+
+				if db.Dialect == store.SQLite {
+					Eventually(smtp.Mails).Should(HaveLen(1))
+					Eventually(func() string { return item(ctx, w.ID).Status }).Should(Equal(store.OutboxSent))
+					Expect(lines(ctx)).To(ContainElement(HaveField("Message", ContainSubstring("may have been sent twice"))))
+					return
+				}
+				// On PostgreSQL another hub may be sending it. Once a later
+				// item has gone, the run has looked and left it alone.
+				queue(ctx, store.OutboxReturnPassword, "fieldPassword")
+				worker.Kick()
+				Eventually(crm.calls).Should(HaveLen(1))
+				Expect(item(ctx, w.ID).Status).To(Equal(store.OutboxSending))
+				Expect(smtp.Mails()).To(BeEmpty())
+			})
 		})
 	})
 })

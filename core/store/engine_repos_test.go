@@ -246,6 +246,18 @@ var _ = Describe("engine repositories", func() {
 				Expect(items[1].LastError).To(Equal("gave up"))
 			})
 
+			It("makes every claimed item due again when told that no other hub is running", func(ctx SpecContext) {
+				Expect(s.QueueOutbox(ctx, welcome(anna.ID))).To(BeTrue())
+				now := time.Now()
+				_, err := s.ClaimOutbox(ctx, now, now.Add(time.Hour), 1)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(s.ExpireOutboxClaims(ctx)).To(Equal(1))
+				claims, err := s.ClaimOutbox(ctx, time.Now(), time.Now().Add(time.Hour), 1)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claims).To(HaveLen(1))
+				Expect(claims[0].Interrupted).To(BeTrue())
+			})
+
 			It("gives each item to one of several concurrent claimers", func(ctx SpecContext) {
 				for i := range 12 {
 					u := newUser(fmt.Sprint("u", i), fmt.Sprintf("u%d@example.com", i))

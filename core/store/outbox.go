@@ -121,3 +121,20 @@ func (q *Queries) OutboxItems(ctx context.Context, userID int64) ([]OutboxItem, 
 	}
 	return items, nil
 }
+
+// ExpireOutboxClaims makes every item marked sending due at once, to be
+// claimed again as interrupted. Only for a hub that knows it is alone on
+// its database (SQLite) at start: another hub's claims would be broken.
+func (q *Queries) ExpireOutboxClaims(ctx context.Context) (int, error) {
+	res, err := q.idb.NewUpdate().Model((*OutboxItem)(nil)).
+		Set("next_attempt_at = ?", time.Now().UTC()).
+		Where("status = ?", OutboxSending).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: expire outbox claims: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: expire outbox claims: %w", err)
+	}
+	return int(n), nil
+}
