@@ -140,3 +140,29 @@ func (h *Hub) do(req *http.Request) (Reply, error) {
 	}
 	return Reply{Status: resp.StatusCode, Body: body}, nil
 }
+
+// User is a user as the admin API shows it (DESIGN §3).
+type User struct {
+	ID        string            `json:"id"`
+	Username  string            `json:"username"`
+	Email     string            `json:"email"`
+	Role      string            `json:"role"`
+	FirstName string            `json:"first_name"`
+	LastName  string            `json:"last_name"`
+	Fields    map[string]string `json:"fields"`
+	Contacts  []Contact         `json:"contacts"`
+	Tags      []Tag             `json:"tags"`
+}
+
+// Contact is a user's link to a CRM contact.
+type Contact struct {
+	CRM       string `json:"crm"`
+	ContactID string `json:"contact_id"`
+}
+
+// Tag is a tag a CRM put on a user.
+type Tag struct {
+	CRM  string `json:"crm"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
