@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -36,8 +38,11 @@ var _ = Describe("a generated password", func() {
 			smtp, err = smtptest.Start(smtptest.Options{Username: "hub", Password: "mailpass", StartTLS: true})
 			Expect(err).NotTo(HaveOccurred())
 			DeferCleanup(smtp.Close)
+			template := filepath.Join(GinkgoT().TempDir(), "welcome.txt")
+			Expect(os.WriteFile(template, []byte("Subject: Willkommen, {{.FirstName}} {{.LastName}}\n\n"+
+				"Username: {{.Username}}\nE-mail: {{.Email}}\nPassword: {{.Password}}\nLogin: {{.LoginURL}}\n"), 0o600)).To(Succeed())
 			mailer, err := notify.New(notify.SMTPConfig{Host: smtp.Host, Port: smtp.Port, Username: "hub", Password: "mailpass",
-				From: "Example <noreply@example.com>", StartTLS: true}, "", notify.WithTLSConfig(smtp.ClientTLSConfig()))
+				From: "Example <noreply@example.com>", StartTLS: true}, template, notify.WithTLSConfig(smtp.ClientTLSConfig()))
 			Expect(err).NotTo(HaveOccurred())
 
 			cfg := baseConfig()
@@ -76,11 +81,9 @@ var _ = Describe("a generated password", func() {
 			mail := smtp.Mails()[0]
 			Expect(mail.TLS).To(BeTrue())
 			Expect(mail.To).To(Equal([]string{"anna@example.com"}))
-			Expect(mail.Subject).To(Equal("Your account is ready"))
-			Expect(mail.Text).To(ContainSubstring("Hello Anna,"))
-			Expect(mail.Text).To(ContainSubstring("Username: annaschmidt"))
-			Expect(mail.Text).To(ContainSubstring("Password: " + password))
-			Expect(mail.Text).To(ContainSubstring("Log in here: https://app.example.com/login"))
+			Expect(mail.Subject).To(Equal("Willkommen, Anna Schmidt"))
+			Expect(mail.Text).To(Equal("Username: annaschmidt\nE-mail: anna@example.com\nPassword: " + password +
+				"\nLogin: https://app.example.com/login\n"))
 
 			for _, v := range everyValue(ctx, s) {
 				Expect(v).NotTo(ContainSubstring(password), "no store column holds the password")
