@@ -1,0 +1,244 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+// addEvent stores a webhook event of crm and contact, then forces it into
+// status.
+func addEvent(ctx context.Context, s *store.Store, crm, contact, status string) *store.Event {
+	now := time.Now().UTC()
+	ev := &store.Event{CRM: crm, Action: "add", Method: "POST", ContactID: contact, Decoded: contact != "",
+		Status: store.StatusReceived, ReceivedAt: now, UpdatedAt: now, NextAttemptAt: now}
+	Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertEvents(ctx, []*store.Event{ev}) })).To(Succeed())
+	if status != store.StatusReceived {
+		ev.Status = status
+		_, err := s.DB().NewUpdate().Model(ev).Column("status").WherePK().Exec(ctx)
+		Expect(err).NotTo(HaveOccurred())
+	}
+	return ev
+}
+
+func ids[T any](rows []T, id func(T) int64) []int64 {
+	out := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i] = id(r)
+	}
+	return out
+}
+
+func userID(u store.User) int64   { return u.ID }
+func eventID(e store.Event) int64 { return e.ID }
+
+var _ = Describe("lists for operators", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		var s *store.Store
+		BeforeEach(func() { s = db.Store() })
+
+		Describe("users", func() {
+			var anna, ben, cleo *store.User
+			BeforeEach(func(ctx SpecContext) {
+				anna, ben, cleo = newUser("anna", "Anna@Example.com"), newUser("ben", "ben@example.com"), newUser("cleo", "cleo@example.com")
+				for _, u := range []*store.User{anna, ben, cleo} {
+					Expect(s.CreateUser(ctx, u)).To(Succeed())
+				}
+				Expect(s.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
+				Expect(s.LinkContact(ctx, "klicktipp", "1002", ben.ID)).To(BeTrue())
+				Expect(s.LinkContact(ctx, "hubspot", "1001", cleo.ID)).To(BeTrue())
+				Expect(s.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+				Expect(s.ReplaceTags(ctx, cleo.ID, "hubspot", []store.UserTag{{TagID: "c1", TagName: "Customer"}})).To(Succeed())
+				Expect(s.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 1"})).To(Succeed())
+			})
+
+			DescribeTable("are filtered",
+				func(ctx SpecContext, f store.UserFilter, want func() []*store.User) {
+					users, next, err := s.ListUsers(ctx, f, store.Page{Limit: 10})
+					Expect(err).NotTo(HaveOccurred())
+					Expect(next).To(BeZero())
+					wantIDs := []int64{}
+					for _, u := range want() {
+						wantIDs = append([]int64{u.ID}, wantIDs...) // newest first
+					}
+					Expect(ids(users, userID)).To(Equal(wantIDs))
+				},
+				Entry("by nothing: all of them", store.UserFilter{}, func() []*store.User { return []*store.User{anna, ben, cleo} }),
+				Entry("by e-mail, ignoring case", store.UserFilter{Email: "anna@EXAMPLE.com"}, func() []*store.User { return []*store.User{anna} }),
+				Entry("by CRM", store.UserFilter{CRM: "klicktipp"}, func() []*store.User { return []*store.User{anna, ben} }),
+				Entry("by contact id of any CRM", store.UserFilter{ContactID: "1001"}, func() []*store.User { return []*store.User{anna, cleo} }),
+				Entry("by contact id of one CRM", store.UserFilter{CRM: "hubspot", ContactID: "1001"}, func() []*store.User { return []*store.User{cleo} }),
+				Entry("by tag name", store.UserFilter{Tag: "Customer"}, func() []*store.User { return []*store.User{anna, cleo} }),
+				Entry("by tag id", store.UserFilter{Tag: "7"}, func() []*store.User { return []*store.User{anna} }),
+				Entry("by tag of one CRM", store.UserFilter{Tag: "Customer", CRM: "hubspot"}, func() []*store.User { return []*store.User{cleo} }),
+				Entry("by filters no user meets", store.UserFilter{Email: "ben@example.com", Tag: "Customer"}, func() []*store.User { return nil }),
+			)
+
+			It("are paged newest first, each page continuing where the last ended", func(ctx SpecContext) {
+				page1, next, err := s.ListUsers(ctx, store.UserFilter{}, store.Page{Limit: 2})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids(page1, userID)).To(Equal([]int64{cleo.ID, ben.ID}))
+				Expect(next).To(Equal(ben.ID))
+
+				late := newUser("dora", "dora@example.com") // arrives between pages: no shift
+				Expect(s.CreateUser(ctx, late)).To(Succeed())
+				page2, next, err := s.ListUsers(ctx, store.UserFilter{}, store.Page{Limit: 2, After: next})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids(page2, userID)).To(Equal([]int64{anna.ID}))
+				Expect(next).To(BeZero())
+			})
+
+			It("come with their contacts, tags and fields, loaded for many at once", func(ctx SpecContext) {
+				details, err := s.DetailsOf(ctx, []int64{anna.ID, ben.ID, cleo.ID})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(details[anna.ID].Links).To(ConsistOf(And(HaveField("CRM", "klicktipp"), HaveField("ContactID", "1001"))))
+				Expect(details[anna.ID].Tags).To(ConsistOf(And(HaveField("TagID", "7"), HaveField("TagName", "Customer"))))
+				Expect(details[anna.ID].Fields).To(Equal(map[string]string{"phone": "+49 1"}))
+				Expect(details[ben.ID].Tags).To(BeEmpty())
+				Expect(details[ben.ID].Fields).To(BeEmpty())
+				Expect(details[cleo.ID].Links).To(ConsistOf(HaveField("CRM", "hubspot")))
+			})
+		})
+
+		Describe("events", func() {
+			It("are filtered by status, CRM and contact, newest first, without their bodies", func(ctx SpecContext) {
+				a := addEvent(ctx, s, "klicktipp", "1", store.StatusDead)
+				addEvent(ctx, s, "klicktipp", "2", store.StatusDone)
+				c := addEvent(ctx, s, "klicktipp", "1", store.StatusDone)
+				addEvent(ctx, s, "hubspot", "1", store.StatusDone)
+				_, err := s.DB().NewUpdate().Model((*store.Event)(nil)).Set("body = ?", []byte("SubscriberID=1")).Where("1 = 1").Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+
+				evs, next, err := s.ListEvents(ctx, store.EventFilter{CRM: "klicktipp", ContactID: "1"}, store.Page{Limit: 10})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(next).To(BeZero())
+				Expect(ids(evs, eventID)).To(Equal([]int64{c.ID, a.ID}))
+				Expect(evs[0].Body).To(BeEmpty())
+
+				evs, _, err = s.ListEvents(ctx, store.EventFilter{Status: store.StatusDead}, store.Page{Limit: 10})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids(evs, eventID)).To(Equal([]int64{a.ID}))
+			})
+
+			It("are paged by cursor", func(ctx SpecContext) {
+				var all []int64
+				for i := range 5 {
+					all = append([]int64{addEvent(ctx, s, "klicktipp", fmt.Sprint(i), store.StatusDone).ID}, all...)
+				}
+				var seen []int64
+				p := store.Page{Limit: 2}
+				for {
+					evs, next, err := s.ListEvents(ctx, store.EventFilter{}, p)
+					Expect(err).NotTo(HaveOccurred())
+					Expect(len(evs)).To(BeNumerically("<=", 2))
+					seen = append(seen, ids(evs, eventID)...)
+					if next == 0 {
+						break
+					}
+					p.After = next
+				}
+				Expect(seen).To(Equal(all))
+			})
+
+			It("list their attempts in order", func(ctx SpecContext) {
+				ev := addEvent(ctx, s, "klicktipp", "1", store.StatusDone)
+				now := time.Now().UTC()
+				for _, n := range []int{2, 1} {
+					_, err := s.DB().NewInsert().Model(&store.EventAttempt{EventID: ev.ID, Number: n, Owner: "w", StartedAt: now, Outcome: "retrying"}).Exec(ctx)
+					Expect(err).NotTo(HaveOccurred())
+				}
+				attempts, err := s.EventAttempts(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(attempts).To(HaveLen(2))
+				Expect(attempts[0].Number).To(Equal(1))
+				Expect(attempts[1].Number).To(Equal(2))
+			})
+		})
+
+		It("counts the queue by CRM and status, leaving out done and failed events", func(ctx SpecContext) {
+			for _, e := range []struct{ crm, status string }{
+				{"klicktipp", store.StatusReceived}, {"klicktipp", store.StatusReceived}, {"klicktipp", store.StatusRetrying},
+				{"klicktipp", store.StatusDead}, {"klicktipp", store.StatusDone}, {"klicktipp", store.StatusFailed},
+				{"hubspot", store.StatusPending},
+			} {
+				addEvent(ctx, s, e.crm, "1", e.status)
+			}
+			Expect(s.QueueDepth(ctx)).To(ConsistOf(
+				store.QueueCount{CRM: "hubspot", Status: store.StatusPending, Count: 1},
+				store.QueueCount{CRM: "klicktipp", Status: store.StatusDead, Count: 1},
+				store.QueueCount{CRM: "klicktipp", Status: store.StatusReceived, Count: 2},
+				store.QueueCount{CRM: "klicktipp", Status: store.StatusRetrying, Count: 1},
+			))
+		})
+
+		Describe("replaying in batches", func() {
+			replay := func(s *store.Store) store.ReplayFunc {
+				return func(ctx context.Context, f store.ReplayFilter) ([]int64, error) { return s.Replay(ctx, f) }
+			}
+
+			It("re-queues what the filter selects, a batch at a time, reporting progress", func(ctx SpecContext) {
+				var dead []int64
+				for i := range 5 {
+					dead = append(dead, addEvent(ctx, s, "klicktipp", fmt.Sprint(i), store.StatusDead).ID)
+				}
+				failed := addEvent(ctx, s, "klicktipp", "9", store.StatusFailed)
+				other := addEvent(ctx, s, "hubspot", "1", store.StatusDead)
+
+				var progress [][2]int
+				n, err := s.ReplayInBatches(ctx, store.ReplayFilter{Status: store.StatusDead, CRM: "klicktipp"}, 2, replay(s),
+					func(done, total int) { progress = append(progress, [2]int{done, total}) })
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(Equal(5))
+				Expect(progress).To(Equal([][2]int{{2, 5}, {4, 5}, {5, 5}}))
+				for _, id := range dead {
+					ev, err := s.EventByID(ctx, id)
+					Expect(err).NotTo(HaveOccurred())
+					Expect(ev.Status).To(Equal(store.StatusPending))
+				}
+				for _, ev := range []*store.Event{failed, other} {
+					got, err := s.EventByID(ctx, ev.ID)
+					Expect(err).NotTo(HaveOccurred())
+					Expect(got.Status).To(Equal(ev.Status), "left alone")
+				}
+			})
+
+			It("refuses a status that is not failed or dead", func(ctx SpecContext) {
+				_, err := s.ReplayInBatches(ctx, store.ReplayFilter{Status: store.StatusDone}, 10, replay(s), nil)
+				Expect(err).To(MatchError(store.ErrNotReplayable))
+			})
+		})
+
+		Describe("plugin states", func() {
+			It("are saved, read back by CRM, and replaced as a whole", func(ctx SpecContext) {
+				since := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+				Expect(s.SavePluginStates(ctx, []store.PluginState{
+					{CRM: "klicktipp", Enabled: true, State: "running", Version: "1.0.0", PID: 42, Since: since, Reporter: "h:1", ReportedAt: since},
+					{CRM: "hubspot", State: "stopped", Since: since},
+				})).To(Succeed())
+				states, err := s.PluginStates(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(states).To(HaveLen(2))
+				Expect(states[0].CRM).To(Equal("hubspot"))
+				Expect(states[1]).To(Equal(store.PluginState{CRM: "klicktipp", Enabled: true, State: "running", Version: "1.0.0",
+					PID: 42, Since: since, Reporter: "h:1", ReportedAt: since}))
+
+				Expect(s.SavePluginStates(ctx, []store.PluginState{{CRM: "klicktipp", State: "crashed", LastError: "exit 3"}})).To(Succeed())
+				states, err = s.PluginStates(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(states).To(ConsistOf(And(HaveField("CRM", "klicktipp"), HaveField("State", "crashed"), HaveField("LastError", "exit 3"))))
+			})
+
+			It("leave other settings alone", func(ctx SpecContext) {
+				Expect(s.SettingOrCreate(ctx, store.SettingAccessKey, func() (string, error) { return "k", nil })).To(Equal("k"))
+				Expect(s.SavePluginStates(ctx, nil)).To(Succeed())
+				Expect(s.Setting(ctx, store.SettingAccessKey)).To(Equal("k"))
+			})
+		})
+	})
+})

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// UserFilter selects users for ListUsers; empty fields match all.
+type UserFilter struct {
+	// Email matches the address exactly, ignoring case.
+	Email string
+	// Tag matches a tag's name or id; with CRM, only that CRM's tags.
+	Tag string
+	// CRM keeps users linked to a contact of this CRM.
+	CRM string
+	// ContactID keeps the user linked to this contact (of CRM, if given).
+	ContactID string
+}
+
+// ListUsers returns one page of the users f selects, newest first, and the
+// cursor of the next page (0 when this is the last).
+func (q *Queries) ListUsers(ctx context.Context, f UserFilter, p Page) ([]User, int64, error) {
+	var users []User
+	sel := q.idb.NewSelect().Model(&users)
+	if f.Email != "" {
+		sel = sel.Where("email_key = ?", EmailKey(f.Email))
+	}
+	if f.CRM != "" || f.ContactID != "" {
+		links := q.idb.NewSelect().Model((*ContactLink)(nil)).Column("user_id")
+		if f.CRM != "" {
+			links = links.Where("crm = ?", f.CRM)
+		}
+		if f.ContactID != "" {
+			links = links.Where("contact_id = ?", f.ContactID)
+		}
+		sel = sel.Where("id IN (?)", links)
+	}
+	if f.Tag != "" {
+		tagged := q.idb.NewSelect().Model((*UserTag)(nil)).Column("user_id").
+			Where("(tag_name = ? OR tag_id = ?)", f.Tag, f.Tag)
+		if f.CRM != "" {
+			tagged = tagged.Where("crm = ?", f.CRM)
+		}
+		sel = sel.Where("id IN (?)", tagged)
+	}
+	if err := p.paginate(sel).Scan(ctx); err != nil {
+		return nil, 0, fmt.Errorf("store: list users: %w", err)
+	}
+	users, next := cut(p, users, func(u User) int64 { return u.ID })
+	return users, next, nil
+}
+
+// UserDetails are what a user is shown with: its contacts, tags and fields.
+type UserDetails struct {
+	Links  []ContactLink
+	Tags   []UserTag
+	Fields map[string]string
+}
+
+// DetailsOf returns the details of several users at once (three queries,
+// whatever their number), by user id; a user without any has a zero value.
+func (q *Queries) DetailsOf(ctx context.Context, userIDs []int64) (map[int64]UserDetails, error) {
+	out := make(map[int64]UserDetails, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	ids := bun.In(userIDs)
+	var links []ContactLink
+	if err := q.idb.NewSelect().Model(&links).Where("user_id IN (?)", ids).Order("crm").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: read contacts of users: %w", err)
+	}
+	var tags []UserTag
+	if err := q.idb.NewSelect().Model(&tags).Where("user_id IN (?)", ids).
+		Order("crm", "tag_name", "tag_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: read tags of users: %w", err)
+	}
+	var fields []UserField
+	if err := q.idb.NewSelect().Model(&fields).Where("user_id IN (?)", ids).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: read fields of users: %w", err)
+	}
+	for _, l := range links {
+		d := out[l.UserID]
+		d.Links = append(d.Links, l)
+		out[l.UserID] = d
+	}
+	for _, t := range tags {
+		d := out[t.UserID]
+		d.Tags = append(d.Tags, t)
+		out[t.UserID] = d
+	}
+	for _, f := range fields {
+		d := out[f.UserID]
+		if d.Fields == nil {
+			d.Fields = map[string]string{}
+		}
+		d.Fields[f.Name] = f.Value
+		out[f.UserID] = d
+	}
+	return out, nil
+}
