@@ -43,7 +43,7 @@ func readProfile(c sdk.Contact, crm CRMConfig, roleParam string) profile {
 		LastName:  value(fieldLastName),
 		Fields:    map[string]string{},
 	}
-	if crmField, ok := crm.Fields[fieldPassword]; ok {
+	if crmField, ok := crm.Fields[fieldPassword]; ok && strings.TrimSpace(c.Fields[crmField]) != "" {
 		p.Password = c.Fields[crmField] // a password is taken as it is, spaces and all
 	}
 	if p.Email == "" {

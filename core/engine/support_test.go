@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"testing"
 
 	. "github.com/onsi/gomega"
 
@@ -119,9 +120,19 @@ func (b *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+var testKey = bytes.Repeat([]byte{42}, secret.KeySize)
+
 func testBox() *secret.Box {
-	box, err := secret.NewBox(bytes.Repeat([]byte{42}, secret.KeySize))
+	box, err := secret.NewBox(testKey)
 	Expect(err).NotTo(HaveOccurred())
+	return box
+}
+
+func testBoxFor(b *testing.B) *secret.Box {
+	box, err := secret.NewBox(testKey)
+	if err != nil {
+		b.Fatal(err)
+	}
 	return box
 }
 
