@@ -1,0 +1,155 @@
+// Package metrics defines every Prometheus metric of the hub, in one
+// place, and serves them on /metrics. Every name starts with crmhub_, the
+// Go runtime's and the process's too (crmhub_go_…, crmhub_process_…).
+//
+// Parts report through the small methods of *Metrics (WebhookReceived,
+// Processed, CRMCall, …); a nil *Metrics takes every report and does
+// nothing, so a part built without metrics (as in most specs) needs no
+// check. What already lives elsewhere — the queue in the store, the
+// plugins' states in the host — is read at scrape time (Watch).
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// Namespace starts every metric name.
+const Namespace = "crmhub"
+
+// Metrics are the hub's metrics and the registry that serves them.
+type Metrics struct {
+	registry *prometheus.Registry
+	log      *slog.Logger
+
+	webhooks    *prometheus.CounterVec
+	ingest      *prometheus.HistogramVec
+	commitBatch prometheus.Histogram
+
+	processing  *prometheus.HistogramVec
+	processed   *prometheus.CounterVec
+	retries     *prometheus.CounterVec
+	pluginWaits *prometheus.CounterVec
+
+	crmCalls    *prometheus.CounterVec
+	crmErrors   *prometheus.CounterVec
+	crmDuration *prometheus.HistogramVec
+}
+
+// New defines the metrics and registers them, with the Go runtime's and
+// the process's, on a registry of their own. Gathering problems are logged
+// to log.
+func New(log *slog.Logger) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		log:      log,
+
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "webhooks_received_total",
+			Help: "Webhook requests answered, by CRM, action and HTTP status code.",
+		}, []string{"crm", "action", "code"}),
+		ingest: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "ingest_duration_seconds",
+			Help:    "Time from a webhook's arrival until it is committed to the store and may be acknowledged.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5ms … 4s
+		}, []string{"crm"}),
+		commitBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "inbox_commit_batch_size",
+			Help:    "Webhooks stored by one group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10), // 1 … 512
+		}),
+
+		processing: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "event_processing_duration_seconds",
+			Help:    "Time one attempt at applying an event took, whatever its result.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"crm", "action"}),
+		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "events_processed_total",
+			Help: "Events the engine finished, by CRM and outcome (created, updated, tags_updated, no_matching_user, contact_not_found, invalid_payload).",
+		}, []string{"crm", "outcome"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "event_retries_total",
+			Help: "Attempts that failed with an error worth retrying: a retry follows, or the event is dead after its last attempt.",
+		}, []string{"crm"}),
+		pluginWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "event_plugin_waits_total",
+			Help: "Attempts handed back because the CRM's plugin was down or not configured; they cost the event no attempt.",
+		}, []string{"crm"}),
+
+		crmCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "crm_calls_total",
+			Help: "Calls that reach a CRM's API through its plugin, by CRM and call.",
+		}, []string{"crm", "call"}),
+		crmErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "crm_call_errors_total",
+			Help: "Failed CRM calls, by CRM, call and kind (not_found, invalid, unauthenticated, unsupported, retryable, plugin_down).",
+		}, []string{"crm", "call", "kind"}),
+		crmDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "crm_call_duration_seconds",
+			Help:    "Time a CRM call took, including the wait for the CRM's rate limit.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"crm", "call"}),
+	}
+	m.registry.MustRegister(m.webhooks, m.ingest, m.commitBatch, m.processing, m.processed, m.retries,
+		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration)
+	runtime := prometheus.WrapRegistererWithPrefix(Namespace+"_", m.registry)
+	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus' formats; on a nil *Metrics it
+// answers 404.
+func (m *Metrics) Handler() http.Handler {
+	if m == nil {
+		return http.NotFoundHandler()
+	}
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
+		// A store that does not answer costs the queue gauges, not the
+		// whole scrape.
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	})
+}
+
+// Gatherer is the registry, for specs and embedding.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.registry }
+
+// Watch has every scrape read the queue's depth from the store and the
+// plugins' states from the hub.
+func (m *Metrics) Watch(queue func(context.Context) ([]store.QueueCount, error), plugins func() []store.PluginState) {
+	m.registry.MustRegister(&queueCollector{depth: queue, crms: plugins}, &pluginCollector{states: plugins})
+}
+
+// WebhookReceived counts one answered webhook request.
+func (m *Metrics) WebhookReceived(crm, action string, code int) {
+	if m == nil {
+		return
+	}
+	m.webhooks.WithLabelValues(crm, action, strconv.Itoa(code)).Inc()
+}
+
+// Ingested records how long a webhook took to be committed.
+func (m *Metrics) Ingested(crm string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.ingest.WithLabelValues(crm).Observe(d.Seconds())
+}
+
+// Committed records the size of one group commit of webhooks.
+func (m *Metrics) Committed(webhooks int) {
+	if m == nil {
+		return
+	}
+	m.commitBatch.Observe(float64(webhooks))
+}
