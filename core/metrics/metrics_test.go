@@ -165,4 +165,3 @@ crmhub_plugin_state{crm="klicktipp",state="stopped"} 0
 		Expect(code).To(Equal(http.StatusNotFound))
 	})
 })
-
