@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/crmhub/crmhub/core/engine"
 	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/outbox"
 	"github.com/crmhub/crmhub/sdk"
 )
 
@@ -63,4 +65,20 @@ func (p plugins) UpdateContact(ctx context.Context, crm, id string, fields map[s
 		return err
 	}
 	return c.UpdateContact(ctx, id, fields)
+}
+
+// kickingEngine applies events through the engine and wakes the outbox
+// when one created a user, so a welcome mail leaves at once rather than at
+// the outbox's next poll.
+type kickingEngine struct {
+	*engine.Engine
+	outbox *outbox.Worker
+}
+
+func (k kickingEngine) Apply(ctx context.Context, ev engine.Event, commit engine.CommitFunc) (engine.Result, error) {
+	res, err := k.Engine.Apply(ctx, ev, commit)
+	if err == nil && res.Outcome == engine.Created {
+		k.outbox.Kick()
+	}
+	return res, err
 }

@@ -79,8 +79,9 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
 	crms := plugins{host: h.host}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
-	h.inbox = inbox.New(st, crms, h.engine, inboxOptions(cfg, h.enabledCRMs, st.Dialect() == store.SQLite), log)
 	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown))
+	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox},
+		inboxOptions(cfg, h.enabledCRMs, st.Dialect() == store.SQLite), log)
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log})
 	return h, nil
 }
