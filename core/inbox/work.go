@@ -119,6 +119,9 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
 	}
 	o := in.options()
 	attemptErr := cause.Error()
+	// The attempt to close, numbered before a plugin that was down gives
+	// the event its attempt back.
+	tried := *ev
 	var line string
 	level := store.LevelWarning
 	switch {
@@ -149,7 +152,7 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := in.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if err := tx.CloseAttempt(ctx, ev, in.owner, ev.Status, attemptErr); err != nil {
+		if err := tx.CloseAttempt(ctx, &tried, in.owner, ev.Status, attemptErr); err != nil {
 			return err
 		}
 		if store.Final(ev.Status) {
