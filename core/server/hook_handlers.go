@@ -37,6 +37,12 @@ func (s *Server) wpFusionHook(w http.ResponseWriter, r *http.Request) {
 // webhook and answers 202 (or, with ?wait=, its outcome).
 func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 	cfg := s.Config()
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	w = rec
+	var action string
+	defer func() { s.countWebhook(cfg, crm, action, rec.status) }()
+
 	if c, ok := cfg.CRMs[crm]; !ok || !c.Enabled {
 		writeError(w, http.StatusNotFound, "no enabled CRM named "+strconv.Quote(crm))
 		return
@@ -46,7 +52,8 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		writeError(w, http.StatusMethodNotAllowed, "use GET or POST")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(cfg.Server.MaxBody)))
+	// The server's own writer: it learns to close the connection.
+	body, err := io.ReadAll(http.MaxBytesReader(rec.ResponseWriter, r.Body, int64(cfg.Server.MaxBody)))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -57,11 +64,11 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		return
 	}
 	wr := parseWebhook(r, body)
+	action = wr.param("action", "wpf_action")
 	if !keyMatches(wr.key, cfg.CRMAccessKey(crm)) {
 		writeError(w, http.StatusForbidden, "missing or wrong access_key")
 		return
 	}
-	action := wr.param("action", "wpf_action")
 	if action == "" || !knownAction(action) {
 		writeError(w, http.StatusBadRequest, "action must be add, update, update_tags or test")
 		return
@@ -81,6 +88,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		s.refuse(w, crm, err)
 		return
 	}
+	s.Metrics.Ingested(crm, time.Since(start))
 	if wait == 0 {
 		writeJSON(w, http.StatusAccepted, map[string]string{"id": formatID(ev.ID), "status": store.StatusReceived})
 		return

@@ -4,9 +4,23 @@ package server
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 
 	// Any method: an unknown CRM is 404 before a wrong method is 405.
 	s.mux.HandleFunc("/hooks/{crm}", s.hook)
 	// WP Fusion's webhook URL, /?wpf_action=…, for server.default_crm.
 	s.mux.HandleFunc("/{$}", s.wpFusionHook)
+
+	// The admin API, every route behind the bearer token. The catch-all
+	// answers unknown paths and methods the same way, so none of them tells
+	// whether the API is on.
+	s.mux.HandleFunc("GET /api/v1/users", s.admin(s.listUsers))
+	s.mux.HandleFunc("GET /api/v1/users/{id}", s.admin(s.showUser))
+	s.mux.HandleFunc("GET /api/v1/events", s.admin(s.listEvents))
+	s.mux.HandleFunc("GET /api/v1/events/{id}", s.admin(s.showEvent))
+	s.mux.HandleFunc("POST /api/v1/events/{id}/replay", s.admin(s.replayEvent))
+	s.mux.HandleFunc("POST /api/v1/events/replay", s.admin(s.replayEvents))
+	s.mux.HandleFunc("GET /api/v1/plugins", s.admin(s.listPlugins))
+	s.mux.HandleFunc("GET /api/v1/activity", s.admin(s.listActivity))
+	s.mux.HandleFunc("/api/v1/", s.admin(s.apiNotFound))
 }

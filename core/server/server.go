@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/metrics"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -17,6 +18,11 @@ type Inbox interface {
 	Wait(ctx context.Context, id int64) (*store.Event, error)
 }
 
+// Replayer re-queues failed and dead events (the inbox's Replay).
+type Replayer interface {
+	Replay(ctx context.Context, f store.ReplayFilter) ([]int64, error)
+}
+
 // Deps are the parts the server's handlers use.
 type Deps struct {
 	// Config returns the current configuration; it changes on reload.
@@ -24,6 +30,14 @@ type Deps struct {
 	Store  *store.Store
 	Inbox  Inbox
 	Log    *slog.Logger
+
+	// Replayer serves the admin API's replays.
+	Replayer Replayer
+	// Plugins returns every configured CRM's plugin state, for the admin
+	// API; nil lists none.
+	Plugins func() []store.PluginState
+	// Metrics counts webhooks and serves /metrics; nil turns both off.
+	Metrics *metrics.Metrics
 }
 
 // Server holds what the handlers need. Build it with New and serve

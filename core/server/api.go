@@ -1,0 +1,108 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// Page sizes of the admin API's lists.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// admin guards an admin API handler with the bearer token admin.token,
+// read at each request so a reload applies at once. Without a token the
+// whole API answers 404, as if it did not exist; a missing or wrong token
+// is 401.
+func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := s.Config().Admin.Token
+		if token == "" {
+			writeError(w, http.StatusNotFound, "not found")
+			return
+		}
+		if got, ok := bearerToken(r); !ok || !keyMatches(got, token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="crmhub admin API"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token (admin.token)")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// bearerToken reads "Authorization: Bearer <token>"; the scheme's case
+// does not matter (RFC 9110).
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// apiNotFound answers an admin API path or method that does not exist.
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "no such admin API endpoint: "+r.Method+" "+r.URL.Path)
+}
+
+// badRequest is a problem with the request, answered 400 with its message.
+type badRequest string
+
+func (e badRequest) Error() string { return string(e) }
+
+// parsePage reads ?limit= (default 50, at most 500) and ?cursor=.
+func parsePage(r *http.Request) (store.Page, error) {
+	p := store.Page{Limit: defaultLimit}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLimit {
+			return p, badRequest("limit must be a number from 1 to " + strconv.Itoa(maxLimit))
+		}
+		p.Limit = n
+	}
+	if s := r.URL.Query().Get("cursor"); s != "" {
+		after, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || after <= 0 {
+			return p, badRequest("cursor is not one this API handed out")
+		}
+		p.After = after
+	}
+	return p, nil
+}
+
+// cursor is the next_cursor of a list whose next page starts after id.
+func cursor(after int64) string {
+	if after == 0 {
+		return ""
+	}
+	return formatID(after)
+}
+
+// pathID reads the {id} of the path.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("no such id: " + strconv.Quote(r.PathValue("id")))
+	}
+	return id, nil
+}
+
+// writeFailure answers a handler's error: 400 for a bad request, 404 for
+// what does not exist, else 503 with the error logged.
+func (s *Server) writeFailure(w http.ResponseWriter, r *http.Request, err error) {
+	var bad badRequest
+	switch {
+	case errors.As(err, &bad):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not found")
+	default:
+		s.Log.Error("admin API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "store unavailable")
+	}
+}
