@@ -79,6 +79,30 @@ func Start(ctx context.Context, bins Binaries, cfg Config) (*Hub, error) {
 	return h, nil
 }
 
+// StartReplicas starts n hubs on one config at the same moment, as
+// replicas sharing a PostgreSQL store: the same keys, token and Dir (so the
+// same secret key), each on a port of its own. On an error it stops those
+// that started.
+func StartReplicas(ctx context.Context, bins Binaries, cfg Config, n int) ([]*Hub, error) {
+	cfg = cfg.withDefaults()
+	hubs := make([]*Hub, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { hubs[i], errs[i] = Start(ctx, bins, cfg) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, h := range hubs {
+			if h != nil {
+				_ = h.Stop()
+			}
+		}
+		return nil, err
+	}
+	return hubs, nil
+}
+
 // freeAddr finds a loopback port nobody listens on. The port is free
 // again when it returns; the hub takes it a moment later.
 func freeAddr() (string, error) {
