@@ -110,11 +110,16 @@ func (c *cli) parse(name string, args []string, own func(fs *flag.FlagSet)) ([]s
 // loadConfig loads the config named by --config, or the default file when
 // it exists, or the built-in defaults.
 func (c *cli) loadConfig() (*config.Config, error) {
-	path := c.configPath
-	if path == "" && config.FileExists(defaultConfigPath) {
-		path = defaultConfigPath
+	return config.Load(c.configFile())
+}
+
+// configFile is the config file in use: --config, or the default file when
+// it exists, or "" for the built-in defaults.
+func (c *cli) configFile() string {
+	if c.configPath == "" && config.FileExists(defaultConfigPath) {
+		return defaultConfigPath
 	}
-	return config.Load(path)
+	return c.configPath
 }
 
 // logger builds the hub's log as the config asks, on stderr.

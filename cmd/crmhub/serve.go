@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/crmhub/crmhub/core/hub"
 )
 
-// serveCmd runs the hub until SIGINT or SIGTERM.
+// serveCmd runs the hub until SIGINT or SIGTERM. It prints the start-up
+// guidance (the webhook URLs to paste into each CRM) on stdout, logs on
+// stderr, and reloads the config file when it changes or on SIGHUP.
 func serveCmd(ctx context.Context, c *cli, args []string) error {
 	if _, err := c.parse("serve", args, nil); err != nil {
 		return err
@@ -27,7 +32,11 @@ func serveCmd(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	fmt.Fprintf(c.stdout, "crmhub serving on http://%s (store: %s)\n", ln.Addr(), h.Store().Dialect())
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	h.WatchConfig(c.configFile(), hup)
+	h.Announce(c.stdout)
 	log.Info("serving", "listen", ln.Addr().String(), "store", string(h.Store().Dialect()))
 	return h.Serve(ctx, ln)
 }

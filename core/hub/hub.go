@@ -10,9 +10,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +24,7 @@ import (
 	"github.com/crmhub/crmhub/core/engine"
 	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/metrics"
 	"github.com/crmhub/crmhub/core/notify"
 	"github.com/crmhub/crmhub/core/outbox"
 	"github.com/crmhub/crmhub/core/secret"
@@ -29,14 +34,22 @@ import (
 
 // Hub is one running crmhub process.
 type Hub struct {
-	cfg    atomic.Pointer[config.Config]
-	log    *slog.Logger
-	store  *store.Store
-	host   *host.Host
-	engine *engine.Engine
-	inbox  *inbox.Inbox
-	outbox *outbox.Worker
-	server *server.Server
+	cfg     atomic.Pointer[config.Config]
+	log     *slog.Logger
+	store   *store.Store
+	host    *host.Host
+	engine  *engine.Engine
+	inbox   *inbox.Inbox
+	outbox  *outbox.Worker
+	server  *server.Server
+	metrics *metrics.Metrics
+
+	out        io.Writer        // start-up guidance; nil prints none
+	configPath string           // reloaded when it changes and on hup
+	hup        <-chan os.Signal // nil: no reload on a signal
+	addr       net.Addr         // where Serve listens
+	reloading  sync.Mutex
+	background sync.WaitGroup // what Serve runs beside the parts
 }
 
 // Open opens and migrates the store and builds the hub's parts; Serve
@@ -74,15 +87,18 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 		return nil, err
 	}
 
-	h := &Hub{log: log, store: st}
+	h := &Hub{log: log, store: st, metrics: metrics.New(log)}
 	h.cfg.Store(cfg)
 	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
-	crms := plugins{host: h.host}
+	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
 	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown))
-	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox},
+	h.inbox = inbox.New(st, crms, meteredApplier{next: kickingEngine{h.engine, h.outbox}, metrics: h.metrics},
 		inboxOptions(cfg, h.enabledCRMs, st.Dialect() == store.SQLite), log)
-	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log})
+	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
+		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics})
+	h.metrics.Watch(st.QueueDepth, h.pluginStates)
+	st.DB().AddQueryHook(commitSizes{metrics: h.metrics})
 	return h, nil
 }
 
@@ -103,11 +119,31 @@ func (h *Hub) Store() *store.Store { return h.store }
 
 func (h *Hub) enabledCRMs() []string { return h.cfg.Load().Enabled() }
 
+// Announce makes Serve print its start-up guidance to w: the store, the
+// address, every enabled CRM's webhook URLs (with the access key: the one
+// place it is shown) and what a CRM that cannot work yet needs.
+func (h *Hub) Announce(w io.Writer) { h.out = w }
+
+// WatchConfig makes Serve reload the config file at path when it changes
+// and when a signal (SIGHUP) arrives on hup. With path "" a signal
+// reloads the built-in defaults and the environment.
+func (h *Hub) WatchConfig(path string, hup <-chan os.Signal) {
+	if path != "" {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+	}
+	h.configPath, h.hup = path, hup
+}
+
 // Serve starts the plugins, the workers and the HTTP server on ln, and runs
 // until ctx is done; then it stops taking webhooks, commits what it took,
-// lets events in flight finish, and stops the plugins.
+// lets events in flight finish, and stops the plugins. Meanwhile it keeps
+// the store's record of the plugin states, reloads the config when asked
+// (WatchConfig) and prints its start-up guidance (Announce).
 func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	cfg := h.cfg.Load()
+	h.addr = ln.Addr()
 	h.host.Apply(ctx, hostSpecs(cfg))
 	if err := h.inbox.Start(ctx); err != nil {
 		return err
@@ -128,6 +164,16 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+
+	bg, stopBackground := context.WithCancel(ctx)
+	h.background.Go(func() { h.recordPlugins(bg) })
+	if h.configPath != "" || h.hup != nil {
+		h.background.Go(func() { h.watchConfig(bg) })
+	}
+	if h.out != nil {
+		h.announce(bg, h.out)
+	}
+
 	var serveErr error
 	select {
 	case err := <-errc:
@@ -135,6 +181,8 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 
+	stopBackground() // no reload while the parts stop
+	h.background.Wait()
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(stopCtx); err != nil {
@@ -144,6 +192,9 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	stopOutbox()
 	<-outboxDone
 	h.host.Shutdown(stopCtx)
+	if err := h.savePluginStates(stopCtx, h.pluginStates(), reporterName()); err != nil {
+		h.log.Warn("could not record the stopped plugins", "err", err)
+	}
 	if serveErr == nil {
 		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 			serveErr = fmt.Errorf("serve http: %w", err)

@@ -179,14 +179,15 @@ func NewActivity(lines []store.Activity) []ActivityLine {
 // Plugin is a CRM's plugin and its state: starting, running,
 // not_configured, crashed or stopped (a disabled CRM's is stopped).
 type Plugin struct {
-	CRM       string    `json:"crm"`
-	Enabled   bool      `json:"enabled"`
-	State     string    `json:"state"`
-	Version   string    `json:"version"`
-	PID       int       `json:"pid"`
-	Restarts  int       `json:"restarts"`
-	LastError string    `json:"last_error"`
-	Since     time.Time `json:"since"`
+	CRM       string `json:"crm"`
+	Enabled   bool   `json:"enabled"`
+	State     string `json:"state"`
+	Version   string `json:"version"`
+	PID       int    `json:"pid"`
+	Restarts  int    `json:"restarts"`
+	LastError string `json:"last_error"`
+	// Since is when it entered its state; unset for a disabled CRM.
+	Since time.Time `json:"since,omitzero"`
 	// NextAttempt is when the hub next tries to start or configure it.
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	// ReportedAt is set when the state was read from the store, where the
