@@ -1,0 +1,91 @@
+package durability_test
+
+import (
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+	"github.com/crmhub/crmhub/e2e/harness"
+	"github.com/crmhub/crmhub/plugins/klicktipp/fakeklicktipp"
+)
+
+var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgres"), func() {
+	var st *store.Store
+	var dbURL string
+
+	BeforeEach(func(ctx SpecContext) {
+		storetest.Get(ctx, store.Postgres) // skips, or fails under CRMHUBTEST_REQUIRE_PG=1, without a server
+		// A database nobody migrated: the three hubs race to do it.
+		name, u, err := storetest.CreatePGDatabase(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(storetest.DropPGDatabase, name)
+		dbURL = u
+		st, err = store.Open(ctx, u)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(st.Close)
+	})
+
+	It("share the work: every event ends done, one contact at a time, with no duplicate user", func(ctx SpecContext) {
+		kt := harness.StartKlickTipp()
+		DeferCleanup(kt.Close)
+		t := traffic{contacts: seedContacts(kt, 100)}
+		// Slow answers widen every call, so two at once for one contact
+		// could not slip through unseen.
+		kt.Inject(fakeklicktipp.Slow("GET /subscriber/", 0, 5*time.Millisecond))
+
+		hubs, err := harness.StartReplicas(ctx, bins, harness.Config{Dir: GinkgoT().TempDir(), Database: dbURL, KlickTipp: kt}, 3)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() {
+			reportLogs(hubs...)
+			for _, h := range hubs {
+				Expect(h.Stop()).To(Succeed())
+			}
+		})
+		t.key = hubs[0].Config.AccessKey
+
+		By("sending 1,500 webhooks, each hub a third of them")
+		acks := newAcked()
+		results := make([]harness.Result, len(hubs))
+		var wg sync.WaitGroup
+		for k, hub := range hubs {
+			load := harness.Load{URL: hub.URL, Connections: 4, Count: 500, OnAnswer: acks.record,
+				Hook: func(i int) harness.Hook { return t.hook(i*len(hubs) + k) }}
+			wg.Go(func() { results[k] = load.Run(ctx) })
+		}
+		wg.Wait()
+		for _, r := range results {
+			Expect(r.OK).To(Equal(500), "every webhook is acknowledged: %v", r.Statuses)
+		}
+		Expect(acks.trouble()).To(BeEmpty())
+		ids := acks.all()
+		Eventually(ctx, func() []string { return unsettled(ctx, st, ids) }).Should(BeEmpty())
+
+		By("checking that no two calls about one contact overlapped")
+		byContact := map[string][]fakeklicktipp.Call{}
+		for _, c := range kt.Calls() {
+			if c.Subscriber != "" {
+				byContact[c.Subscriber] = append(byContact[c.Subscriber], c)
+			}
+		}
+		Expect(byContact).To(HaveLen(len(t.contacts)))
+		for id, calls := range byContact {
+			for i := range calls {
+				for j := i + 1; j < len(calls); j++ {
+					Expect(calls[i].Overlaps(calls[j])).To(BeFalse(), "contact %s: %s %s at %s and %s %s at %s",
+						id, calls[i].Method, calls[i].Path, calls[i].Start.Format(time.StampMicro),
+						calls[j].Method, calls[j].Path, calls[j].Start.Format(time.StampMicro))
+				}
+			}
+		}
+		expectOneUserPerContact(ctx, st, t, ids)
+
+		By("checking that every hub took its share")
+		var owners []string
+		Expect(st.DB().NewSelect().Model((*store.EventAttempt)(nil)).ColumnExpr("DISTINCT owner").Scan(ctx, &owners)).To(Succeed())
+		Expect(owners).To(HaveLen(len(hubs)))
+	})
+})
