@@ -2,6 +2,7 @@ package acceptance_test
 
 import (
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -20,6 +21,9 @@ func TestAcceptance(t *testing.T) {
 var bins harness.Binaries
 
 var _ = BeforeSuite(func() {
+	// Generous for a loaded machine: the hub is a separate process.
+	SetDefaultEventuallyTimeout(30 * time.Second)
+	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
 	var err error
 	bins, err = harness.Build()
 	Expect(err).NotTo(HaveOccurred())

@@ -88,15 +88,15 @@ var _ = Describe("crmhub, driven as a user would", func() {
 			Expect(reply.Status).To(Equal(http.StatusOK))
 			Expect(reply.Body).To(MatchJSON(`{"success":true}`))
 
-			Expect(events(ctx, st)).To(BeEmpty())
-			Expect(activity(ctx, st)).To(ConsistOf(ContainSubstring("Test webhook received")))
+			Expect(events(ctx, hub)).To(BeEmpty())
+			Expect(activity(ctx, hub)).To(ConsistOf(ContainSubstring("Test webhook received")))
 		})
 
 		It("creates the user on add, with the role asked for, its tags and fields, and mails the welcome", func(ctx SpecContext) {
 			got := add(ctx, "role", "customer", "send_notification", "true")
 			Expect(got).To(And(HaveField("Status", "done"), HaveField("Outcome", "created")))
 
-			Expect(users(ctx, st)).To(ConsistOf(And(
+			Expect(users(ctx, hub)).To(ConsistOf(And(
 				HaveField("ID", got.UserID),
 				HaveField("Username", "anna@example.com"),
 				HaveField("Email", "anna@example.com"),
@@ -107,6 +107,15 @@ var _ = Describe("crmhub, driven as a user would", func() {
 				HaveField("Tags", ConsistOf(harness.Tag{CRM: "klicktipp", ID: tagCustomer, Name: "Kunde"})),
 			)))
 
+			By("asking the CLI, which reads the same store")
+			run, err := hub.CLI(ctx, "users list", "--json", "--email", "anna@example.com")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(run.ExitCode).To(BeZero(), run.Stderr)
+			var listed harness.List[harness.User]
+			Expect(run.Decode(&listed)).To(Succeed())
+			Expect(listed.Items).To(ConsistOf(HaveField("ID", got.UserID)))
+
+			By("reading the welcome mail")
 			Eventually(mail.Mails).Should(HaveLen(1))
 			welcome := mail.Mails()[0]
 			Expect(welcome.To).To(ConsistOf("anna@example.com"))
@@ -144,7 +153,7 @@ var _ = Describe("crmhub, driven as a user would", func() {
 
 			got := final(ctx, hub, hub.Hook("update_tags", harness.Outbound(anna, "anna@example.com")).With("wait", "20s"))
 			Expect(got).To(And(HaveField("Status", "done"), HaveField("Outcome", "tags_updated")))
-			Expect(users(ctx, st)).To(ConsistOf(HaveField("Tags", ConsistOf(
+			Expect(users(ctx, hub)).To(ConsistOf(HaveField("Tags", ConsistOf(
 				harness.Tag{CRM: "klicktipp", ID: tagPremium, Name: "Premium"},
 				harness.Tag{CRM: "klicktipp", ID: tagVIP, Name: "VIP"},
 			))))
@@ -157,7 +166,7 @@ var _ = Describe("crmhub, driven as a user would", func() {
 
 			got := final(ctx, hub, hub.Hook("update", harness.Outbound(anna, "anna@example.com")).With("wait", "20s"))
 			Expect(got).To(And(HaveField("Status", "done"), HaveField("Outcome", "updated")))
-			Expect(users(ctx, st)).To(ConsistOf(And(
+			Expect(users(ctx, hub)).To(ConsistOf(And(
 				HaveField("FirstName", "Annabel"),
 				HaveField("LastName", "Muster"),
 				HaveField("Fields", HaveKeyWithValue("phone", "+49 221 123456")),
@@ -181,7 +190,7 @@ var _ = Describe("crmhub, driven as a user would", func() {
 				})
 			}
 			wg.Wait()
-			Expect(users(ctx, st)).To(ConsistOf(
+			Expect(users(ctx, hub)).To(ConsistOf(
 				HaveField("Email", "anna@example.com"),
 				HaveField("Email", "bert@example.com"),
 			))
@@ -196,7 +205,9 @@ var _ = Describe("crmhub, driven as a user would", func() {
 				reply, err := hub.Send(ctx, hook)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(reply.Status).To(Equal(http.StatusNotFound))
-				Expect(events(ctx, st)).To(BeEmpty())
+				Expect(events(ctx, hub)).To(BeEmpty())
+				Expect(hub.Plugins(ctx)).To(ContainElement(And(
+					HaveField("CRM", "legacy"), HaveField("Enabled", false), HaveField("State", "stopped"))))
 			})
 		})
 
@@ -208,9 +219,9 @@ var _ = Describe("crmhub, driven as a user would", func() {
 				Expect(err).NotTo(HaveOccurred())
 				Expect(reply.Status).To(Equal(http.StatusForbidden), action)
 			}
-			Expect(events(ctx, st)).To(BeEmpty())
-			Expect(activity(ctx, st)).To(BeEmpty())
-			Expect(users(ctx, st)).To(BeEmpty())
+			Expect(events(ctx, hub)).To(BeEmpty())
+			Expect(activity(ctx, hub)).To(BeEmpty())
+			Expect(users(ctx, hub)).To(BeEmpty())
 		})
 
 		Context("when KlickTipp fails for longer than the attempts allow", func() {
@@ -228,14 +239,22 @@ var _ = Describe("crmhub, driven as a user would", func() {
 				accepted, err := reply.Outcome()
 				Expect(err).NotTo(HaveOccurred())
 
-				Eventually(ctx, func() []harness.Outcome { return events(ctx, st) }).Should(ConsistOf(And(
+				Eventually(ctx, func() []harness.Outcome { return events(ctx, hub) }).Should(ConsistOf(And(
 					HaveField("ID", accepted.ID), HaveField("Status", "dead"))))
-				Expect(users(ctx, st)).To(BeEmpty())
+				dead, err := hub.Event(ctx, accepted.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(dead.Attempts).To(HaveExactElements(
+					HaveField("Error", ContainSubstring("503")), HaveField("Error", ContainSubstring("503"))))
+				Expect(dead.Activity).To(ContainElement(HaveField("Message", ContainSubstring("Gave up after 2 attempts"))))
+				Expect(users(ctx, hub)).To(BeEmpty())
 
-				replay(ctx, hub, st, accepted.ID)
-				Eventually(ctx, func() []harness.Outcome { return events(ctx, st) }).Should(ConsistOf(And(
+				By("replaying it with the CLI")
+				run, err := hub.CLI(ctx, "events replay", accepted.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(run.ExitCode).To(BeZero(), run.Stderr)
+				Eventually(ctx, func() []harness.Outcome { return events(ctx, hub) }).Should(ConsistOf(And(
 					HaveField("ID", accepted.ID), HaveField("Status", "done"), HaveField("Outcome", "created"))))
-				Expect(users(ctx, st)).To(ConsistOf(HaveField("Email", "anna@example.com")))
+				Expect(users(ctx, hub)).To(ConsistOf(HaveField("Email", "anna@example.com")))
 			})
 		})
 	})

@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -41,4 +42,12 @@ func (h *Hub) CLI(ctx context.Context, command string, args ...string) (Run, err
 		return run, fmt.Errorf("run crmhub %s: %w", command, err)
 	}
 	return run, nil
+}
+
+// Decode reads what a command printed with --json into v.
+func (r Run) Decode(v any) error {
+	if err := json.Unmarshal([]byte(r.Stdout), v); err != nil {
+		return fmt.Errorf("crmhub printed no JSON of the shape expected: %w: %s", err, r.Stdout)
+	}
+	return nil
 }
