@@ -88,7 +88,7 @@ func New(log *slog.Logger) *Metrics {
 
 		crmCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "crm_calls_total",
-			Help: "Calls that reach a CRM's API through its plugin, by CRM and call.",
+			Help: "Calls to a CRM's API through its plugin, by CRM and call (get_contact, find_contact, update_contact); calls refused because the plugin was down count too.",
 		}, []string{"crm", "call"}),
 		crmErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "crm_call_errors_total",
