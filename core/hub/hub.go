@@ -1,7 +1,11 @@
 // Package hub assembles the running hub from its parts: the store, the
 // plugin host, the engine, the inbox and its workers, the outbox and the
 // HTTP server. It holds no logic of its own beyond starting and stopping
-// them in order and handing each the part of the config it takes.
+// them in order and handing each the part of the config it takes — again
+// on every reload (reload.go). Around the parts it keeps what an operator
+// sees: the start-up guidance (startup.go), the plugin states the CLI reads
+// from the store (plugins.go) and the metrics taken at the seams it wires
+// (metered.go).
 package hub
 
 import (
