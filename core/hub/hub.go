@@ -97,12 +97,10 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
 	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown))
-	h.inbox = inbox.New(st, crms, meteredApplier{next: kickingEngine{h.engine, h.outbox}, metrics: h.metrics},
-		inboxOptions(cfg, h.enabledCRMs, st.Dialect() == store.SQLite), log)
+	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox}, h.inboxOptions(cfg), log)
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics})
 	h.metrics.Watch(st.QueueDepth, h.pluginStates)
-	st.DB().AddQueryHook(commitSizes{metrics: h.metrics})
 	return h, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/inbox"
 	"github.com/crmhub/crmhub/core/notify"
+	"github.com/crmhub/crmhub/core/store"
 )
 
 // The config, cut to what each part takes: parts never read config.Config
@@ -37,15 +38,18 @@ func engineConfig(cfg *config.Config) engine.Config {
 	return ec
 }
 
-func inboxOptions(cfg *config.Config, crms func() []string, single bool) inbox.Options {
+// inboxOptions cuts the inbox's options from cfg. Stale leases are
+// released at start only on SQLite, which serves a single process.
+func (h *Hub) inboxOptions(cfg *config.Config) inbox.Options {
 	return inbox.Options{
 		Workers:            cfg.Inbox.Workers,
 		MaxAttempts:        cfg.Inbox.MaxAttempts,
 		BackoffInitial:     cfg.Inbox.BackoffInitial,
 		BackoffMax:         cfg.Inbox.BackoffMax,
 		MaxBacklog:         cfg.Inbox.MaxBacklog,
-		ReleaseStaleLeases: single,
-		CRMs:               crms,
+		ReleaseStaleLeases: h.store.Dialect() == store.SQLite,
+		CRMs:               h.enabledCRMs,
+		Observer:           h.metrics,
 	}
 }
 

@@ -74,7 +74,7 @@ func (h *Hub) reload(ctx context.Context) error {
 func (h *Hub) apply(ctx context.Context, cfg *config.Config) {
 	h.cfg.Store(cfg)
 	h.engine.SetConfig(engineConfig(cfg))
-	h.inbox.SetOptions(inboxOptions(cfg, h.enabledCRMs, h.store.Dialect() == store.SQLite))
+	h.inbox.SetOptions(h.inboxOptions(cfg))
 	ctx, cancel := context.WithTimeout(ctx, applyTimeout)
 	defer cancel()
 	h.host.Apply(ctx, hostSpecs(cfg))

@@ -110,6 +110,8 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 	if err != nil {
 		err = fmt.Errorf("inbox: store webhooks: %w", err)
 		in.log.Error("could not store webhooks; answering 503", "webhooks", len(batch), "err", err)
+	} else {
+		in.obs.Committed(len(batch))
 	}
 	for _, a := range batch {
 		a.done <- err

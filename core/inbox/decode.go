@@ -80,6 +80,9 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	for _, d := range out {
 		if d.final {
 			finals++
+			if d.ev.Status == store.StatusFailed {
+				in.obs.Processed(crm, d.ev.Outcome)
+			}
 		}
 	}
 	if finals > 0 {

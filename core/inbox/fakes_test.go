@@ -134,3 +134,34 @@ func (a *applier) allCalls() []call {
 }
 
 var errCRMDown = errors.New("klicktipp answered 500")
+
+// observer records what the inbox reports.
+type observer struct {
+	mu        sync.Mutex
+	committed int
+	processed map[string]int // outcome → count
+	retried   int
+	waited    int
+}
+
+func newObserver() *observer { return &observer{processed: map[string]int{}} }
+
+func (o *observer) Committed(n int)                         { o.mu.Lock(); o.committed += n; o.mu.Unlock() }
+func (o *observer) Attempted(string, string, time.Duration) {}
+func (o *observer) Processed(_, outcome string) {
+	o.mu.Lock()
+	o.processed[outcome]++
+	o.mu.Unlock()
+}
+func (o *observer) Retried(string)         { o.mu.Lock(); o.retried++; o.mu.Unlock() }
+func (o *observer) WaitedForPlugin(string) { o.mu.Lock(); o.waited++; o.mu.Unlock() }
+
+func (o *observer) snapshot() observer {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	p := map[string]int{}
+	for k, v := range o.processed {
+		p[k] = v
+	}
+	return observer{committed: o.committed, processed: p, retried: o.retried, waited: o.waited}
+}

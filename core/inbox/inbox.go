@@ -51,6 +51,8 @@ type Options struct {
 	ReleaseStaleLeases bool
 	// CRMs returns the enabled CRMs; it may change while running.
 	CRMs func() []string
+	// Observer hears what the inbox does; nil: nobody. Fixed at New.
+	Observer Observer
 }
 
 func (o *Options) defaults() {
@@ -75,6 +77,7 @@ type Inbox struct {
 	store   *store.Store
 	plugins Plugins
 	applier Applier
+	obs     Observer
 	log     *slog.Logger
 	opts    atomic.Pointer[Options]
 	owner   string // this process's name on leases
@@ -98,6 +101,7 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 		store:      st,
 		plugins:    plugins,
 		applier:    applier,
+		obs:        opts.Observer,
 		log:        log,
 		owner:      newOwner(),
 		commits:    make(chan *accepted, 4096),
@@ -105,6 +109,9 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 		wakeWork:   make(chan struct{}, 1),
 		final:      newBroadcast(),
 		stopped:    make(chan struct{}),
+	}
+	if in.obs == nil {
+		in.obs = deaf{}
 	}
 	in.opts.Store(&opts)
 	return in

@@ -251,6 +251,22 @@ var _ = Describe("Inbox", func() {
 			Expect(event(id)().Attempts).To(Equal(2))
 		})
 
+		It("tells its observer what it committed and how each event ended", func() {
+			obs := newObserver()
+			opts.Observer = obs
+			app.failNext("51", fmt.Errorf("get contact: %w", host.ErrPluginDown), errCRMDown)
+			start()
+			ids := []int64{accept("contact=50"), accept("contact=51"), accept("contact=bad"), accept("contact=404")}
+			for _, id := range ids {
+				Eventually(event(id), "5s").Should(HaveField("Status", BeElementOf(store.StatusDone, store.StatusFailed)))
+			}
+			got := obs.snapshot()
+			Expect(got.committed).To(Equal(4))
+			Expect(got.processed).To(Equal(map[string]int{"tags_updated": 2, "invalid_payload": 1, "contact_not_found": 1}))
+			Expect(got.waited).To(Equal(1))
+			Expect(got.retried).To(Equal(1))
+		})
+
 		It("refuses webhooks over the backlog limit", func() {
 			plug.setReady(false)
 			opts.MaxBacklog = 2

@@ -86,6 +86,7 @@ func (in *Inbox) process(ctx context.Context, ev *store.Event) {
 	log := in.log.With("event", ev.ID, "crm", ev.CRM)
 	job := engine.Event{ID: ev.ID, CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
 		Role: ev.Role, SendNotification: ev.SendNotification}
+	start := time.Now()
 	res, err := in.applier.Apply(ctx, job, func(ctx context.Context, tx *store.Tx, res engine.Result) error {
 		ev.Status = store.StatusDone
 		if res.Outcome == engine.ContactNotFound || res.Outcome == engine.InvalidPayload {
@@ -100,8 +101,10 @@ func (in *Inbox) process(ctx context.Context, ev *store.Event) {
 		}
 		return tx.CloseAttempt(ctx, ev, in.owner, ev.Outcome, "")
 	})
+	in.obs.Attempted(ev.CRM, ev.Action, time.Since(start))
 	if err == nil {
 		log.Debug("event applied", "outcome", res.Outcome)
+		in.obs.Processed(ev.CRM, string(res.Outcome))
 		in.backlog.Add(-1)
 		in.final.notify()
 		return
@@ -169,6 +172,14 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
 		return
 	}
 	log.Warn("event attempt failed", "status", ev.Status, "attempt", ev.Attempts, "err", attemptErr)
+	switch ev.Status {
+	case store.StatusPending:
+		in.obs.WaitedForPlugin(ev.CRM)
+	case store.StatusFailed:
+		in.obs.Processed(ev.CRM, ev.Outcome)
+	default: // retrying, or dead after its last attempt
+		in.obs.Retried(ev.CRM)
+	}
 	if store.Final(ev.Status) {
 		in.backlog.Add(-1)
 		in.final.notify()
