@@ -68,16 +68,8 @@ func NewUser(u store.User, d store.UserDetails) User {
 // Event is an event's outcome JSON (what a webhook caller with ?wait=
 // gets) and when it happened.
 type Event struct {
-	ID            string `json:"id"`
-	CRM           string `json:"crm"`
-	Action        string `json:"action"`
-	ContactID     string `json:"contact_id"`
-	Status        string `json:"status"`
-	Outcome       string `json:"outcome"`
-	UserID        string `json:"user_id"`
-	Message       string `json:"message"`
-	CoalescedInto string `json:"coalesced_into,omitempty"`
-	Email         string `json:"email"`
+	EventOutcome
+	Email string `json:"email"`
 	// AttemptCount is how many attempts count against inbox.max_attempts.
 	AttemptCount int       `json:"attempt_count"`
 	ReceivedAt   time.Time `json:"received_at"`
@@ -89,11 +81,9 @@ type Event struct {
 
 // NewEvent shows an event.
 func NewEvent(ev *store.Event) Event {
-	o := newOutcome(ev)
 	out := Event{
-		ID: o.ID, CRM: o.CRM, Action: o.Action, ContactID: o.ContactID, Status: o.Status,
-		Outcome: o.Outcome, UserID: o.UserID, Message: o.Message, CoalescedInto: o.CoalescedInto,
-		Email: ev.Email, AttemptCount: ev.Attempts, ReceivedAt: ev.ReceivedAt, UpdatedAt: ev.UpdatedAt,
+		EventOutcome: NewEventOutcome(ev),
+		Email:        ev.Email, AttemptCount: ev.Attempts, ReceivedAt: ev.ReceivedAt, UpdatedAt: ev.UpdatedAt,
 	}
 	if ev.Status == store.StatusRetrying {
 		out.NextAttemptAt = ev.NextAttemptAt

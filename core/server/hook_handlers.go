@@ -128,7 +128,7 @@ func (s *Server) answerWhenFinal(w http.ResponseWriter, r *http.Request, ev *sto
 		writeJSON(w, http.StatusAccepted, map[string]string{"id": formatID(ev.ID), "status": store.StatusReceived})
 		return
 	}
-	out := newOutcome(got)
+	out := NewEventOutcome(got)
 	if got.ID != ev.ID { // merged into got: answer for the event the caller sent
 		out.CoalescedInto, out.ID = out.ID, formatID(ev.ID)
 	}

@@ -6,9 +6,10 @@ import (
 	"github.com/crmhub/crmhub/core/store"
 )
 
-// outcome is an event as webhook callers and the admin API see it
-// (DESIGN §3). Ids are strings: opaque to clients.
-type outcome struct {
+// EventOutcome is an event as a webhook caller with ?wait= sees it, and the
+// core of every event the admin API shows (DESIGN §3). Ids are strings:
+// opaque to clients.
+type EventOutcome struct {
 	ID            string `json:"id"`
 	CRM           string `json:"crm"`
 	Action        string `json:"action"`
@@ -20,8 +21,9 @@ type outcome struct {
 	CoalescedInto string `json:"coalesced_into,omitempty"`
 }
 
-func newOutcome(ev *store.Event) outcome {
-	o := outcome{
+// NewEventOutcome shows an event's outcome.
+func NewEventOutcome(ev *store.Event) EventOutcome {
+	o := EventOutcome{
 		ID: formatID(ev.ID), CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
 		Status: ev.Status, Outcome: ev.Outcome, Message: ev.Message,
 	}
