@@ -211,6 +211,32 @@ var _ = Describe("crmhub, driven as a user would", func() {
 			})
 		})
 
+		It("stops a CRM switched off in the config file at once, and takes it back when switched on, without a restart", func(ctx SpecContext) {
+			Expect(add(ctx)).To(HaveField("Outcome", "created"))
+			pid := hub.PID()
+
+			update := hub.Hook("update", harness.Outbound(anna, "anna@example.com"))
+			send := func() int {
+				reply, err := hub.Send(ctx, update)
+				Expect(err).NotTo(HaveOccurred())
+				return reply.Status
+			}
+
+			Expect(hub.Reload(func(c *harness.Config) { c.DisabledCRMs = []string{"klicktipp"} })).To(Succeed())
+			Eventually(ctx, send).Should(Equal(http.StatusNotFound))
+			stored := len(events(ctx, hub))
+			Expect(send()).To(Equal(http.StatusNotFound))
+			Expect(events(ctx, hub)).To(HaveLen(stored), "a webhook answered 404 is not stored")
+			Eventually(ctx, func() ([]harness.Plugin, error) { return hub.Plugins(ctx) }).Should(ContainElement(And(
+				HaveField("CRM", "klicktipp"), HaveField("Enabled", false), HaveField("State", "stopped"))))
+			Expect(hub.PluginPIDs()).To(BeEmpty(), "the plugin process is gone")
+
+			Expect(hub.Reload(func(c *harness.Config) { c.DisabledCRMs = nil })).To(Succeed())
+			Eventually(ctx, func() error { return hub.WaitForPlugin(ctx, "klicktipp", "running") }).Should(Succeed())
+			Expect(final(ctx, hub, update.With("wait", "20s"))).To(HaveField("Outcome", "updated"))
+			Expect(hub.PID()).To(Equal(pid), "the same hub process throughout")
+		})
+
 		It("refuses a webhook with a wrong key, storing and changing nothing", func(ctx SpecContext) {
 			for _, action := range []string{"add", "test"} {
 				hook := hub.Hook(action, harness.Outbound(anna, "anna@example.com"))

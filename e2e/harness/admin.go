@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // The admin API's answers (DESIGN §3), read as any client reads them: by
@@ -113,4 +114,30 @@ func (h *Hub) apiJSON(ctx context.Context, path string, v any) error {
 		return fmt.Errorf("GET /api/v1%s: %d %s", path, reply.Status, strings.TrimSpace(string(reply.Body)))
 	}
 	return reply.Decode(v)
+}
+
+// WaitForPlugin polls the admin API until the CRM's plugin is in state
+// (e.g. "running"), or ctx ends.
+func (h *Hub) WaitForPlugin(ctx context.Context, crm, state string) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	last := "unknown"
+	for {
+		plugins, err := h.Plugins(ctx)
+		if err == nil {
+			for _, p := range plugins {
+				if p.CRM == crm {
+					last = p.State
+				}
+			}
+			if last == state {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("plugin of %s is %s, not %s: %w", crm, last, state, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -43,8 +44,8 @@ type Config struct {
 	// ReturnPasswordField is the KlickTipp field a generated password is
 	// written back to; "" writes none.
 	ReturnPasswordField string
-	// DisabledCRMs are configured but switched off: their webhooks answer
-	// 404.
+	// DisabledCRMs are configured but switched off (klicktipp among them,
+	// or others): their webhooks answer 404.
 	DisabledCRMs []string
 
 	// SMTP is the mail server for welcome mails; nil sends none.
@@ -97,7 +98,7 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 	}
 	crms := map[string]any{
 		"klicktipp": map[string]any{
-			"enabled":               c.KlickTipp != nil || c.Settings != nil,
+			"enabled":               (c.KlickTipp != nil || c.Settings != nil) && !slices.Contains(c.DisabledCRMs, "klicktipp"),
 			"plugin":                plugin,
 			"rate_limit":            c.RateLimit,
 			"fields":                maps.Clone(c.Fields),
@@ -106,7 +107,9 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 		},
 	}
 	for _, name := range c.DisabledCRMs {
-		crms[name] = map[string]any{"enabled": false, "plugin": plugin}
+		if _, ok := crms[name]; !ok {
+			crms[name] = map[string]any{"enabled": false, "plugin": plugin}
+		}
 	}
 	inbox := map[string]any{}
 	setIf(inbox, "workers", c.Workers, c.Workers > 0)

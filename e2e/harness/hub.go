@@ -271,6 +271,31 @@ func (h *Hub) end(sig syscall.Signal, patience time.Duration) error {
 	return p.err
 }
 
+// Reload changes the hub's config as an operator does: it rewrites the
+// config file (in one rename, as editors do) and sends SIGHUP. The hub
+// applies it while it runs; the caller waits for what should change.
+func (h *Hub) Reload(change func(cfg *Config)) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cfg := h.Config
+	change(&cfg)
+	tmp := h.ConfigPath + ".new"
+	if err := writeConfig(tmp, cfg, h.Addr, h.bins.KlickTipp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, h.ConfigPath); err != nil {
+		return fmt.Errorf("replace config: %w", err)
+	}
+	h.Config = cfg
+	if h.run == nil {
+		return nil // read at the next start
+	}
+	if err := h.run.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		return fmt.Errorf("signal the hub to reload: %w", err)
+	}
+	return nil
+}
+
 // LogTail returns the last n lines of the hub's log.
 func (h *Hub) LogTail(n int) string {
 	b, err := os.ReadFile(h.LogPath)
