@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/crmhub/crmhub/e2e/harness"
+)
+
+// warmUp is how long each server is loaded before a measurement, so
+// connections are open and heaps have grown.
+const warmUp = time.Second
+
+// ingest is the webhook endpoint measured beside the bare handler.
+type ingest struct {
+	bare, hub harness.Result
+}
+
+// measureIngest loads /hooks/klicktipp and the bare handler, one after the
+// other, with the same webhooks over the same number of connections. The
+// hub's plugin is left unconfigured (a wrong password), so its workers stay
+// idle and only ingest is measured: accept, group commit with fsync, 202.
+func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o options) (ingest, error) {
+	dir, err := os.MkdirTemp("", "crmhub-bench-")
+	if err != nil {
+		return ingest{}, err
+	}
+	defer os.RemoveAll(dir)
+	db, err := newDatabase(ctx, kind, dir, o.pgURL)
+	if err != nil {
+		return ingest{}, err
+	}
+	defer db.drop()
+	kt := harness.StartKlickTipp()
+	defer kt.Close()
+	settings := kt.Settings()
+	settings["password"] = "not-the-password"
+
+	hub, err := harness.Start(ctx, bins, harness.Config{Dir: dir, Database: db.url, Settings: settings, LogLevel: "warn"})
+	if err != nil {
+		return ingest{}, err
+	}
+	defer stopHub(hub)
+	bare, err := startBare()
+	if err != nil {
+		return ingest{}, err
+	}
+	defer bare.stop()
+
+	hooks := func(i int) harness.Hook {
+		id := strconv.Itoa(1_000_000 + i)
+		return harness.Hook{CRM: "klicktipp", Action: "add", Key: hub.Config.AccessKey,
+			Form: url.Values{"SubscriberID": {id}, "email": {"contact" + id + "@example.com"}}}
+	}
+	load := func(base string, d time.Duration) harness.Result {
+		l := harness.Load{URL: base, Connections: o.connections, Duration: d, Hook: hooks}
+		return l.Run(ctx)
+	}
+	load(bare.URL, warmUp)
+	load(hub.URL, warmUp)
+	var got ingest
+	progress("  ingest: bare handler, %d connections, %s", o.connections, o.duration)
+	got.bare = load(bare.URL, o.duration)
+	progress("  ingest: /hooks/klicktipp, %d connections, %s", o.connections, o.duration)
+	got.hub = load(hub.URL, o.duration)
+	return got, ctx.Err()
+}
+
+// stopHub stops a hub and says so if it did not stop cleanly.
+func stopHub(hub *harness.Hub) {
+	if err := hub.Stop(); err != nil {
+		progress("the hub on %s did not stop cleanly: %v\n%s", hub.Addr, err, hub.LogTail(20))
+	}
+}
+
+// failure describes a load that got answers other than 2xx, or none.
+func failure(r harness.Result) string {
+	if r.Refused == 0 && r.Failed == 0 {
+		return ""
+	}
+	msg := fmt.Sprintf("%d of %d not 2xx", r.Refused+r.Failed, r.Sent)
+	for _, status := range slices.Sorted(maps.Keys(r.Statuses)) {
+		if n := r.Statuses[status]; status < 200 || status > 299 {
+			msg += fmt.Sprintf(", %d×%d", n, status)
+		}
+	}
+	if r.Failed > 0 {
+		msg += fmt.Sprintf(", %d unanswered", r.Failed)
+	}
+	return msg
+}

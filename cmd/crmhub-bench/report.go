@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/crmhub/crmhub/e2e/harness"
+)
+
+// column is one store's figures, or why they are missing.
+type column struct {
+	kind      storeKind
+	ingest    ingest
+	ingestErr error
+	e2e       endToEnd
+	e2eErr    error
+}
+
+// measureStore measures ingest and the end-to-end path on one store, each
+// on a hub and a database of its own.
+func measureStore(ctx context.Context, bins harness.Binaries, kind storeKind, o options) column {
+	col := column{kind: kind}
+	col.ingest, col.ingestErr = measureIngest(ctx, bins, kind, o)
+	if col.ingestErr != nil {
+		progress("  ingest failed: %v", col.ingestErr)
+	}
+	col.e2e, col.e2eErr = measureEndToEnd(ctx, bins, kind, o)
+	if col.e2eErr != nil {
+		progress("  end-to-end failed: %v", col.e2eErr)
+	}
+	return col
+}
+
+// report is the bench's one table.
+type report struct {
+	columns       []column
+	getContact    roundTrips
+	getContactErr error
+	machine       string
+	took          time.Duration
+}
+
+// row is one line of the table: a label, a cell per store, and the goal.
+type row struct {
+	label string
+	cell  func(c column) string
+	goal  string
+}
+
+var rows = []row{
+	{"ingest: bare net/http handler, req/s", func(c column) string {
+		return ingestCell(c, func() string { return orFailure(c.ingest.bare, count(c.ingest.bare.PerSecond())) })
+	}, ""},
+	{"ingest: POST /hooks/klicktipp, req/s", func(c column) string {
+		return ingestCell(c, func() string { return orFailure(c.ingest.hub, count(c.ingest.hub.PerSecond())) })
+	}, ""},
+	{"ingest: hub ÷ bare handler", func(c column) string {
+		return ingestCell(c, func() string {
+			if failure(c.ingest.bare) != "" || failure(c.ingest.hub) != "" || c.ingest.bare.PerSecond() == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%.0f%%", 100*c.ingest.hub.PerSecond()/c.ingest.bare.PerSecond())
+		})
+	}, "≥ 50% SQLite, ≥ 35% PostgreSQL"},
+	{"ingest: ack latency p50 / p99", func(c column) string {
+		return ingestCell(c, func() string {
+			return orFailure(c.ingest.hub, pair(c.ingest.hub.Percentile(50), c.ingest.hub.Percentile(99)))
+		})
+	}, "p99 < 10 ms"},
+	{"  (bare handler p50 / p99)", func(c column) string {
+		return ingestCell(c, func() string {
+			return orFailure(c.ingest.bare, pair(c.ingest.bare.Percentile(50), c.ingest.bare.Percentile(99)))
+		})
+	}, ""},
+	{"end-to-end: add, new user, events/s", func(c column) string {
+		return e2eCell(c, func() string { return batchCell(c.e2e.create) })
+	}, ""},
+	{"end-to-end: update_tags, events/s", func(c column) string {
+		return e2eCell(c, func() string { return batchCell(c.e2e.update) })
+	}, "≥ 3,000 on SQLite"},
+	{"webhook → applied at steady rate, p50 / p99", func(c column) string {
+		return e2eCell(c, func() string {
+			if msg := steadyFailure(c.e2e.steady); msg != "" {
+				return "FAILED: " + msg
+			}
+			return pair(c.e2e.steady.Percentile(50), c.e2e.steady.Percentile(99))
+		})
+	}, "p50 < 10 ms"},
+	{"hub RSS: idle / under load", func(c column) string {
+		return e2eCell(c, func() string { return mib(c.e2e.memory.hubIdle, c.e2e.memory.hubLoad) })
+	}, "idle < 60 MiB"},
+	{"plugin RSS: idle / under load", func(c column) string {
+		return e2eCell(c, func() string { return mib(c.e2e.memory.pluginIdle, c.e2e.memory.pluginLoad) })
+	}, ""},
+}
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintf(w, "crmhub bench, %s (took %s)\n", time.Now().Format("2006-01-02"), r.took.Round(time.Second))
+	fmt.Fprintf(w, "machine: %s\n\n", r.machine)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := []string{""}
+	for _, c := range r.columns {
+		header = append(header, c.kind.title())
+	}
+	fmt.Fprintln(tw, strings.Join(append(header, "goal"), "\t"))
+	for _, rw := range rows {
+		cells := []string{rw.label}
+		for _, c := range r.columns {
+			cells = append(cells, rw.cell(c))
+		}
+		fmt.Fprintln(tw, strings.Join(append(cells, rw.goal), "\t"))
+	}
+	gc := "FAILED: " + fmt.Sprint(r.getContactErr)
+	if r.getContactErr == nil {
+		gc = pair(r.getContact.p50, r.getContact.p99)
+	}
+	fmt.Fprintf(tw, "GetContact through the host, p50 / p99\t%s\t(no store involved)\t\n", gc)
+	tw.Flush()
+	for _, c := range r.columns {
+		for _, err := range []error{c.ingestErr, c.e2eErr} {
+			if err != nil {
+				fmt.Fprintf(w, "\n%s: %v", c.kind.title(), err)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func ingestCell(c column, f func() string) string {
+	if c.ingestErr != nil {
+		return "n/a"
+	}
+	return f()
+}
+
+func e2eCell(c column, f func() string) string {
+	if c.e2eErr != nil {
+		return "n/a"
+	}
+	return f()
+}
+
+func batchCell(b batch) string {
+	if msg := failure(b.sent); msg != "" {
+		return "FAILED: " + msg
+	}
+	if b.unapplied > 0 {
+		return fmt.Sprintf("FAILED: %d of %d not applied", b.unapplied, b.events)
+	}
+	return count(b.perSecond())
+}
+
+func orFailure(r harness.Result, s string) string {
+	if msg := failure(r); msg != "" {
+		return "FAILED: " + msg
+	}
+	return s
+}
+
+// count writes a rate with thousands separated: 12,345.
+func count(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// pair writes two durations in one unit: "1.2 / 8.3 ms".
+func pair(a, b time.Duration) string {
+	if b < time.Millisecond {
+		return fmt.Sprintf("%.0f / %.0f µs", float64(a)/float64(time.Microsecond), float64(b)/float64(time.Microsecond))
+	}
+	return fmt.Sprintf("%.1f / %.1f ms", float64(a)/float64(time.Millisecond), float64(b)/float64(time.Millisecond))
+}
+
+func mib(a, b int64) string {
+	return fmt.Sprintf("%.0f / %.0f MiB", float64(a)/(1<<20), float64(b)/(1<<20))
+}
