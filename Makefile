@@ -39,9 +39,9 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/klicktipp/outbound
 
-## bench: speed and memory figures, printed as one table
+## bench: speed and memory figures of the built binaries, one table (README shows the latest)
 bench: build
-	$(GO) run ./cmd/crmhub-bench
+	$(GO) run ./cmd/crmhub-bench -hub $(BIN)/crmhub -plugin $(PLUGINS)/crmhub-plugin-klicktipp
 
 ## lint: go vet and gofmt
 lint:

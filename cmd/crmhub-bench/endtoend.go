@@ -24,8 +24,10 @@ const applyTimeout = 2 * time.Minute
 // endToEnd is what one hub did with webhooks that reach users.
 type endToEnd struct {
 	create, update batch
-	steady         harness.Result
-	memory         memory
+	// steady are the steady runs after the users were created and after
+	// the update_tags.
+	steady [2]harness.Result
+	memory memory
 }
 
 // batch is a burst of webhooks, sent as fast as the hub takes them, and
@@ -42,9 +44,9 @@ type batch struct {
 func (b batch) perSecond() float64 { return float64(b.events) / b.elapsed.Seconds() }
 
 // measureEndToEnd runs a hub whose plugin talks to a fake KlickTipp with
-// o.users contacts: it creates a user for each (add), then sends
-// o.rounds update_tags per user, then update_tags at a steady o.rate with
-// ?wait= to time each from webhook to applied.
+// o.users contacts: it creates a user for each (add), times update_tags
+// at a steady o.rate, sends o.rounds update_tags per user, and times the
+// steady rate again, now with more events in the store.
 func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind, o options) (endToEnd, error) {
 	var got endToEnd
 	dir, err := os.MkdirTemp("", "crmhub-bench-")
@@ -78,6 +80,7 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	time.Sleep(settleTime)
 	got.memory.hubIdle, got.memory.pluginIdle = rssOf(hub)
 	sampler := sampleMemory(hub)
+	defer sampler.stop()
 
 	progress("  end-to-end: add, creating %d users", o.users)
 	got.create, err = sendAndApply(ctx, hub, st, o, o.users, func(i int) harness.Hook {
@@ -85,6 +88,9 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	})
 	if err != nil {
 		return got, fmt.Errorf("add: %w", err)
+	}
+	if got.steady[0], err = steadyRun(ctx, hub, st, o, contacts); err != nil {
+		return got, err
 	}
 	progress("  end-to-end: update_tags, %d per user", o.rounds)
 	got.update, err = sendAndApply(ctx, hub, st, o, o.users*o.rounds, func(i int) harness.Hook {
@@ -98,15 +104,24 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 		return got, fmt.Errorf("update_tags: %w", err)
 	}
 	got.memory.hubLoad, got.memory.pluginLoad = sampler.stop()
+	got.steady[1], err = steadyRun(ctx, hub, st, o, contacts)
+	return got, err
+}
 
-	progress("  end-to-end: update_tags at %.0f/s for %s, each waiting for its outcome", o.rate, o.steady)
+// steadyRun sends update_tags at a steady o.rate for o.steady, each with
+// ?wait= so the client times it from sending to applied.
+func steadyRun(ctx context.Context, hub *harness.Hub, st *store.Store, o options, contacts []contact) (harness.Result, error) {
+	stored, err := lastEventID(ctx, st)
+	if err != nil {
+		return harness.Result{}, err
+	}
+	progress("  end-to-end: update_tags at %.0f/s for %s, each waiting for its outcome (%d events stored)", o.rate, o.steady, stored)
 	steady := harness.Load{URL: hub.URL, Connections: o.connections, Rate: o.rate, Duration: o.steady,
 		Hook: func(i int) harness.Hook {
-			c := contacts[i%o.users]
+			c := contacts[i%len(contacts)]
 			return hub.Hook("update_tags", harness.Outbound(c.id, c.email)).With("wait", "30s")
 		}}
-	got.steady = steady.Run(ctx)
-	return got, ctx.Err()
+	return steady.Run(ctx), ctx.Err()
 }
 
 // roles are distinct values of the role parameter.

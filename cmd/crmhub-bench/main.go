@@ -76,7 +76,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	started := time.Now()
-	report := &report{}
+	report := &report{opts: o}
 	for _, name := range strings.Split(o.stores, ",") {
 		kind := storeKind(strings.TrimSpace(name))
 		if kind != sqlite && kind != postgres {

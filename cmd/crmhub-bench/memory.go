@@ -24,6 +24,7 @@ func rssOf(hub *harness.Hub) (hubRSS, pluginRSS int64) {
 // sampler keeps the highest resident memory seen while it runs.
 type sampler struct {
 	done      chan struct{}
+	once      sync.Once
 	wg        sync.WaitGroup
 	hub, plug int64
 }
@@ -47,9 +48,9 @@ func sampleMemory(hub *harness.Hub) *sampler {
 	return s
 }
 
-// stop ends the sampling and returns the peaks.
+// stop ends the sampling and returns the peaks; it may be called again.
 func (s *sampler) stop() (hubPeak, pluginPeak int64) {
-	close(s.done)
+	s.once.Do(func() { close(s.done) })
 	s.wg.Wait()
 	return s.hub, s.plug
 }

@@ -42,6 +42,7 @@ type report struct {
 	getContactErr error
 	machine       string
 	took          time.Duration
+	opts          options
 }
 
 // row is one line of the table: a label, a cell per store, and the goal.
@@ -51,51 +52,60 @@ type row struct {
 	goal  string
 }
 
-var rows = []row{
-	{"ingest: bare net/http handler, req/s", func(c column) string {
-		return ingestCell(c, func() string { return orFailure(c.ingest.bare, count(c.ingest.bare.PerSecond())) })
-	}, ""},
-	{"ingest: POST /hooks/klicktipp, req/s", func(c column) string {
-		return ingestCell(c, func() string { return orFailure(c.ingest.hub, count(c.ingest.hub.PerSecond())) })
-	}, ""},
-	{"ingest: hub ÷ bare handler", func(c column) string {
-		return ingestCell(c, func() string {
-			if failure(c.ingest.bare) != "" || failure(c.ingest.hub) != "" || c.ingest.bare.PerSecond() == 0 {
-				return "—"
-			}
-			return fmt.Sprintf("%.0f%%", 100*c.ingest.hub.PerSecond()/c.ingest.bare.PerSecond())
-		})
-	}, "≥ 50% SQLite, ≥ 35% PostgreSQL"},
-	{"ingest: ack latency p50 / p99", func(c column) string {
-		return ingestCell(c, func() string {
-			return orFailure(c.ingest.hub, pair(c.ingest.hub.Percentile(50), c.ingest.hub.Percentile(99)))
-		})
-	}, "p99 < 10 ms"},
-	{"  (bare handler p50 / p99)", func(c column) string {
-		return ingestCell(c, func() string {
-			return orFailure(c.ingest.bare, pair(c.ingest.bare.Percentile(50), c.ingest.bare.Percentile(99)))
-		})
-	}, ""},
-	{"end-to-end: add, new user, events/s", func(c column) string {
-		return e2eCell(c, func() string { return batchCell(c.e2e.create) })
-	}, ""},
-	{"end-to-end: update_tags, events/s", func(c column) string {
-		return e2eCell(c, func() string { return batchCell(c.e2e.update) })
-	}, "≥ 3,000 on SQLite"},
-	{"webhook → applied at steady rate, p50 / p99", func(c column) string {
-		return e2eCell(c, func() string {
-			if msg := steadyFailure(c.e2e.steady); msg != "" {
-				return "FAILED: " + msg
-			}
-			return pair(c.e2e.steady.Percentile(50), c.e2e.steady.Percentile(99))
-		})
-	}, "p50 < 10 ms"},
-	{"hub RSS: idle / under load", func(c column) string {
-		return e2eCell(c, func() string { return mib(c.e2e.memory.hubIdle, c.e2e.memory.hubLoad) })
-	}, "idle < 60 MiB"},
-	{"plugin RSS: idle / under load", func(c column) string {
-		return e2eCell(c, func() string { return mib(c.e2e.memory.pluginIdle, c.e2e.memory.pluginLoad) })
-	}, ""},
+// rows are the table's lines, for a run with options o.
+func rows(o options) []row {
+	steadyRow := func(i int, stored int) row {
+		return row{fmt.Sprintf("webhook → applied at %.0f/s, p50 / p99, %s events stored", o.rate, count(float64(stored))),
+			func(c column) string {
+				return e2eCell(c, func() string {
+					if msg := steadyFailure(c.e2e.steady[i]); msg != "" {
+						return "FAILED: " + msg
+					}
+					return pair(c.e2e.steady[i].Percentile(50), c.e2e.steady[i].Percentile(99))
+				})
+			}, "p50 < 10 ms"}
+	}
+	afterSteady := o.rate * o.steady.Seconds()
+	return []row{
+		{"ingest: bare net/http handler, req/s", func(c column) string {
+			return ingestCell(c, func() string { return orFailure(c.ingest.bare, count(c.ingest.bare.PerSecond())) })
+		}, ""},
+		{"ingest: POST /hooks/klicktipp, req/s", func(c column) string {
+			return ingestCell(c, func() string { return orFailure(c.ingest.hub, count(c.ingest.hub.PerSecond())) })
+		}, ""},
+		{"ingest: hub ÷ bare handler", func(c column) string {
+			return ingestCell(c, func() string {
+				if failure(c.ingest.bare) != "" || failure(c.ingest.hub) != "" || c.ingest.bare.PerSecond() == 0 {
+					return "—"
+				}
+				return fmt.Sprintf("%.0f%%", 100*c.ingest.hub.PerSecond()/c.ingest.bare.PerSecond())
+			})
+		}, "≥ 50% SQLite, ≥ 35% PostgreSQL"},
+		{"ingest: ack latency p50 / p99", func(c column) string {
+			return ingestCell(c, func() string {
+				return orFailure(c.ingest.hub, pair(c.ingest.hub.Percentile(50), c.ingest.hub.Percentile(99)))
+			})
+		}, "p99 < 10 ms"},
+		{"  (bare handler p50 / p99)", func(c column) string {
+			return ingestCell(c, func() string {
+				return orFailure(c.ingest.bare, pair(c.ingest.bare.Percentile(50), c.ingest.bare.Percentile(99)))
+			})
+		}, ""},
+		{"end-to-end: add, new user, events/s", func(c column) string {
+			return e2eCell(c, func() string { return batchCell(c.e2e.create) })
+		}, ""},
+		{"end-to-end: update_tags, events/s", func(c column) string {
+			return e2eCell(c, func() string { return batchCell(c.e2e.update) })
+		}, "≥ 3,000 on SQLite"},
+		steadyRow(0, o.users),
+		steadyRow(1, o.users*(1+o.rounds)+int(afterSteady)),
+		{"hub RSS: idle / under load", func(c column) string {
+			return e2eCell(c, func() string { return mib(c.e2e.memory.hubIdle, c.e2e.memory.hubLoad) })
+		}, "idle < 60 MiB"},
+		{"plugin RSS: idle / under load", func(c column) string {
+			return e2eCell(c, func() string { return mib(c.e2e.memory.pluginIdle, c.e2e.memory.pluginLoad) })
+		}, ""},
+	}
 }
 
 func (r *report) print(w io.Writer) {
@@ -107,7 +117,7 @@ func (r *report) print(w io.Writer) {
 		header = append(header, c.kind.title())
 	}
 	fmt.Fprintln(tw, strings.Join(append(header, "goal"), "\t"))
-	for _, rw := range rows {
+	for _, rw := range rows(r.opts) {
 		cells := []string{rw.label}
 		for _, c := range r.columns {
 			cells = append(cells, rw.cell(c))
@@ -120,6 +130,12 @@ func (r *report) print(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "GetContact through the host, p50 / p99\t%s\t(no store involved)\t\n", gc)
 	tw.Flush()
+	o := r.opts
+	fmt.Fprintf(w, "\ningest: %d connections for %s each, the hub's plugin unconfigured so only ingest runs.\n", o.connections, o.duration)
+	fmt.Fprintf(w, "end-to-end: default inbox (8 workers), rate_limit raised; %d users created (add hashes each\n", o.users)
+	fmt.Fprintf(w, "new password with argon2id), then %d update_tags per user; steady: update_tags at %.0f/s for %s\n", o.rounds, o.rate, o.steady)
+	fmt.Fprintf(w, "with ?wait=, timed by the client from sending to the final answer, after the adds and again\n")
+	fmt.Fprintf(w, "after the update_tags. RSS under load: the peak while adds and update_tags run.\n")
 	for _, c := range r.columns {
 		for _, err := range []error{c.ingestErr, c.e2eErr} {
 			if err != nil {
