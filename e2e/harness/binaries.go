@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/crmhub/crmhub/internal/testbin"
 )
@@ -22,6 +23,19 @@ const (
 	klickTippPackage = "github.com/crmhub/crmhub/plugins/klicktipp"
 	klickTippBinary  = "crmhub-plugin-klicktipp"
 )
+
+// absolute returns the binaries with absolute paths: a hub runs in a
+// directory of its own, where a relative path would lead nowhere.
+func (b Binaries) absolute() (Binaries, error) {
+	var err error
+	if b.Hub, err = filepath.Abs(b.Hub); err != nil {
+		return b, fmt.Errorf("locate the hub binary: %w", err)
+	}
+	if b.KlickTipp, err = filepath.Abs(b.KlickTipp); err != nil {
+		return b, fmt.Errorf("locate the KlickTipp plugin binary: %w", err)
+	}
+	return b, nil
+}
 
 // Build returns the binaries: prebuilt ones from CRMHUBTEST_BIN_DIR, or
 // built once per test process with `go build` (see internal/testbin; call

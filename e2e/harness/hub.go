@@ -56,6 +56,10 @@ func Start(ctx context.Context, bins Binaries, cfg Config) (*Hub, error) {
 		return nil, errors.New("harness: Config.Dir must name the hub's working directory")
 	}
 	cfg = cfg.withDefaults()
+	bins, err := bins.absolute()
+	if err != nil {
+		return nil, err
+	}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
