@@ -25,13 +25,18 @@ type Load struct {
 	// Rate paces the requests, per second over all connections; 0 sends
 	// the next as soon as a connection is free.
 	Rate float64
-	// Count stops the load after this many requests; Duration after this
-	// long. Zero means no such limit.
+	// Count stops the load after this many requests, Duration after this
+	// long, and closing Stop when it is closed. Zero values set no limit.
 	Count    int
 	Duration time.Duration
+	Stop     <-chan struct{}
 	// OnAnswer, when set, sees every request's answer, on the goroutine
 	// of its connection.
 	OnAnswer func(Shot)
+	// Resend sends a webhook that got no answer again, as a CRM retries
+	// one, instead of going on to the next; it still counts as sent and
+	// failed each time.
+	Resend bool
 }
 
 // Shot is one request of a load and how it went.
@@ -84,14 +89,23 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 const failurePause = 5 * time.Millisecond
 
 // Run sends the load and returns once it is done and every answer is in:
-// when Count or Duration is reached, requests in flight still finish; when
-// ctx ends, they are abandoned.
+// when Count, Duration or Stop ends it, requests in flight still finish;
+// when ctx ends, they are abandoned.
 func (l *Load) Run(ctx context.Context) Result {
-	stop := ctx // no new requests once it ends
+	stop, cancel := context.WithCancel(ctx) // no new requests once it ends
+	defer cancel()
 	if l.Duration > 0 {
-		var cancel context.CancelFunc
-		stop, cancel = context.WithTimeout(ctx, l.Duration)
+		stop, cancel = context.WithTimeout(stop, l.Duration)
 		defer cancel()
+	}
+	if l.Stop != nil {
+		go func() {
+			select {
+			case <-l.Stop:
+				cancel()
+			case <-stop.Done():
+			}
+		}()
 	}
 	transport := &http.Transport{
 		MaxIdleConnsPerHost: l.Connections,
@@ -132,13 +146,19 @@ func (l *Load) Run(ctx context.Context) Result {
 				if stop.Err() != nil || (l.Count > 0 && i >= l.Count) {
 					return
 				}
-				shot := l.send(ctx, client, i)
-				mine.count(shot)
-				if l.OnAnswer != nil {
-					l.OnAnswer(shot)
-				}
-				if shot.Err != nil && stop.Err() == nil {
+				for {
+					shot := l.send(ctx, client, i)
+					mine.count(shot)
+					if l.OnAnswer != nil {
+						l.OnAnswer(shot)
+					}
+					if shot.Status != 0 || stop.Err() != nil {
+						break
+					}
 					time.Sleep(failurePause)
+					if !l.Resend {
+						break
+					}
 				}
 			}
 		})
