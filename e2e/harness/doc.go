@@ -6,11 +6,15 @@
 // CLI calls to drive it.
 //
 // Start with Build (the binaries, built once per test process or taken
-// from CRMHUBTEST_BIN_DIR), StartKlickTipp (a seeded fake KlickTipp) and
-// Start (a hub process). A Hub is stopped with Stop (SIGTERM) or Kill
-// (SIGKILL) and brought back with Restart; Send posts a webhook, API
-// calls the admin API, CLI runs a command against the hub's config. Load
-// drives webhooks from many connections at once and measures the answers.
+// from CRMHUBTEST_BIN_DIR), StartKlickTipp (a fake KlickTipp with an API
+// user) and Start (a hub process; StartReplicas for several on one
+// PostgreSQL). A Hub is stopped with Stop (SIGTERM) or Kill (SIGKILL),
+// brought back with Restart and reconfigured with Reload (the file
+// rewritten, then SIGHUP). Send posts a webhook built with Hook; Users,
+// Events, Event, Activity and Plugins read the admin API; CLI runs a
+// crmhub command against the hub's config; PluginPIDs, Children and RSS
+// look at its processes. Load drives webhooks over many connections at
+// once and sums up the answers, for the durability drills and the bench.
 //
 // The package reports errors instead of failing specs, so the benchmark can
 // use it too; the suites wrap its calls in Gomega assertions.
