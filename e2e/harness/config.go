@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -66,6 +67,10 @@ var defaultFields = map[string]string{"first_name": "fieldFirstName", "last_name
 
 // withDefaults fills in what the spec left to the harness.
 func (c Config) withDefaults() Config {
+	// The hub runs in Dir: a relative Dir would be read from there again.
+	if abs, err := filepath.Abs(c.Dir); err == nil {
+		c.Dir = abs
+	}
 	if c.AccessKey == "" {
 		c.AccessKey = "key-" + rand.Text()
 	}
@@ -73,7 +78,7 @@ func (c Config) withDefaults() Config {
 		c.AdminToken = "token-" + rand.Text()
 	}
 	if c.Database == "" {
-		c.Database = "sqlite://" + c.Dir + "/crmhub.db"
+		c.Database = "sqlite://" + filepath.Join(c.Dir, "crmhub.db")
 	}
 	if c.RateLimit == 0 {
 		c.RateLimit = 100_000
@@ -122,7 +127,7 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 		"database":        map[string]any{"url": c.Database},
 		"access_key":      c.AccessKey,
 		"admin":           map[string]any{"token": c.AdminToken},
-		"secret_key_file": c.Dir + "/secret.key",
+		"secret_key_file": filepath.Join(c.Dir, "secret.key"),
 		"inbox":           inbox,
 		"log":             map[string]any{"level": c.LogLevel, "format": "text"},
 		"notify":          map[string]any{"login_url": "http://" + listen + "/login"},
