@@ -65,7 +65,7 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	for i, ev := range evs {
 		out[i] = in.resolve(ctx, ev, results[i])
 	}
-	if err := in.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	if err := in.store.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
 		for _, d := range out {
 			if err := in.saveDecoded(ctx, tx, d); err != nil {
 				return err

@@ -154,7 +154,7 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
 	// Record it even when the hub is stopping.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	err := in.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err := in.store.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if err := tx.CloseAttempt(ctx, &tried, in.owner, ev.Status, attemptErr); err != nil {
 			return err
 		}

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -26,7 +28,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 		return nil, nil
 	}
 	var claims []Claim
-	err := s.InTx(ctx, func(ctx context.Context, tx *Tx) error {
+	err := s.InTxNoSync(ctx, func(ctx context.Context, tx *Tx) error {
 		claims = nil
 		now := time.Now().UTC()
 		candidates, err := tx.dueEvents(ctx, crms, now, limit*4)
@@ -67,24 +69,38 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 	return claims, nil
 }
 
-// dueEvents lists claimable events, oldest first. On PostgreSQL rows
-// another transaction is claiming are skipped, not waited for.
+// dueEvents lists claimable events, oldest first: pending ones, retrying
+// ones whose time has come, and ones whose worker's lease ran out. Each
+// kind is read on its own so the (status, …) indexes serve every read; on
+// PostgreSQL rows another transaction is claiming are skipped, not waited
+// for.
 func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
-	var evs []*Event
-	sel := q.idb.NewSelect().Model(&evs).
-		Where("crm IN (?) AND decoded", bun.In(crms)).
-		WhereGroup(" AND ", func(sq *bun.SelectQuery) *bun.SelectQuery {
-			return sq.Where("status IN (?) AND next_attempt_at <= ?", bun.In([]string{StatusPending, StatusRetrying}), now).
-				WhereOr("status = ? AND lease_until < ?", StatusProcessing, now)
-		}).
-		Order("id").Limit(int64(limit))
-	if q.dialect == Postgres {
-		sel = sel.For("UPDATE SKIP LOCKED")
+	kinds := []struct {
+		status, due string
+	}{
+		{StatusPending, ""},
+		{StatusRetrying, "next_attempt_at <= ?"},
+		{StatusProcessing, "lease_until < ?"},
 	}
-	if err := sel.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("select due events: %w", err)
+	var due []*Event
+	for _, k := range kinds {
+		var evs []*Event
+		sel := q.idb.NewSelect().Model(&evs).
+			Where("status = ? AND crm IN (?) AND decoded", k.status, bun.In(crms)).
+			Order("id").Limit(int64(limit))
+		if k.due != "" {
+			sel = sel.Where(k.due, now)
+		}
+		if q.dialect == Postgres {
+			sel = sel.For("UPDATE SKIP LOCKED")
+		}
+		if err := sel.Scan(ctx); err != nil {
+			return nil, fmt.Errorf("select due %s events: %w", k.status, err)
+		}
+		due = append(due, evs...)
 	}
-	return evs, nil
+	slices.SortFunc(due, func(a, b *Event) int { return cmp.Compare(a.ID, b.ID) })
+	return due[:min(len(due), limit)], nil
 }
 
 // takeContact takes the contact's lease for owner unless another worker

@@ -60,7 +60,7 @@ func (q *Queries) EventByID(ctx context.Context, id int64) (*Event, error) {
 // Backlog counts the events that are not final yet.
 func (q *Queries) Backlog(ctx context.Context) (int, error) {
 	n, err := q.idb.NewSelect().Model((*Event)(nil)).
-		Where("status NOT IN (?)", bun.In([]string{StatusDone, StatusFailed, StatusDead})).Count(ctx)
+		Where("status IN (?)", bun.In([]string{StatusReceived, StatusPending, StatusRetrying, StatusProcessing})).Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: count backlog: %w", err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -160,10 +161,53 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error { return s.db.Close() }
 
 // InTx runs fn in one transaction, committed when fn returns nil and
-// rolled back otherwise. Keep it short and never call the network inside:
-// on SQLite it holds the only writer.
+// rolled back otherwise; the commit is durable (fsync'd) when InTx
+// returns. Keep it short and never call the network inside: on SQLite it
+// holds the only writer.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
-	return s.db.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+	return s.inTx(ctx, true, fn)
+}
+
+// InTxNoSync is InTx for work that is safe to repeat, such as applying an
+// event: its commit survives a crash of the process, but one of the
+// machine (power, kernel) may take back the last such commits until the
+// next durable one — which then repeats them, as at-least-once processing
+// allows. It saves a disk flush per transaction.
+func (s *Store) InTxNoSync(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return s.inTx(ctx, false, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, durable bool, fn func(ctx context.Context, tx *Tx) error) error {
+	run := func(ctx context.Context, btx bun.Tx) error {
+		if !durable && s.dialect == Postgres {
+			if _, err := btx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+				return err
+			}
+		}
 		return fn(ctx, &Tx{Queries: Queries{idb: btx, dialect: s.dialect}, tx: btx})
-	})
+	}
+	if s.dialect != SQLite {
+		return s.db.RunInTx(ctx, nil, run)
+	}
+	if durable {
+		return s.db.RunInTx(ctx, nil, run)
+	}
+	// SQLite's durability is a setting of the connection: pin the only
+	// one, relax it for this transaction, and make it FULL again for
+	// everything else.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return fmt.Errorf("store: relax synchronous: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+			// A connection that might stay relaxed must not be reused.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return conn.RunInTx(ctx, nil, run)
 }

@@ -9,8 +9,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/uptrace/bun"
 
 	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/migrations"
 	"github.com/crmhub/crmhub/core/store/storetest"
 )
 
@@ -84,7 +86,7 @@ var _ = Describe("Migrate", func() {
 		defer s.Close()
 		applied, err := s.DB().NewSelect().Table("bun_migrations").Count(ctx)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(applied).To(BeEquivalentTo(1))
+		Expect(applied).To(BeEquivalentTo(len(migrations.Migrations.Sorted())), "each migration applied once")
 	})
 })
 
@@ -164,6 +166,30 @@ var _ = Describe("Store", func() {
 				store.UserTag{UserID: u.ID, CRM: "hubspot", TagID: "h1", TagName: "Lead"},
 				store.UserTag{UserID: u.ID, CRM: "klicktipp", TagID: "3", TagName: "Interessent"},
 			))
+		})
+
+		It("relaxes durability only inside a no-sync transaction", func(ctx SpecContext) {
+			s := db.Store()
+			show := "PRAGMA synchronous" // 1 NORMAL, 2 FULL
+			relaxed, durable := "1", "2"
+			if s.Dialect() == store.Postgres {
+				show, relaxed, durable = "SHOW synchronous_commit", "off", "on"
+			}
+			setting := func(ctx context.Context, db bun.IDB) string {
+				var v string
+				Expect(db.NewRaw(show).Scan(ctx, &v)).To(Succeed())
+				return v
+			}
+			Expect(s.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
+				Expect(setting(ctx, tx.Bun())).To(Equal(relaxed))
+				return tx.CreateUser(ctx, newUser("anna", "anna@example.com"))
+			})).To(Succeed())
+			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				Expect(setting(ctx, tx.Bun())).To(Equal(durable))
+				return nil
+			})).To(Succeed())
+			Expect(setting(ctx, s.DB())).To(Equal(durable))
+			Expect(s.UserByEmail(ctx, "anna@example.com")).To(HaveField("Username", "anna"))
 		})
 
 		It("rolls a failed transaction back", func(ctx SpecContext) {
