@@ -28,7 +28,9 @@ func (in *Inbox) workLoop(ctx context.Context) {
 	recount := time.NewTicker(5 * time.Second)
 	defer recount.Stop()
 	for {
-		if free := workers - len(busy); free > 0 {
+		// Claim for several workers at once: a claim is a transaction of
+		// its own, too dear to spend on every event that finishes.
+		if free := workers - len(busy); free > 0 && (free == workers || free >= (workers+1)/2) {
 			for _, c := range in.claim(ctx, free) {
 				busy <- struct{}{}
 				inflight.Go(func() {
