@@ -28,14 +28,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	})
 }
 
-// Migrated reports whether every migration has been applied.
+// Migrated reports whether every migration this binary knows has been
+// applied. (A store migrated further by a newer hub counts as migrated:
+// migrations only add.)
 func (s *Store) Migrated(ctx context.Context) (bool, error) {
 	m := migrate.NewMigrator(s.db, migrations.Migrations)
-	missing, err := m.MissingMigrations(ctx)
+	all, err := m.MigrationsWithStatus(ctx)
 	if err != nil {
 		return false, fmt.Errorf("store: read migrations: %w", err)
 	}
-	return len(missing) == 0, nil
+	return len(all.Unapplied()) == 0, nil
 }
 
 // withMigrationLock runs fn holding the advisory lock on PostgreSQL.

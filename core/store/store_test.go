@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -97,6 +98,19 @@ var _ = Describe("Store", func() {
 			Expect(s.Migrated(ctx)).To(BeTrue())
 			Expect(s.Migrate(ctx)).To(Succeed())
 			Expect(s.Migrate(ctx)).To(Succeed())
+			Expect(s.Migrated(ctx)).To(BeTrue())
+		})
+
+		It("is not migrated while a migration is missing", func(ctx SpecContext) {
+			s := db.Store()
+			last := migrations.Migrations.Sorted()[len(migrations.Migrations.Sorted())-1].Name
+			_, err := s.DB().NewDelete().Table("bun_migrations").Where("name = ?", last).Exec(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(s.Migrated(ctx)).To(BeFalse())
+			// put it back for the other specs (the schema is still there)
+			_, err = s.DB().NewRaw("INSERT INTO bun_migrations (name, group_id, migrated_at) VALUES (?, 1, ?)",
+				last, time.Now().UTC()).Exec(ctx)
+			Expect(err).NotTo(HaveOccurred())
 			Expect(s.Migrated(ctx)).To(BeTrue())
 		})
 
