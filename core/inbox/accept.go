@@ -20,9 +20,14 @@ var (
 // maxBatch bounds how many webhooks share one commit.
 const maxBatch = 512
 
-// linger is how long the committer waits for more webhooks to share a
-// commit once it has one.
-const linger = time.Millisecond
+// linger bounds how long the committer holds the first webhook of a
+// batch for others to share its commit; it stops waiting earlier when
+// none has arrived for lingerGap, so a lone webhook is not kept waiting
+// and a crowd is not cut short.
+const (
+	linger    = time.Millisecond
+	lingerGap = 100 * time.Microsecond
+)
 
 // accepted is a webhook waiting for its commit.
 type accepted struct {
@@ -79,17 +84,19 @@ func (in *Inbox) commitLoop() {
 	}
 }
 
-// gather collects the webhooks that arrive within linger of the first, up
-// to maxBatch.
+// gather collects the webhooks that arrive while the first waits, up to
+// maxBatch.
 func (in *Inbox) gather(first *accepted) []*accepted {
 	batch := []*accepted{first}
-	timer := time.NewTimer(linger)
-	defer timer.Stop()
+	deadline := time.Now().Add(linger)
+	gap := time.NewTimer(lingerGap)
+	defer gap.Stop()
 	for len(batch) < maxBatch {
 		select {
 		case a := <-in.commits:
 			batch = append(batch, a)
-		case <-timer.C:
+			gap.Reset(min(lingerGap, time.Until(deadline)))
+		case <-gap.C:
 			return batch
 		}
 	}
