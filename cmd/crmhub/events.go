@@ -52,22 +52,13 @@ func eventsListCmd(ctx context.Context, c *cli, args []string) error {
 	for i := range evs {
 		list.Items[i] = server.NewEvent(&evs[i])
 	}
-	if c.json {
-		return c.printJSON(list)
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintln(c.stdout, "no events")
-		return nil
-	}
-	tw := c.table("ID", "RECEIVED", "CRM", "ACTION", "CONTACT", "STATUS", "OUTCOME", "MESSAGE")
-	for _, ev := range list.Items {
-		row(tw, ev.ID, when(ev.ReceivedAt), ev.CRM, ev.Action, orDash(ev.ContactID), ev.Status, orDash(ev.Outcome), short(ev.Message, 60))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	c.morePages("events list", list.NextCursor)
-	return nil
+	return printList(c, list, listing[server.Event]{
+		command: "events list", noun: "events",
+		header: []string{"ID", "RECEIVED", "CRM", "ACTION", "CONTACT", "STATUS", "OUTCOME", "MESSAGE"},
+		row: func(ev server.Event) []string {
+			return []string{ev.ID, when(ev.ReceivedAt), ev.CRM, ev.Action, orDash(ev.ContactID), ev.Status, orDash(ev.Outcome), short(ev.Message, 60)}
+		},
+	})
 }
 
 // eventsShowCmd shows one event with its attempts and activity lines.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -123,6 +124,35 @@ func row(w io.Writer, cells ...string) {
 		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(cell)
 	}
 	fmt.Fprintln(w, strings.Join(cells, "\t"))
+}
+
+// listing says how a list command shows its items as a table.
+type listing[T any] struct {
+	command string // e.g. "users list", for the next-page hint
+	noun    string // e.g. "users", for an empty list
+	header  []string
+	row     func(T) []string
+}
+
+// printList prints a list as JSON with --json, else as a table followed by
+// the command that shows the next page.
+func printList[T any](c *cli, list server.List[T], l listing[T]) error {
+	if c.json {
+		return c.printJSON(list)
+	}
+	if len(list.Items) == 0 {
+		fmt.Fprintln(c.stdout, "no "+l.noun)
+		return nil
+	}
+	tw := c.table(l.header...)
+	for _, item := range list.Items {
+		row(tw, l.row(item)...)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	c.morePages(l.command, list.NextCursor)
+	return nil
 }
 
 // formatCursor is the cursor a list prints for its next page.

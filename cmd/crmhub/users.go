@@ -55,22 +55,13 @@ func usersListCmd(ctx context.Context, c *cli, args []string) error {
 	for i, u := range users {
 		list.Items[i] = server.NewUser(u, details[u.ID])
 	}
-	if c.json {
-		return c.printJSON(list)
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintln(c.stdout, "no users")
-		return nil
-	}
-	tw := c.table("ID", "USERNAME", "E-MAIL", "ROLE", "CONTACTS", "TAGS", "CREATED")
-	for _, u := range list.Items {
-		row(tw, u.ID, u.Username, u.Email, u.Role, contacts(u), short(tagNames(u.Tags), 40), when(u.CreatedAt))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	c.morePages("users list", list.NextCursor)
-	return nil
+	return printList(c, list, listing[server.User]{
+		command: "users list", noun: "users",
+		header: []string{"ID", "USERNAME", "E-MAIL", "ROLE", "CONTACTS", "TAGS", "CREATED"},
+		row: func(u server.User) []string {
+			return []string{u.ID, u.Username, u.Email, u.Role, contacts(u), short(tagNames(u.Tags), 40), when(u.CreatedAt)}
+		},
+	})
 }
 
 // usersShowCmd shows one user with its contacts, tags and fields.
