@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/crmhub/crmhub/e2e/harness"
+	"github.com/crmhub/crmhub/internal/pgscratch"
 	"github.com/crmhub/crmhub/internal/testbin"
 )
 
@@ -51,7 +52,7 @@ func main() {
 	flag.Float64Var(&o.rate, "rate", 100, "webhooks per second of the steady latency run")
 	flag.DurationVar(&o.steady, "steady", 5*time.Second, "length of the steady latency run")
 	flag.StringVar(&o.stores, "stores", "sqlite,postgres", "stores to measure")
-	flag.StringVar(&o.pgURL, "pg", pgURL(), "PostgreSQL server for a scratch database (CRMHUBTEST_PG_URL)")
+	flag.StringVar(&o.pgURL, "pg", pgscratch.URL(), "PostgreSQL server for a scratch database (CRMHUBTEST_PG_URL)")
 	flag.Parse()
 
 	if *bare {

@@ -22,8 +22,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,10 +32,8 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/internal/pgscratch"
 )
-
-// DefaultPGURL is where PostgreSQL is looked for when CRMHUBTEST_PG_URL is unset.
-const DefaultPGURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // Dialects are the databases every store-backed suite runs on.
 var Dialects = []store.Dialect{store.SQLite, store.Postgres}
@@ -134,12 +130,7 @@ func newSQLite(ctx context.Context) (*DB, error) {
 }
 
 // PGURL is the PostgreSQL server the tests use.
-func PGURL() string {
-	if u := os.Getenv("CRMHUBTEST_PG_URL"); u != "" {
-		return u
-	}
-	return DefaultPGURL
-}
+func PGURL() string { return pgscratch.URL() }
 
 func newPostgres(ctx context.Context) (*DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -159,32 +150,12 @@ func newPostgres(ctx context.Context) (*DB, error) {
 // CreatePGDatabase creates an empty database on the test server and returns
 // its name and URL.
 func CreatePGDatabase(ctx context.Context) (name, dbURL string, err error) {
-	admin, err := store.Open(ctx, PGURL())
-	if err != nil {
-		return "", "", err
-	}
-	defer admin.Close()
-	name = fmt.Sprintf("crmhubtest_%d_%d", os.Getpid(), rand.Uint32())
-	if _, err := admin.DB().ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", "", fmt.Errorf("create database %s: %w", name, err)
-	}
-	u, _ := url.Parse(PGURL())
-	u.Path = "/" + name
-	return name, u.String(), nil
+	return pgscratch.Create(ctx, PGURL(), "crmhubtest")
 }
 
 // DropPGDatabase drops a database CreatePGDatabase made, closing its
 // remaining sessions.
-func DropPGDatabase(name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := store.Open(ctx, PGURL())
-	if err != nil {
-		return
-	}
-	defer admin.Close()
-	_, _ = admin.DB().ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-}
+func DropPGDatabase(name string) { _ = pgscratch.Drop(PGURL(), name) }
 
 func openMigrated(ctx context.Context, u string) (*store.Store, error) {
 	s, err := store.Open(ctx, u)
