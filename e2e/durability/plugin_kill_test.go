@@ -59,7 +59,8 @@ var _ = Describe("A plugin killed while its hub works", func() {
 
 			By("reading the attempts of the events the kill interrupted")
 			for id, ev := range eventsByID(ctx, db.Store()) {
-				Expect(ev.Attempts).To(BeNumerically("<=", 1), "event %d: the plugin's death cost no attempt", id)
+				Expect(ev.Attempts).To(BeNumerically("<=", 1), "event %d: the plugin's death cost no attempt; its attempts: %+v",
+					id, attempts(ctx, db.Store(), id))
 			}
 			interrupted := 0
 			for id := range ids {
