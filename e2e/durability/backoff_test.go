@@ -66,7 +66,7 @@ var _ = Describe("A KlickTipp in trouble", func() {
 			Expect(delayAfter(3)).To(BeNumerically("~", 4*time.Second, 800*time.Millisecond),
 				"after a timeout: 4 × backoff_initial, ±20%")
 
-			Eventually(ctx, event).WithTimeout(20 * time.Second).Should(
+			Eventually(ctx, event).WithTimeout(20*time.Second).Should(
 				And(HaveField("Status", store.StatusDead), HaveField("Attempts", 4)), "dead after max_attempts")
 			tries := attempts(ctx, st, id)
 			Expect(tries).To(HaveLen(4))
