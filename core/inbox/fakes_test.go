@@ -87,12 +87,17 @@ func (a *applier) failNext(contact string, errs ...error) {
 }
 
 func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.CommitFunc) (engine.Result, error) {
+	// A call is recorded, with its end, before anything about its event is
+	// written: inside the transaction when it commits (which also frees the
+	// contact for the next event), or just before a failure returns (the
+	// inbox frees the contact after). So a spec that sees the event's new
+	// state also sees the call.
 	start := time.Now()
-	defer func() {
+	record := func() {
 		a.mu.Lock()
 		a.calls = append(a.calls, call{ev: ev, start: start, end: time.Now()})
 		a.mu.Unlock()
-	}()
+	}
 	a.mu.Lock()
 	var err error
 	if errs := a.failures[ev.ContactID]; len(errs) > 0 {
@@ -103,16 +108,21 @@ func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.Comm
 	select {
 	case <-time.After(delay):
 	case <-ctx.Done():
+		record()
 		return engine.Result{}, ctx.Err()
 	}
 	if err != nil {
+		record()
 		return engine.Result{}, err
 	}
 	res := engine.Result{Outcome: engine.TagsUpdated, Message: "applied " + ev.ContactID}
 	if strings.HasPrefix(ev.ContactID, "404") {
 		res = engine.Result{Outcome: engine.ContactNotFound, Message: "no such contact"}
 	}
-	return res, a.st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return commit(ctx, tx, res) })
+	return res, a.st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		record()
+		return commit(ctx, tx, res)
+	})
 }
 
 func (a *applier) callsFor(contact string) []call {

@@ -260,11 +260,14 @@ var _ = Describe("Inbox", func() {
 			for _, id := range ids {
 				Eventually(event(id), "5s").Should(HaveField("Status", BeElementOf(store.StatusDone, store.StatusFailed)))
 			}
-			got := obs.snapshot()
-			Expect(got.committed).To(Equal(4))
-			Expect(got.processed).To(Equal(map[string]int{"tags_updated": 2, "invalid_payload": 1, "contact_not_found": 1}))
-			Expect(got.waited).To(Equal(1))
-			Expect(got.retried).To(Equal(1))
+			// The observer hears of an event just after its final state commits.
+			Eventually(func(g Gomega) {
+				got := obs.snapshot()
+				g.Expect(got.committed).To(Equal(4))
+				g.Expect(got.processed).To(Equal(map[string]int{"tags_updated": 2, "invalid_payload": 1, "contact_not_found": 1}))
+				g.Expect(got.waited).To(Equal(1))
+				g.Expect(got.retried).To(Equal(1))
+			}).Should(Succeed())
 		})
 
 		It("refuses webhooks over the backlog limit", func() {

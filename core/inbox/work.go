@@ -21,6 +21,8 @@ func (in *Inbox) workLoop(ctx context.Context) {
 	var (
 		inflight sync.WaitGroup
 		busy     = make(chan struct{}, workers) // one token per event in flight
+		freed    = make(chan struct{}, 1)       // a worker finished its event
+		eager    = true                         // claim even for a single free worker
 	)
 	defer inflight.Wait()
 	poll := time.NewTicker(o.Poll)
@@ -28,22 +30,28 @@ func (in *Inbox) workLoop(ctx context.Context) {
 	recount := time.NewTicker(5 * time.Second)
 	defer recount.Stop()
 	for {
-		// Claim for several workers at once: a claim is a transaction of
-		// its own, too dear to spend on every event that finishes.
-		if free := workers - len(busy); free > 0 && (free == workers || free >= (workers+1)/2) {
+		// A worker that finishes waits for half of them to be free before
+		// claiming, so a claim (a transaction of its own) serves several
+		// events; new work and the poll claim for any free worker, so none
+		// idles while others are stuck on slow calls.
+		if free := workers - len(busy); free > 0 && (eager || free >= (workers+1)/2) {
 			for _, c := range in.claim(ctx, free) {
 				busy <- struct{}{}
 				inflight.Go(func() {
-					defer func() { <-busy; nudge(in.wakeWork) }()
+					defer func() { <-busy; nudge(freed) }()
 					in.process(ctx, c.Event)
 				})
 			}
 		}
+		eager = false
 		select {
 		case <-in.stopped:
 			return
+		case <-freed:
 		case <-in.wakeWork:
+			eager = true
 		case <-poll.C:
+			eager = true
 		case <-recount.C:
 			if err := in.refreshBacklog(ctx); err != nil {
 				in.log.Warn("count backlog", "err", err)
