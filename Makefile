@@ -29,8 +29,8 @@ testbins: build
 	$(GO) build -o $(TESTBIN)/crmhub-plugin-test ./internal/testplugin/cmd/testplugin
 	$(GO) build -o $(TESTBIN)/crmhub-testhost ./internal/testhost
 
-## test: every suite, race detector on, SQLite and PostgreSQL, then a short fuzz
-test: testbins
+## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz
+test: lint testbins
 	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r --race --randomize-all --fail-on-empty --keep-going --timeout=15m
 	$(MAKE) fuzz FUZZTIME=10s
 
