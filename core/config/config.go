@@ -51,6 +51,9 @@ type Inbox struct {
 	BackoffInitial time.Duration `koanf:"backoff_initial"`
 	BackoffMax     time.Duration `koanf:"backoff_max"`
 	MaxBacklog     int           `koanf:"max_backlog"`
+	// Lease is how long a worker holds an event without renewing it; a
+	// worker that dies loses its events to another after this long.
+	Lease time.Duration `koanf:"lease"`
 }
 
 // Plugins configures where plugin binaries are found.

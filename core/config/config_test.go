@@ -84,6 +84,7 @@ crms:
 		Entry("a default CRM that is not configured", "server: {default_crm: hubspot}", nil, "server.default_crm"),
 		Entry("a bad checksum", "crms: {klicktipp: {sha256: abc}}", nil, "crms.klicktipp.sha256: must be 64 hex digits"),
 		Entry("a bad database url", "database: {url: mysql://x}", nil, "database.url"),
+		Entry("a lease too short to renew", "inbox: {lease: 100ms}", nil, "inbox.lease: must be at least 1s"),
 	)
 
 	It("reports every problem at once", func() {

@@ -17,6 +17,7 @@ var defaults = map[string]any{
 	"inbox.backoff_initial":   "5s",
 	"inbox.backoff_max":       "1h",
 	"inbox.max_backlog":       1000000,
+	"inbox.lease":             "30s",
 	"plugins.dir":             "bin/plugins",
 	"roles.default":           "subscriber",
 	"roles.allowed":           []string{"subscriber", "customer", "member"},

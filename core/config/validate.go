@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // validate checks every value and returns all problems, each naming its key.
@@ -35,6 +36,7 @@ func (c *Config) validate() error {
 	v.check(c.Inbox.BackoffInitial > 0, "inbox.backoff_initial", "must be > 0")
 	v.check(c.Inbox.BackoffMax >= c.Inbox.BackoffInitial, "inbox.backoff_max", "must be >= inbox.backoff_initial")
 	v.check(c.Inbox.MaxBacklog >= 1, "inbox.max_backlog", "must be >= 1")
+	v.check(c.Inbox.Lease >= time.Second, "inbox.lease", "must be at least 1s")
 	v.check(c.Plugins.Dir != "", "plugins.dir", "must not be empty")
 	c.validateRoles(&v)
 	v.oneOf("users.username_format", c.Users.UsernameFormat, "email", "flname", "fnamenum")

@@ -47,6 +47,7 @@ func (h *Hub) inboxOptions(cfg *config.Config) inbox.Options {
 		BackoffInitial:     cfg.Inbox.BackoffInitial,
 		BackoffMax:         cfg.Inbox.BackoffMax,
 		MaxBacklog:         cfg.Inbox.MaxBacklog,
+		Lease:              cfg.Inbox.Lease,
 		ReleaseStaleLeases: h.store.Dialect() == store.SQLite,
 		CRMs:               h.enabledCRMs,
 		Observer:           h.metrics,

@@ -118,7 +118,7 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 }
 
 // SetOptions replaces the tunables of a running inbox (config reload).
-// Workers and Lease take effect at the next start.
+// Workers takes effect at the next start.
 func (in *Inbox) SetOptions(opts Options) {
 	opts.defaults()
 	in.opts.Store(&opts)

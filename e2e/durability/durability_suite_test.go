@@ -21,8 +21,8 @@ func TestDurability(t *testing.T) {
 var bins harness.Binaries
 
 var _ = BeforeSuite(func() {
-	// A hub killed on PostgreSQL leaves its events to leases that run out
-	// after 30s before another process takes them over.
+	// A hub killed on PostgreSQL leaves its events to leases that must
+	// run out (inbox.lease) before another process takes them over.
 	SetDefaultEventuallyTimeout(2 * time.Minute)
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	var err error

@@ -57,6 +57,8 @@ type Config struct {
 	MaxAttempts    int
 	BackoffInitial time.Duration
 	BackoffMax     time.Duration
+	// Lease is how long a worker holds an event without renewing it.
+	Lease time.Duration
 
 	// LogLevel is the hub's log level; "" means info.
 	LogLevel string
@@ -121,6 +123,7 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 	setIf(inbox, "max_attempts", c.MaxAttempts, c.MaxAttempts > 0)
 	setIf(inbox, "backoff_initial", c.BackoffInitial.String(), c.BackoffInitial > 0)
 	setIf(inbox, "backoff_max", c.BackoffMax.String(), c.BackoffMax > 0)
+	setIf(inbox, "lease", c.Lease.String(), c.Lease > 0)
 
 	doc := map[string]any{
 		"listen":          listen,
