@@ -19,24 +19,31 @@ type ReplayFilter struct {
 // zero, and an event no plugin could read is read again. Events in any
 // other status are left alone. It returns the ids re-queued.
 func (q *Queries) Replay(ctx context.Context, f ReplayFilter) ([]int64, error) {
-	statuses := []string{StatusFailed, StatusDead}
-	if f.Status != "" {
-		statuses = []string{f.Status}
-	}
 	now := time.Now().UTC()
 	upd := q.idb.NewUpdate().Model((*Event)(nil)).
 		Set("status = CASE WHEN decoded THEN ? ELSE ? END", StatusPending, StatusReceived).
 		Set("attempts = 0, outcome = '', message = '', next_attempt_at = ?, updated_at = ?, finished_at = NULL", now, now).
-		Where("status IN (?)", bun.In(statuses))
-	if len(f.IDs) > 0 {
-		upd = upd.Where("id IN (?)", bun.In(f.IDs))
-	}
-	if f.CRM != "" {
-		upd = upd.Where("crm = ?", f.CRM)
-	}
+		ApplyQueryBuilder(f.where)
 	var ids []int64
 	if err := upd.Returning("id").Scan(ctx, &ids); err != nil {
 		return nil, fmt.Errorf("store: replay events: %w", err)
 	}
 	return ids, nil
+}
+
+// where narrows a query to the replayable events f selects: failed or
+// dead (or f.Status), and f's ids and CRM when given.
+func (f ReplayFilter) where(q bun.QueryBuilder) bun.QueryBuilder {
+	statuses := []string{StatusFailed, StatusDead}
+	if f.Status != "" {
+		statuses = []string{f.Status}
+	}
+	q = q.Where("status IN (?)", bun.In(statuses))
+	if len(f.IDs) > 0 {
+		q = q.Where("id IN (?)", bun.In(f.IDs))
+	}
+	if f.CRM != "" {
+		q = q.Where("crm = ?", f.CRM)
+	}
+	return q
 }

@@ -55,16 +55,5 @@ func (s *Store) ReplayInBatches(ctx context.Context, f ReplayFilter, size int, r
 
 // replayable selects the events f selects that Replay would re-queue.
 func (q *Queries) replayable(f ReplayFilter) *bun.SelectQuery {
-	statuses := []string{StatusFailed, StatusDead}
-	if f.Status != "" {
-		statuses = []string{f.Status}
-	}
-	sel := q.idb.NewSelect().Model((*Event)(nil)).Where("status IN (?)", bun.In(statuses))
-	if len(f.IDs) > 0 {
-		sel = sel.Where("id IN (?)", bun.In(f.IDs))
-	}
-	if f.CRM != "" {
-		sel = sel.Where("crm = ?", f.CRM)
-	}
-	return sel
+	return q.idb.NewSelect().Model((*Event)(nil)).ApplyQueryBuilder(f.where)
 }
