@@ -16,7 +16,11 @@ func configCheckCmd(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("config is invalid:\n%w", err)
 	}
-	fmt.Fprint(c.stdout, cfg.Redacted(pluginSecrets(ctx, c)))
+	secrets := pluginSecrets(ctx, c)
+	if c.json {
+		return c.printJSON(cfg.RedactedTree(secrets))
+	}
+	fmt.Fprint(c.stdout, cfg.Redacted(secrets))
 	return nil
 }
 

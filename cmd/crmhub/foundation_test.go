@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -43,6 +44,17 @@ var _ = Describe("config check", func() {
 		Expect(out).To(ContainSubstring("listen: 127.0.0.1:8080"))
 		Expect(out).To(ContainSubstring("password: <redacted>"))
 		Expect(out).NotTo(ContainSubstring("pw-in-env"))
+	})
+
+	It("prints it as JSON with --json, still redacted", func() {
+		GinkgoT().Setenv("CRMHUB_ADMIN__TOKEN", "token-in-env")
+		code, out, _ := runCLI("config", "check", "--json", "--config", "../../configs/crmhub.yaml")
+		Expect(code).To(Equal(0))
+		var tree map[string]any
+		Expect(json.Unmarshal([]byte(out), &tree)).To(Succeed())
+		Expect(tree).To(HaveKeyWithValue("listen", "127.0.0.1:8080"))
+		Expect(tree).To(HaveKeyWithValue("admin", HaveKeyWithValue("token", "<redacted>")))
+		Expect(out).NotTo(ContainSubstring("token-in-env"))
 	})
 
 	It("fails with exit code 1 and names every bad key", func() {

@@ -29,12 +29,16 @@ func IsSecretKey(key string) bool {
 // marks secret (secretSettings maps a CRM name to those setting names).
 // Empty secrets stay empty so an operator sees what is unset.
 func (c *Config) Redacted(secretSettings map[string][]string) string {
-	tree := redactTree(c.raw, nil, secretSettings)
-	b, err := yaml.Parser().Marshal(tree)
+	b, err := yaml.Parser().Marshal(c.RedactedTree(secretSettings))
 	if err != nil {
 		return "# cannot show config: " + err.Error()
 	}
 	return string(b)
+}
+
+// RedactedTree is Redacted as nested maps, e.g. to print as JSON.
+func (c *Config) RedactedTree(secretSettings map[string][]string) map[string]any {
+	return redactTree(c.raw, nil, secretSettings)
 }
 
 func redactTree(m map[string]any, path []string, secretSettings map[string][]string) map[string]any {
