@@ -177,7 +177,13 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
 		}
 		return tx.AddActivity(ctx, &store.Activity{CRM: ev.CRM, EventID: &ev.ID, Level: level, Message: line})
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		// Cancelled because the lease ran out: the event is another
+		// worker's now, which records its own attempts.
+		log.Warn("another worker took the event over; leaving it to that worker")
+		return
+	case err != nil:
 		log.Error("record failed attempt", "err", err)
 		return
 	}
