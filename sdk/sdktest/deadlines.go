@@ -12,8 +12,8 @@ import (
 
 // observer wraps the plugin's CRM on the plugin's side of the connection,
 // so the kit can see the context a GetContact call runs with and when it
-// returns. With hold set it also waits for that context to end before
-// calling the plugin: a stand-in for a CRM that hangs.
+// returns. With hold set it does not call the plugin but waits for that
+// context to end and returns its error: a stand-in for a CRM that hangs.
 type observer struct {
 	sdk.CRM
 	hold     atomic.Bool
@@ -26,10 +26,18 @@ func (o *observer) GetContact(ctx context.Context, id string) (sdk.Contact, erro
 	case o.entered <- ctx:
 	default: // only the first call of a session is watched
 	}
+	var (
+		c   sdk.Contact
+		err error
+	)
 	if o.hold.Load() {
+		// A CRM that hangs until the hub gives up: this checks the SDK's
+		// part alone, whatever the plugin would do with an ended context.
 		<-ctx.Done()
+		err = ctx.Err()
+	} else {
+		c, err = o.CRM.GetContact(ctx, id)
 	}
-	c, err := o.CRM.GetContact(ctx, id)
 	select {
 	case o.returned <- err:
 	default:
