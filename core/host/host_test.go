@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -85,6 +86,43 @@ var _ = Describe("the plugin host", func() {
 
 			_, err := h.Client("broken").GetContact(context.Background(), "1")
 			Expect(err).To(MatchError(host.ErrPluginDown))
+		})
+	})
+
+	Describe("a plugin's environment", func() {
+		It("holds what a process needs, and none of the hub's configuration or secrets", func(ctx SpecContext) {
+			secrets := map[string]string{
+				"CRMHUB_ADMIN__TOKEN":                   "admin-token-value",
+				"CRMHUB_DATABASE__URL":                  "postgres://crmhub:db-password-value@db/crmhub",
+				"CRMHUB_CRMS__HUBSPOT__SETTINGS__TOKEN": "hubspot-token-value",
+				"DATABASE_URL":                          "postgres://crmhub:other-db-password-value@db/crmhub",
+				"KLICKTIPP_PASSWORD":                    "kt-password-value",
+			}
+			for name, value := range secrets {
+				GinkgoT().Setenv(name, value)
+			}
+			GinkgoT().Setenv("TZ", "Europe/Berlin")
+			GinkgoT().Setenv("LC_TIME", "de_DE.UTF-8")
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+
+			contact, err := h.Client("test").GetContact(ctx, "environment")
+			Expect(err).NotTo(HaveOccurred())
+			env := contact.Fields
+			Expect(env).To(HaveKeyWithValue("PATH", os.Getenv("PATH")))
+			Expect(env).To(HaveKeyWithValue("TZ", "Europe/Berlin"))
+			Expect(env).To(HaveKeyWithValue("LC_TIME", "de_DE.UTF-8"))
+			for name, value := range env {
+				if name == sdk.Handshake.MagicCookieKey || strings.HasPrefix(name, "PLUGIN_") {
+					continue // go-plugin's own handshake
+				}
+				Expect(name).To(BeElementOf("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "LC_TIME", "LC_ALL", "LC_CTYPE",
+					"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+					"GODEBUG", "GOTRACEBACK", "GORACE"), "the plugin inherited %s", name)
+				for _, secret := range secrets {
+					Expect(value).NotTo(ContainSubstring(secret), "in %s", name)
+				}
+			}
 		})
 	})
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -43,7 +44,8 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          plugin.PluginSet{sdk.PluginName: pluginclient.Plugin{}},
-		Cmd:              exec.Command(path),
+		Cmd:              pluginCommand(path),
+		SkipHostEnv:      true, // the plugin gets pluginEnv's pick, not the hub's environment
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -77,6 +79,14 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 	}
 	p.stderr = stderr
 	return p, nil
+}
+
+// pluginCommand runs the binary at path with the allow-listed part of the
+// hub's environment.
+func pluginCommand(path string) *exec.Cmd {
+	cmd := exec.Command(path)
+	cmd.Env = pluginEnv(os.Environ())
+	return cmd
 }
 
 func handshake(ctx context.Context, client *plugin.Client, opts Options) (*process, error) {
