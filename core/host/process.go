@@ -77,8 +77,24 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 		}
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
+	if want := spec.pluginName(); p.info.Name != want {
+		client.Kill()
+		return nil, &wrongPluginError{path: path, crm: spec.Name, got: p.info.Name, want: want}
+	}
 	p.stderr = stderr
 	return p, nil
+}
+
+// wrongPluginError refuses a binary that is another plugin than the one
+// configured. Starting it again cannot help: the supervisor waits for the
+// config to change (or be reloaded) instead of restarting it.
+type wrongPluginError struct {
+	path, crm string
+	got, want string // the name in the plugin's Info, the configured name
+}
+
+func (e *wrongPluginError) Error() string {
+	return fmt.Sprintf("refusing %s: it is the plugin %q, not the plugin %q that crms.%s.plugin names", e.path, e.got, e.want, e.crm)
 }
 
 // pluginCommand runs the binary at path with the allow-listed part of the
