@@ -344,6 +344,16 @@ var _ = Describe("the plugin host", func() {
 			Expect(h.Client("three")).To(BeNil(), "Apply after Shutdown starts nothing")
 		})
 
+		It("forgets a plugin's last error once it is stopped", func(ctx SpecContext) {
+			spec := testSpec("test")
+			spec.Settings = map[string]string{"api_key": "wrong"}
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(HaveField("LastError", ContainSubstring("api_key is not valid")))
+
+			h.Shutdown(ctx)
+			Expect(status(h, "test")).To(And(HaveField("State", host.StateStopped), HaveField("LastError", BeEmpty())))
+		})
+
 		It("leaves no orphan when the host process is SIGKILLed: the plugin exits within a few seconds", func() {
 			cmd := exec.Command(hostBinary, pluginBinary)
 			cmd.Stderr = GinkgoWriter
