@@ -66,9 +66,9 @@ func New(opts Options) *Host {
 // Apply makes the running plugins match specs: it starts new CRMs, stops
 // removed ones (waiting, within ctx, for their processes to end), restarts
 // those whose plugin, checksum or settings changed, and changes rate limits
-// in place. A plugin refused as another one than configured is started
-// again even when its spec is unchanged. The hub calls it at start and on every config reload. After
-// Shutdown it does nothing.
+// in place. A binary refused as another plugin than the configured one is
+// tried again even when its spec is unchanged. The hub calls it at start
+// and on every config reload. After Shutdown it does nothing.
 func (h *Host) Apply(ctx context.Context, specs []Spec) {
 	h.applying.Lock()
 	defer h.applying.Unlock()
