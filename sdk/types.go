@@ -7,7 +7,8 @@ const ProtocolVersion = 1
 // Info describes a plugin to the host.
 type Info struct {
 	// Name is the plugin's short name, e.g. "klicktipp"; lower case letters,
-	// digits and dashes.
+	// digits and dashes. It must match the binary's name,
+	// crmhub-plugin-<name>: the hub refuses a plugin that gives another one.
 	Name string
 	// DisplayName is the CRM's name as people write it, e.g. "KlickTipp".
 	DisplayName string

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/plugins/klicktipp/fakeklicktipp"
 )
 
@@ -49,6 +52,18 @@ func testCRM() string {
     rate_limit: 1000
     settings: { api_key: test-key }
 `, buildBinaries().test)
+}
+
+// imposterCRM is a CRM whose configured plugin, crmhub-plugin-other, is
+// in truth the test plugin: a binary the hub must refuse.
+func imposterCRM(dir string) string {
+	path := filepath.Join(dir, "crmhub-plugin-other")
+	Expect(os.Symlink(buildBinaries().test, path)).To(Succeed())
+	return fmt.Sprintf(`  imposter:
+    enabled: true
+    plugin: %s
+    settings: { api_key: test-key }
+`, path)
 }
 
 var webhookURL = regexp.MustCompile(`(?m)^\s+(add|update|update_tags|test)\s+(http://\S+/hooks/([a-z0-9_-]+)\?\S+)`)
@@ -198,6 +213,43 @@ var _ = Describe("crmhub serve", Label("process"), func() {
 			Eventually(h.stderr.String).WithTimeout(time.Minute).Should(ContainSubstring("SIGHUP: reloading the config"))
 			Eventually(reloads).WithTimeout(time.Minute).Should(Equal(before + 2))
 			Expect(hook()).To(Equal(http.StatusAccepted))
+		})
+	})
+
+	Describe("plugin states", func() {
+		It("show a plugin's last error while it is current: a refused plugin's, and none once a crashed one is back", func(ctx SpecContext) {
+			h := startHub(dir, hubYAML(dir, key, token, testCRM(), imposterCRM(dir)))
+			refusal := `it is the plugin "test", not the plugin "other" that crms.imposter.plugin names`
+			Eventually(func() map[string]any { return pluginOf(h, token, "imposter") }).WithTimeout(time.Minute).Should(And(
+				HaveKeyWithValue("state", "crashed"),
+				HaveKeyWithValue("last_error", ContainSubstring(refusal)),
+			))
+			Eventually(runningPID(h, token, "testcrm")).WithTimeout(time.Minute).Should(BeNumerically(">", 0))
+			first := runningPID(h, token, "testcrm")()
+
+			recorded := func() map[string]server.Plugin {
+				r := crmhub(ctx, "plugins", "list", "--json", "--config", h.config)
+				Expect(r.code).To(Equal(0), r.stderr)
+				var list server.List[server.Plugin]
+				Expect(json.Unmarshal([]byte(r.stdout), &list)).To(Succeed())
+				byCRM := map[string]server.Plugin{}
+				for _, p := range list.Items {
+					byCRM[p.CRM] = p
+				}
+				return byCRM
+			}
+			Eventually(recorded).WithTimeout(time.Minute).Should(And(
+				HaveKeyWithValue("imposter", And(HaveField("State", "crashed"), HaveField("LastError", ContainSubstring(refusal)))),
+				HaveKeyWithValue("testcrm", And(HaveField("State", "running"), HaveField("LastError", BeEmpty()))),
+			))
+
+			By("the test CRM's plugin crashes and comes back")
+			Expect(syscall.Kill(first, syscall.SIGKILL)).To(Succeed())
+			Eventually(runningPID(h, token, "testcrm")).WithTimeout(time.Minute).Should(And(BeNumerically(">", 0), Not(Equal(first))))
+			Expect(pluginOf(h, token, "testcrm")).To(And(HaveKeyWithValue("restarts", 1.0), HaveKeyWithValue("last_error", "")))
+			Eventually(recorded).WithTimeout(time.Minute).Should(HaveKeyWithValue("testcrm",
+				And(HaveField("State", "running"), HaveField("Restarts", 1), HaveField("LastError", BeEmpty()))))
+			Expect(h.stderr.String()).To(ContainSubstring("plugin process exited"), "the log keeps the crash")
 		})
 	})
 

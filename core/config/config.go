@@ -99,7 +99,9 @@ type Log struct {
 // CRM configures one CRM and its plugin.
 type CRM struct {
 	Enabled bool `koanf:"enabled"`
-	// Plugin is a plugin name (crmhub-plugin-<name> in plugins.dir) or a path.
+	// Plugin is a plugin name (crmhub-plugin-<name> in plugins.dir) or a
+	// path. The plugin must call itself by that name; a path names it by its
+	// file name, without the crmhub-plugin- prefix.
 	Plugin string `koanf:"plugin"`
 	// SHA256, when set, is the checksum the plugin binary must have.
 	SHA256 string `koanf:"sha256"`

@@ -1,5 +1,6 @@
 // Package host runs the hub's CRM plugins: for each enabled CRM it
-// launches the plugin binary, checks its checksum and protocol version,
+// launches the plugin binary with a small allow-listed environment, checks
+// its checksum, its protocol version and that it is the configured plugin,
 // configures it with the CRM's settings and supervises it — health checks,
 // restarts with backoff after a crash, a state an operator can read — until
 // the config drops it or the hub shuts down.

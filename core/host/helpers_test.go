@@ -46,11 +46,20 @@ func testSpec(name string) host.Spec {
 }
 
 // modeBinary is a wrapper of the test plugin that runs it with
-// CRMHUBTEST_PLUGIN_MODE=mode; exec keeps the plugin's pid.
+// CRMHUBTEST_PLUGIN_MODE=mode; exec keeps the plugin's pid. Its file name
+// is the test plugin's, as the host wants.
 func modeBinary(mode string) string {
-	path := filepath.Join(GinkgoT().TempDir(), "crmhub-plugin-"+mode)
+	path := filepath.Join(GinkgoT().TempDir(), "crmhub-plugin-test")
 	script := fmt.Sprintf("#!/bin/sh\nCRMHUBTEST_PLUGIN_MODE=%s exec %s \"$@\"\n", mode, pluginBinary)
 	Expect(os.WriteFile(path, []byte(script), 0o755)).To(Succeed())
+	return path
+}
+
+// linkTo is a symbolic link to the test plugin's binary, named name, in a
+// folder of its own.
+func linkTo(name string) string {
+	path := filepath.Join(GinkgoT().TempDir(), name)
+	Expect(os.Symlink(pluginBinary, path)).To(Succeed())
 	return path
 }
 

@@ -66,8 +66,9 @@ func New(opts Options) *Host {
 // Apply makes the running plugins match specs: it starts new CRMs, stops
 // removed ones (waiting, within ctx, for their processes to end), restarts
 // those whose plugin, checksum or settings changed, and changes rate limits
-// in place. The hub calls it at start and on every config reload. After
-// Shutdown it does nothing.
+// in place. A binary refused as another plugin than the configured one is
+// tried again even when its spec is unchanged. The hub calls it at start
+// and on every config reload. After Shutdown it does nothing.
 func (h *Host) Apply(ctx context.Context, specs []Spec) {
 	h.applying.Lock()
 	defer h.applying.Unlock()
@@ -89,7 +90,9 @@ func (h *Host) Apply(ctx context.Context, specs []Spec) {
 		case !keep:
 			delete(h.crms, name)
 			wg.Go(func() { sup.stop(ctx) })
-		case !sup.spec.sameProcess(spec):
+		case !sup.spec.sameProcess(spec) || sup.isParked():
+			// A refused binary gets a new start at every reload too: the
+			// operator may have put the right one in its place.
 			wg.Go(func() {
 				// Not bounded by ctx: two loops must never share a
 				// supervisor. The old one ends within go-plugin's grace

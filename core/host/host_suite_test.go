@@ -3,6 +3,7 @@ package host_test
 import (
 	"os"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -12,6 +13,9 @@ import (
 
 func TestHost(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// A plugin starts in a few milliseconds on an idle machine, in seconds
+	// on a busy one: wait long enough for the busy one.
+	SetDefaultEventuallyTimeout(30 * time.Second)
 	RunSpecs(t, "core/host")
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -67,6 +68,43 @@ var _ = Describe("the plugin host", func() {
 			))
 		})
 
+		It("runs a plugin named by a path whose file name, without crmhub-plugin-, is the plugin's name", func() {
+			spec := testSpec("test")
+			spec.Plugin = linkTo("test")
+			h := startHost(fastOptions(log), spec)
+			Eventually(ready(h, "test")).Should(BeTrue())
+		})
+
+		It("refuses a binary that is another plugin than the configured one, naming both, and starts it again only on a new config", func(ctx SpecContext) {
+			spec := testSpec("kt2")
+			spec.Plugin = linkTo("klicktipp")
+			h := startHost(fastOptions(log), spec)
+			refused := And(
+				HaveField("State", host.StateCrashed),
+				HaveField("LastError", ContainSubstring(`refusing `+spec.Plugin+`: it is the plugin "test", not the plugin "klicktipp" that crms.kt2.plugin names`)),
+				HaveField("NextAttempt", BeZero()),
+				HaveField("Restarts", 0),
+				HaveField("PID", 0),
+			)
+			Eventually(func() host.PluginStatus { return status(h, "kt2") }).Should(refused)
+			Consistently(func() host.PluginStatus { return status(h, "kt2") }, 500*time.Millisecond).Should(refused,
+				"no restart, though the backoff is 20ms")
+			Expect(h.Ready("kt2")).To(BeFalse())
+			refusals := func() int { return strings.Count(log.String(), "plugin refused") }
+			Expect(refusals()).To(Equal(1))
+
+			By("a reload with the same config: one more try, as the binary may have been replaced")
+			h.Apply(ctx, []host.Spec{spec})
+			Eventually(refusals).Should(Equal(2))
+			Eventually(func() host.PluginStatus { return status(h, "kt2") }).Should(refused)
+
+			By("the config names the right plugin")
+			spec.Plugin = linkTo("crmhub-plugin-test")
+			h.Apply(ctx, []host.Spec{spec})
+			Eventually(ready(h, "kt2")).Should(BeTrue())
+			Expect(status(h, "kt2").LastError).To(BeEmpty())
+		})
+
 		It("backs off, ever longer, from a plugin that exits at start, and reports it crashed with its stderr", func() {
 			spec := testSpec("broken")
 			spec.Plugin = modeBinary("exit-at-start")
@@ -85,6 +123,43 @@ var _ = Describe("the plugin host", func() {
 
 			_, err := h.Client("broken").GetContact(context.Background(), "1")
 			Expect(err).To(MatchError(host.ErrPluginDown))
+		})
+	})
+
+	Describe("a plugin's environment", func() {
+		It("holds what a process needs, and none of the hub's configuration or secrets", func(ctx SpecContext) {
+			secrets := map[string]string{
+				"CRMHUB_ADMIN__TOKEN":                   "admin-token-value",
+				"CRMHUB_DATABASE__URL":                  "postgres://crmhub:db-password-value@db/crmhub",
+				"CRMHUB_CRMS__HUBSPOT__SETTINGS__TOKEN": "hubspot-token-value",
+				"DATABASE_URL":                          "postgres://crmhub:other-db-password-value@db/crmhub",
+				"KLICKTIPP_PASSWORD":                    "kt-password-value",
+			}
+			for name, value := range secrets {
+				GinkgoT().Setenv(name, value)
+			}
+			GinkgoT().Setenv("TZ", "Europe/Berlin")
+			GinkgoT().Setenv("LC_TIME", "de_DE.UTF-8")
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+
+			contact, err := h.Client("test").GetContact(ctx, "environment")
+			Expect(err).NotTo(HaveOccurred())
+			env := contact.Fields
+			Expect(env).To(HaveKeyWithValue("PATH", os.Getenv("PATH")))
+			Expect(env).To(HaveKeyWithValue("TZ", "Europe/Berlin"))
+			Expect(env).To(HaveKeyWithValue("LC_TIME", "de_DE.UTF-8"))
+			for name, value := range env {
+				if name == sdk.Handshake.MagicCookieKey || strings.HasPrefix(name, "PLUGIN_") {
+					continue // go-plugin's own handshake
+				}
+				Expect(name).To(BeElementOf("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "LC_TIME", "LC_ALL", "LC_CTYPE",
+					"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+					"GODEBUG", "GOTRACEBACK", "GORACE"), "the plugin inherited %s", name)
+				for _, secret := range secrets {
+					Expect(value).NotTo(ContainSubstring(secret), "in %s", name)
+				}
+			}
 		})
 	})
 
@@ -113,7 +188,7 @@ var _ = Describe("the plugin host", func() {
 			stats, err := h.Client("test").GetContact(ctx, "stats")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(stats.Fields["configures"]).To(Equal("3"))
-			Expect(status(h, "test").LastError).To(ContainSubstring("test CRM unreachable"))
+			Expect(status(h, "test").LastError).To(BeEmpty(), "the failure is over")
 		})
 
 		It("configures the plugin again after the CRM refused its credentials", func(ctx SpecContext) {
@@ -147,7 +222,7 @@ var _ = Describe("the plugin host", func() {
 				HaveField("Restarts", 1),
 				HaveField("PID", Not(Equal(first))),
 			))
-			Expect(status(h, "test").LastError).To(ContainSubstring("plugin process exited"))
+			Expect(status(h, "test").LastError).To(BeEmpty(), "the crash is over")
 			stats, err := h.Client("test").GetContact(ctx, "stats")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(stats.Fields["pid"]).To(Equal(strconv.Itoa(status(h, "test").PID)))
@@ -267,6 +342,16 @@ var _ = Describe("the plugin host", func() {
 			h.Shutdown(ctx)
 			h.Apply(ctx, []host.Spec{testSpec("three")})
 			Expect(h.Client("three")).To(BeNil(), "Apply after Shutdown starts nothing")
+		})
+
+		It("forgets a plugin's last error once it is stopped", func(ctx SpecContext) {
+			spec := testSpec("test")
+			spec.Settings = map[string]string{"api_key": "wrong"}
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(HaveField("LastError", ContainSubstring("api_key is not valid")))
+
+			h.Shutdown(ctx)
+			Expect(status(h, "test")).To(And(HaveField("State", host.StateStopped), HaveField("LastError", BeEmpty())))
 		})
 
 		It("leaves no orphan when the host process is SIGKILLed: the plugin exits within a few seconds", func() {

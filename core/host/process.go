@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -43,7 +44,8 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          plugin.PluginSet{sdk.PluginName: pluginclient.Plugin{}},
-		Cmd:              exec.Command(path),
+		Cmd:              pluginCommand(path),
+		SkipHostEnv:      true, // the plugin gets pluginEnv's pick, not the hub's environment
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -75,8 +77,32 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 		}
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
+	if want := spec.pluginName(); p.info.Name != want {
+		client.Kill()
+		return nil, &wrongPluginError{path: path, crm: spec.Name, got: p.info.Name, want: want}
+	}
 	p.stderr = stderr
 	return p, nil
+}
+
+// wrongPluginError refuses a binary that is another plugin than the one
+// configured. Starting it again cannot help: the supervisor waits for the
+// config to change (or be reloaded) instead of restarting it.
+type wrongPluginError struct {
+	path, crm string
+	got, want string // the name in the plugin's Info, the configured name
+}
+
+func (e *wrongPluginError) Error() string {
+	return fmt.Sprintf("refusing %s: it is the plugin %q, not the plugin %q that crms.%s.plugin names", e.path, e.got, e.want, e.crm)
+}
+
+// pluginCommand runs the binary at path with the allow-listed part of the
+// hub's environment.
+func pluginCommand(path string) *exec.Cmd {
+	cmd := exec.Command(path)
+	cmd.Env = pluginEnv(os.Environ())
+	return cmd
 }
 
 func handshake(ctx context.Context, client *plugin.Client, opts Options) (*process, error) {

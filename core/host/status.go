@@ -16,7 +16,9 @@ const (
 	// refused credentials are retried with backoff.
 	StateNotConfigured = "not_configured"
 	// StateCrashed: the process died or could not be started; it is
-	// restarted with backoff.
+	// restarted with backoff. A binary that is another plugin than the
+	// configured one is not restarted until the config changes or is
+	// reloaded.
 	StateCrashed = "crashed"
 	// StateStopped: the CRM was removed from the config or the hub is
 	// shutting down.
@@ -36,8 +38,10 @@ type PluginStatus struct {
 	State string
 	// Version is the plugin's own version, from its Info.
 	Version string
-	// LastError says why the plugin is not running, or why it last failed;
-	// for a process that died it ends with the last lines of its stderr.
+	// LastError says why the plugin is not running: empty while it runs
+	// and once it is stopped; while it is started or configured again, it
+	// still says why that was needed. For a process that died it ends with
+	// the last lines of its stderr.
 	LastError string
 	// Restarts counts how often the process was started again after a
 	// crash or a failed start.

@@ -34,6 +34,7 @@ type supervisor struct {
 	status PluginStatus
 	proc   *process // the running process, nil when none
 	ready  bool     // proc is configured: calls may go through
+	parked bool     // the binary was refused; the loop waits for a new start
 	info   sdk.Info
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -67,7 +68,7 @@ func (s *supervisor) start(spec Spec) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.spec, s.cancel, s.done = spec, cancel, make(chan struct{})
-	s.status.Restarts = 0
+	s.status.Restarts, s.parked = 0, false
 	done := s.done
 	s.mu.Unlock()
 	s.setRateLimit(spec.RateLimit)
@@ -106,6 +107,13 @@ func (s *supervisor) run(ctx context.Context, spec Spec, done chan struct{}) {
 			proc.stop()
 		}
 		if ctx.Err() != nil {
+			return
+		}
+		var wrong *wrongPluginError
+		if errors.As(err, &wrong) {
+			s.log.Error("plugin refused; it is not started again until the config changes or is reloaded", "error", err)
+			s.park(err)
+			<-ctx.Done()
 			return
 		}
 		if time.Since(began) > s.opts.BackoffMax {
@@ -259,6 +267,22 @@ func (s *supervisor) setReady() {
 	s.log.Info("plugin running")
 }
 
+// park records that the binary was refused: crashed, with no next attempt.
+func (s *supervisor) park(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ready, s.parked = false, true
+	s.enter(StateCrashed, err, 0)
+}
+
+// isParked reports whether the loop waits, after refusing the binary,
+// for a new start.
+func (s *supervisor) isParked() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.parked
+}
+
 // setState records a state that is not running; err, when set, becomes
 // LastError; retryIn, when positive, sets NextAttempt.
 func (s *supervisor) setState(state string, err error, retryIn time.Duration) {
@@ -271,8 +295,13 @@ func (s *supervisor) setState(state string, err error, retryIn time.Duration) {
 func (s *supervisor) enter(state string, err error, retryIn time.Duration) {
 	now := time.Now()
 	s.status.State, s.status.Since, s.status.NextAttempt = state, now, time.Time{}
-	if err != nil {
+	switch {
+	case err != nil:
 		s.status.LastError = err.Error()
+	case state == StateRunning || state == StateStopped:
+		// The error is history now; the log keeps it. While the plugin is
+		// started or configured again it still says why that is needed.
+		s.status.LastError = ""
 	}
 	if retryIn > 0 {
 		s.status.NextAttempt = now.Add(retryIn)

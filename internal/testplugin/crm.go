@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,6 +103,8 @@ func (c *CRM) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
 			"pid":        strconv.Itoa(os.Getpid()),
 			"configures": strconv.Itoa(c.configures),
 		}}, nil
+	case "environment":
+		return sdk.Contact{ID: id, Email: "environment@example.com", Fields: environment()}, nil
 	}
 	contact, ok, err := c.dir.get(ctx, id)
 	if err != nil {
@@ -157,6 +160,16 @@ func (c *CRM) UpdateContact(ctx context.Context, id string, fields map[string]st
 		return sdk.NotFound("no contact %s", id)
 	}
 	return nil
+}
+
+// environment is the process's environment, variable name → value.
+func environment() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		env[name] = value
+	}
+	return env
 }
 
 // ready refuses calls before a successful Configure, as a CRM without

@@ -13,7 +13,10 @@
 //   - "expire-session" answers Unauthenticated (credentials revoked);
 //   - "rate-limited" answers Retryable with a 2s retry-after;
 //   - "stats" answers a contact whose fields report the process id and
-//     the number of Configure calls so far.
+//     the number of Configure calls so far;
+//   - "environment" answers a contact whose fields are the process's
+//     environment variables (name → value), so a spec can see what the
+//     host let through.
 //
 // Behaviour chosen by the environment of the binary, for failures before
 // any RPC: CRMHUBTEST_PLUGIN_MODE=exit-at-start writes a line to stderr and
