@@ -3,7 +3,6 @@ package server
 import (
 	"cmp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -37,7 +36,19 @@ func redactSecret(b []byte, secret string) []byte {
 	m := matcher{b: b, secret: secret}
 	var out []byte // nil until the secret is found
 	copied := 0
+	// A match starts with the secret's first byte or with an escape.
+	var starts [256]bool
+	starts['%'], starts['\\'], starts[secret[0]] = true, true, true
+	if secret[0] == ' ' {
+		starts['+'] = true
+	}
 	for p := 0; p < len(b); {
+		for p < len(b) && !starts[b[p]] {
+			p++
+		}
+		if p == len(b) {
+			break
+		}
 		end, ok := m.match(p, 0)
 		if !ok {
 			p++
@@ -56,8 +67,10 @@ func redactSecret(b []byte, secret string) []byte {
 type matcher struct {
 	b      []byte
 	secret string
-	// failed holds the (position, secret offset) pairs known not to match,
-	// so that a secret full of '%' costs no more than any other.
+	// failed holds the (position, secret offset) pairs known not to match.
+	// Only a '%' or a '\' of the secret can be read in two ways at one
+	// position (as itself, or escaped), so only those are remembered:
+	// enough to keep a secret full of them from costing exponential time.
 	failed map[[2]int]bool
 }
 
@@ -79,7 +92,7 @@ func (m *matcher) match(p, i int) (end int, ok bool) {
 			}
 		}
 	}
-	if i > 0 { // a match can only start at i == 0, once per position
+	if rest[0] == '%' || rest[0] == '\\' {
 		if m.failed == nil {
 			m.failed = map[[2]int]bool{}
 		}
@@ -129,8 +142,21 @@ func unhex(b []byte) (byte, bool) {
 	if len(b) < 2 {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(b[:2]), 16, 8)
-	return byte(n), err == nil
+	hi, ok1 := hexDigit(b[0])
+	lo, ok2 := hexDigit(b[1])
+	return hi<<4 | lo, ok1 && ok2
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // jsonEscape reads the JSON escape at the start of b, a surrogate pair
@@ -161,6 +187,7 @@ func jsonHex4(b []byte) (rune, bool) {
 	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
-	return rune(n), err == nil
+	hi, ok1 := unhex(b[2:4])
+	lo, ok2 := unhex(b[4:6])
+	return rune(hi)<<8 | rune(lo), ok1 && ok2
 }

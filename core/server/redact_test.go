@@ -47,6 +47,11 @@ var _ = Describe("Redacting secrets from a stored request", func() {
 			To(Equal("x=[redacted] y=[redacted]"))
 	})
 
+	It("finds a secret that starts with a plus or a space", func() {
+		Expect(string(server.RedactSecrets([]byte("a=+k&b=%2Bk"), []string{"+k"}))).To(Equal("a=[redacted]&b=[redacted]"))
+		Expect(string(server.RedactSecrets([]byte("a=+k&b=%20k& k"), []string{" k"}))).To(Equal("a=[redacted]&b=[redacted]&[redacted]"))
+	})
+
 	It("skips an empty secret", func() {
 		Expect(string(server.RedactSecrets([]byte("abc"), []string{""}))).To(Equal("abc"))
 	})
