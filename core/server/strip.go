@@ -73,7 +73,7 @@ func stripJSON(body []byte) (params url.Values, stripped []byte, ok bool) {
 		}
 		var s string
 		if json.Unmarshal(value, &s) == nil {
-			params.Add(name, s)
+			params.Set(name, s) // the last of a repeated name wins, as in encoding/json
 		}
 		members = append(members, member{start, dec.InputOffset(), isKeyParam(name)})
 	}
