@@ -22,7 +22,7 @@ import (
 func stripForm(body []byte) (url.Values, []byte) {
 	params := url.Values{}
 	fields := strings.Split(string(body), "&")
-	kept := fields[:0:0]
+	kept := make([]string, 0, len(fields))
 	for _, field := range fields {
 		rawName, rawValue, _ := strings.Cut(field, "=")
 		name, err := url.QueryUnescape(rawName)
