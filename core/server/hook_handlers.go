@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/inbox"
 	"github.com/crmhub/crmhub/core/store"
 )
@@ -83,7 +84,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		return
 	}
 
-	ev := newEvent(crm, action, r.Method, wr)
+	ev := newEvent(crm, action, r.Method, wr, hookSecrets(cfg))
 	if err := s.Inbox.Accept(r.Context(), ev); err != nil {
 		s.refuse(w, crm, err)
 		return
@@ -152,17 +153,30 @@ func parseWait(s string) (time.Duration, error) {
 }
 
 // newEvent builds the inbox row for a webhook whose key was taken out.
-func newEvent(crm, action, method string, wr *webhookRequest) *store.Event {
+// As a last guard, every secret a hook could be sent is redacted from
+// every text stored, wherever and however it was sent.
+func newEvent(crm, action, method string, wr *webhookRequest, secrets []string) *store.Event {
 	header, _ := json.Marshal(wr.header) // a map of string slices always encodes
+	redact := func(s string) string { return string(redactSecrets([]byte(s), secrets)) }
 	return &store.Event{
 		CRM:              crm,
 		Action:           action,
-		Role:             wr.param("role"),
+		Role:             redact(wr.param("role")),
 		SendNotification: wr.param("send_notification") == "true",
 		Method:           method,
-		Query:            wr.query.Encode(),
-		Header:           string(header),
-		ContentType:      wr.header.Get("Content-Type"),
-		Body:             wr.body,
+		Query:            redact(wr.query.Encode()),
+		Header:           redact(string(header)),
+		ContentType:      redact(wr.header.Get("Content-Type")),
+		Body:             redactSecrets(wr.body, secrets),
 	}
+}
+
+// hookSecrets lists what must never be stored from a webhook: every access
+// key, and the admin token, should a client send it to a hook.
+func hookSecrets(cfg *config.Config) []string {
+	secrets := []string{cfg.AccessKey, cfg.Admin.Token}
+	for _, crm := range cfg.CRMs {
+		secrets = append(secrets, crm.AccessKey)
+	}
+	return secrets
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
@@ -31,8 +30,12 @@ func knownAction(a string) bool {
 // or JSON body; all are removed before a webhook is stored.
 var keyParams = []string{"access_key", "Authorization"}
 
+// credentialHeaders are never stored: they carry the key or a client's
+// own credentials, which the hub has no use for once the key is checked.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
+
 // webhookRequest is a webhook's parameters, read from its query and from a
-// form or top-level JSON body, with the access key taken out.
+// form, multipart or top-level JSON body, with the access key taken out.
 type webhookRequest struct {
 	query url.Values
 	body  []byte
@@ -43,54 +46,46 @@ type webhookRequest struct {
 }
 
 // parseWebhook reads r's parameters and takes the access key out of the
-// query, the body and the Authorization header.
+// query, the body and the headers. A body is read the way the plugins read
+// it: JSON when it is an object or says JSON, a form when it says so or
+// says nothing. A body it cannot read is kept as it came; the secrets are
+// still redacted from it when the event is built.
 func parseWebhook(r *http.Request, body []byte) *webhookRequest {
 	wr := &webhookRequest{query: r.URL.Query(), body: body, params: url.Values{}, header: r.Header.Clone()}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mediaType, mediaParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var form url.Values
 	switch {
-	case mediaType == "application/x-www-form-urlencoded":
-		if form, err := url.ParseQuery(string(body)); err == nil {
-			wr.key = firstOf(form, keyParams)
-			if hasAny(form, keyParams) {
-				for _, k := range keyParams {
-					form.Del(k)
-				}
-				wr.body = []byte(form.Encode())
-			}
-			copyValues(wr.params, form)
-		}
-	case mediaType == "application/json" || (mediaType == "" && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))):
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(body, &obj) == nil {
-			for k, raw := range obj {
-				var s string
-				if json.Unmarshal(raw, &s) == nil {
-					wr.params.Set(k, s)
-				}
-			}
-			wr.key = firstOf(wr.params, keyParams)
-			if _, a := obj[keyParams[0]]; a || obj[keyParams[1]] != nil {
-				for _, k := range keyParams {
-					delete(obj, k)
-					wr.params.Del(k)
-				}
-				wr.body, _ = json.Marshal(obj) // re-encoding a decoded object cannot fail
-			}
-		}
+	case isJSON(mediaType, body):
+		form, wr.body, _ = stripJSON(body)
+	case mediaType == "application/x-www-form-urlencoded" || mediaType == "":
+		form, wr.body = stripForm(body)
+	case mediaType == "multipart/form-data":
+		form, wr.body, _ = stripMultipart(body, mediaParams["boundary"])
 	}
+	wr.key = firstOf(form, keyParams)
 	if k := firstOf(wr.query, keyParams); k != "" {
 		wr.key = k
-	}
-	for _, k := range keyParams {
-		wr.query.Del(k)
 	}
 	if wr.key == "" {
 		wr.key = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
-	wr.header.Del("Authorization")
-	wr.header.Del("Cookie")
+	for _, k := range keyParams {
+		form.Del(k)
+		wr.query.Del(k)
+	}
+	for _, h := range credentialHeaders {
+		wr.header.Del(h)
+	}
+	copyValues(wr.params, form)
 	copyValues(wr.params, wr.query) // the query wins over the body
 	return wr
+}
+
+// isJSON tells a JSON body as the plugins do: it is an object, or its
+// Content-Type says JSON. A form never starts with "{".
+func isJSON(mediaType string, body []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) ||
+		mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
 }
 
 // param returns a parameter from the query or body, first name that is set.
@@ -103,15 +98,6 @@ func firstOf(v url.Values, names []string) string {
 		}
 	}
 	return ""
-}
-
-func hasAny(v url.Values, names []string) bool {
-	for _, n := range names {
-		if v.Has(n) {
-			return true
-		}
-	}
-	return false
 }
 
 func copyValues(dst, src url.Values) {

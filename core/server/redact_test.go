@@ -1,0 +1,118 @@
+package server_test
+
+import (
+	"net/url"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/server"
+)
+
+var _ = Describe("Redacting secrets from a stored request", func() {
+	const secret = "k3y+/=&x y"
+
+	DescribeTable("finds the secret however a client encoded it",
+		func(stored, want string) {
+			Expect(string(server.RedactSecrets([]byte(stored), []string{secret}))).To(Equal(want))
+		},
+		Entry("as is", "a=1&b=k3y+/=&x y&c=2", "a=1&b=[redacted]&c=2"),
+		Entry("encoded for a query", "b=k3y%2B%2F%3D%26x+y", "b=[redacted]"),
+		Entry("encoded for a path, hex in lower case", "b=k3y%2b%2f%3d%26x%20y", "b=[redacted]"),
+		Entry("with every character encoded", "b=%6B%33%79%2B%2F%3D%26%78%20%79", "b=[redacted]"),
+		Entry("encoded twice, inside another URL", "cb=https%3A%2F%2Fx%2F%3Fk%3Dk3y%252B%252F%253D%2526x%2By", "cb=https%3A%2F%2Fx%2F%3Fk%3D[redacted]"),
+		Entry("in a JSON string as Go writes it", `{"k":"k3y+/=\u0026x y"}`, `{"k":"[redacted]"}`),
+		Entry("in a JSON string as PHP writes it", `{"k":"k3y+\/=&x y"}`, `{"k":"[redacted]"}`),
+		Entry("in a JSON string, every character escaped", `{"k":"\u006b\u0033\u0079\u002B\u002f\u003d\u0026\u0078\u0020\u0079"}`, `{"k":"[redacted]"}`),
+		Entry("in a mix of encodings", `k3y%2B\/=\u0026x+y`, "[redacted]"),
+		Entry("each time it occurs", "k3y+/=&x y k3y%2B%2F%3D%26x+y", "[redacted] [redacted]"),
+		Entry("at the very end", "a=k3y+/=&x y", "a=[redacted]"),
+	)
+
+	It("leaves a request without the secret as it was, byte for byte", func() {
+		stored := []byte("a=k3y+/=&x&b=%zz&c=\\u00&d=%2")
+		Expect(server.RedactSecrets(stored, []string{secret})).To(Equal(stored))
+	})
+
+	It("finds a secret with characters outside ASCII, escaped by byte or by rune", func() {
+		for _, stored := range []string{"schlüssel", "schl%C3%BCssel", `schl\u00fcssel`, `schl\u00FCssel`} {
+			Expect(string(server.RedactSecrets([]byte(stored), []string{"schlüssel"}))).To(Equal("[redacted]"), stored)
+		}
+		Expect(string(server.RedactSecrets([]byte(`"\ud83d\udd11k"`), []string{"🔑k"}))).To(Equal(`"[redacted]"`))
+	})
+
+	It("removes a secret that contains another one whole", func() {
+		Expect(string(server.RedactSecrets([]byte("x=token-and-key y=key"), []string{"key", "token-and-key"}))).
+			To(Equal("x=[redacted] y=[redacted]"))
+	})
+
+	It("finds a secret that starts with a plus or a space", func() {
+		Expect(string(server.RedactSecrets([]byte("a=+k&b=%2Bk"), []string{"+k"}))).To(Equal("a=[redacted]&b=[redacted]"))
+		Expect(string(server.RedactSecrets([]byte("a=+k&b=%20k& k"), []string{" k"}))).To(Equal("a=[redacted]&b=[redacted]&[redacted]"))
+	})
+
+	It("skips an empty secret", func() {
+		Expect(string(server.RedactSecrets([]byte("abc"), []string{""}))).To(Equal("abc"))
+	})
+
+	It("tells percent signs in the secret from escapes in the text", func() {
+		stored := []byte(strings.Repeat("%25", 200) + "x")
+		Expect(string(server.RedactSecrets(stored, []string{strings.Repeat("%", 40) + "y"}))).To(Equal(string(stored)))
+		Expect(string(server.RedactSecrets([]byte("%25%2525%"), []string{"%%%"}))).To(Equal("[redacted]"))
+	})
+})
+
+var _ = Describe("Stripping the key's fields from a body", func() {
+	It("keeps every other field of a form as it came, a malformed one too", func() {
+		params, body := server.StripForm([]byte("b=2&access_key=k%2By&note=100%&Authorization=k&&a=%41"))
+		Expect(string(body)).To(Equal("b=2&note=100%&&a=%41"))
+		Expect(params).To(Equal(url.Values{"b": {"2"}, "access_key": {"k+y"}, "Authorization": {"k"}, "a": {"A"}}))
+	})
+
+	It("drops a key field whose value is malformed, and reads no key from it", func() {
+		params, body := server.StripForm([]byte("access_key=k%zz&a=1"))
+		Expect(string(body)).To(Equal("a=1"))
+		Expect(params).To(Equal(url.Values{"a": {"1"}}))
+	})
+
+	It("keeps a form without the key's fields byte for byte", func() {
+		_, body := server.StripForm([]byte("b=1&a=%zz&&c"))
+		Expect(string(body)).To(Equal("b=1&a=%zz&&c"))
+	})
+
+	DescribeTable("cuts the key's members out of a JSON object and keeps the rest as written",
+		func(in, want string) {
+			_, body, ok := server.StripJSON([]byte(in))
+			Expect(ok).To(BeTrue())
+			Expect(string(body)).To(Equal(want))
+		},
+		Entry("the first member", `{"access_key":"k", "a":"\u0041", "b":1.50}`, `{ "a":"\u0041", "b":1.50}`),
+		Entry("a middle member", `{"a":1 , "access_key":"k" ,"b":[1, 2]}`, `{"a":1 ,"b":[1, 2]}`),
+		Entry("the last member", "{\n  \"a\": 1,\n  \"Authorization\": \"k\"\n}", "{\n  \"a\": 1\n}"),
+		Entry("every member", `{ "access_key":"k","Authorization":"k" }`, `{ }`),
+		Entry("a member under an escaped name", `{"a":1,"access\u005fkey":"k"}`, `{"a":1}`),
+		Entry("a duplicate member", `{"access_key":"k","a":1,"access_key":"k"}`, `{"a":1}`),
+		Entry("no member", `{"a":{"access_key":"k"}}`, `{"a":{"access_key":"k"}}`),
+	)
+
+	It("reads the top-level strings of a JSON object", func() {
+		params, _, _ := server.StripJSON([]byte(`{"action":"add","access_key":"k","n":1,"o":{"p":"q"}}`))
+		Expect(params).To(Equal(url.Values{"action": {"add"}, "access_key": {"k"}}))
+	})
+
+	It("reads no JSON that is not an object", func() {
+		for _, in := range []string{`["access_key"]`, `{"access_key":"k"`, `{"a":1} {"access_key":"k"}`} {
+			_, body, ok := server.StripJSON([]byte(in))
+			Expect(ok).To(BeFalse(), in)
+			Expect(string(body)).To(Equal(in))
+		}
+	})
+
+	It("reads no multipart body that is cut short", func() {
+		in := "--b\r\nContent-Disposition: form-data; name=\"access_key\"\r\n\r\nk\r\n--b\r\nContent-Disp"
+		_, body, ok := server.StripMultipart([]byte(in), "b")
+		Expect(ok).To(BeFalse())
+		Expect(string(body)).To(Equal(in))
+	})
+})
