@@ -7,7 +7,7 @@ PLUGINS := $(BIN)/plugins
 # Binaries the specs start (the hub, plugins, test plugins), built once per run.
 TESTBIN := $(BIN)/test
 
-.PHONY: build run test testbins bench lint proto fuzz clean
+.PHONY: build run test testbins bench lint proto fuzz docs clean
 
 ## build: the hub into bin/, every plugin into bin/plugins/
 build:
@@ -49,6 +49,10 @@ bench: build
 lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## docs: regenerate docs/configuration.md from core/config (a spec fails when it is stale)
+docs:
+	$(GO) run ./core/config/docgen docs/configuration.md
 
 ## proto: regenerate sdk/proto with pinned generators (needs protoc)
 proto:
