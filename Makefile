@@ -7,7 +7,7 @@ PLUGINS := $(BIN)/plugins
 # Binaries the specs start (the hub, plugins, test plugins), built once per run.
 TESTBIN := $(BIN)/test
 
-.PHONY: build run test testbins bench lint proto fuzz clean
+.PHONY: build run test testbins bench lint lint-alerts proto fuzz docs clean
 
 ## build: the hub into bin/, every plugin into bin/plugins/
 build:
@@ -45,10 +45,21 @@ fuzz:
 bench: build
 	$(GO) run ./cmd/crmhub-bench -hub $(BIN)/crmhub -plugin $(PLUGINS)/crmhub-plugin-klicktipp
 
-## lint: go vet and gofmt
+## lint: go vet and gofmt, and the alert rules where promtool is installed
 lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@if command -v promtool >/dev/null; then $(MAKE) --no-print-directory lint-alerts; \
+	else echo "promtool not installed: alert rules not checked (make lint-alerts)"; fi
+
+## lint-alerts: check and unit-test the Prometheus alert rules (promtool, from the prometheus package)
+lint-alerts:
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
+
+## docs: regenerate docs/configuration.md from core/config (a spec fails when it is stale)
+docs:
+	$(GO) run ./core/config/docgen docs/configuration.md
 
 ## proto: regenerate sdk/proto with pinned generators (needs protoc)
 proto:

@@ -28,7 +28,11 @@ func toStatus(ctx context.Context, err error) error {
 	return st.Err()
 }
 
-// codeOf is the gRPC code for an error of the given kind (DESIGN §8).
+// codeOf is the gRPC code for an error of the given kind. The hub reads
+// NotFound and InvalidArgument as terminal, Unavailable and
+// ResourceExhausted (with its retry-after) as retryable, Unauthenticated as
+// "not configured", Unimplemented as "not supported" (docs/architecture.md,
+// "Plugins").
 func codeOf(e *crmv1.Error) codes.Code {
 	switch e.GetKind() {
 	case crmv1.Kind_KIND_NOT_FOUND:

@@ -4,7 +4,8 @@ import (
 	"time"
 )
 
-// Config is the hub's whole configuration (DESIGN §5).
+// Config is the hub's whole configuration; docs/configuration.md lists
+// every key (make docs writes it from this type and keydocs.go).
 type Config struct {
 	Listen        string         `koanf:"listen"`
 	Database      Database       `koanf:"database"`

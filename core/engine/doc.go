@@ -1,6 +1,6 @@
-// Package engine is the one place the hub's sync semantics live (DESIGN
-// §6): what add, update and update_tags do to the users, their CRM links,
-// tags and fields.
+// Package engine is the one place the hub's sync semantics live: what add,
+// update and update_tags do to the users, their CRM links, tags and fields
+// (the table in docs/architecture.md, "What an event does").
 //
 // Start with Engine.Apply. It fetches the contact from the CRM first, then
 // makes every change of one event in one short transaction — found by the

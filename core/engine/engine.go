@@ -30,7 +30,7 @@ type Event struct {
 // Outcome says what applying an event did.
 type Outcome string
 
-// Outcomes (DESIGN §3).
+// Outcomes, as the outcome JSON names them (docs/http.md, "The outcome JSON").
 const (
 	Created         Outcome = "created"
 	Updated         Outcome = "updated"

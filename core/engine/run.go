@@ -29,7 +29,8 @@ func newRun(ev Event, contact sdk.Contact, cfg *Config, box Sealer) *run {
 		p: readProfile(contact, crm, ev.Role), passwords: newPasswords()}
 }
 
-// apply makes the event's changes in tx (DESIGN §6's table): find the user
+// apply makes the event's changes in tx (the table in docs/architecture.md,
+// "What an event does"): find the user
 // by link, else by e-mail (linking it), else — for add — create it; then
 // replace its tags and, unless only tags were asked for, its profile.
 func (r *run) apply(ctx context.Context, tx *store.Tx) (Result, error) {

@@ -11,7 +11,7 @@ import (
 	"github.com/crmhub/crmhub/core/store/storetest"
 )
 
-// The user an event finds, as in the columns of DESIGN §6's table.
+// The user an event finds, as in the columns of the actions table (docs/architecture.md).
 type finding int
 
 const (
@@ -20,8 +20,8 @@ const (
 	nobody
 )
 
-// DESIGN §6's table, one entry per cell.
-var _ = Describe("the table of DESIGN §6", func() {
+// The actions table of docs/architecture.md, one entry per cell.
+var _ = Describe("the table of actions", func() {
 	storetest.ForEachDialect(func(db *storetest.DB) {
 		var (
 			s   *store.Store

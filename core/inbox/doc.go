@@ -1,4 +1,5 @@
-// Package inbox is the hub's durable webhook queue (DESIGN §2, §7).
+// Package inbox is the hub's durable webhook queue (docs/architecture.md:
+// data flow, processing guarantees, leases and coalescing).
 //
 // Accept stores a webhook with group commit: concurrent requests share one
 // transaction, and none is acknowledged before its row is committed. The

@@ -6,8 +6,9 @@ import (
 	"github.com/crmhub/crmhub/core/store"
 )
 
-// The admin API's JSON (DESIGN §3). The CLI prints the same shapes with
-// --json, so they are exported. Ids are strings: opaque to clients.
+// The admin API's JSON (docs/openapi.yaml; a spec validates real answers
+// against it). The CLI prints the same shapes with --json, so they are
+// exported. Ids are strings: opaque to clients.
 
 // List is one page of a list; NextCursor, when not empty, asks for the
 // next page (?cursor=…).

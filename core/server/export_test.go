@@ -1,5 +1,7 @@
 package server
 
+import "net/http"
+
 // What the specs of package server_test reach inside for.
 var (
 	RedactSecrets  = redactSecrets
@@ -7,3 +9,12 @@ var (
 	StripJSON      = stripJSON
 	StripMultipart = stripMultipart
 )
+
+// Patterns lists every route pattern the server registered, in order.
+func (s *Server) Patterns() []string { return s.mux.patterns }
+
+// PatternFor is the pattern that serves r ("" when none does).
+func (s *Server) PatternFor(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	return pattern
+}

@@ -34,7 +34,7 @@ func (s *Server) wpFusionHook(w http.ResponseWriter, r *http.Request) {
 	s.receive(w, r, crm)
 }
 
-// receive runs the checks of DESIGN §3 in their order, then stores the
+// receive runs the checks docs/http.md lists, in their order, then stores the
 // webhook and answers 202 (or, with ?wait=, its outcome).
 func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 	cfg := s.Config()

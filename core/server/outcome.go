@@ -7,8 +7,8 @@ import (
 )
 
 // EventOutcome is an event as a webhook caller with ?wait= sees it, and the
-// core of every event the admin API shows (DESIGN §3). Ids are strings:
-// opaque to clients.
+// core of every event the admin API shows (docs/http.md, "The outcome
+// JSON"). Ids are strings: opaque to clients.
 type EventOutcome struct {
 	ID            string `json:"id"`
 	CRM           string `json:"crm"`

@@ -44,12 +44,12 @@ type Deps struct {
 // Handler().
 type Server struct {
 	Deps
-	mux *http.ServeMux
+	mux *router
 }
 
 // New builds the server's routes.
 func New(d Deps) *Server {
-	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s := &Server{Deps: d, mux: newRouter()}
 	s.routes()
 	return s
 }

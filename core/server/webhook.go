@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Webhook actions (DESIGN §3).
+// Webhook actions (docs/http.md).
 const (
 	actionAdd        = "add"
 	actionUpdate     = "update"

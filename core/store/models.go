@@ -54,7 +54,7 @@ type UserTag struct {
 	TagName string `bun:"tag_name,notnull"`
 }
 
-// Event is one received webhook: an inbox row (DESIGN §7).
+// Event is one received webhook: an inbox row (docs/architecture.md).
 type Event struct {
 	bun.BaseModel `bun:"table:events"`
 
@@ -91,7 +91,7 @@ type Event struct {
 	FinishedAt    *time.Time `bun:"finished_at"`
 }
 
-// Event statuses (DESIGN §3).
+// Event statuses (docs/architecture.md, "Event states and outcomes").
 const (
 	StatusReceived   = "received"
 	StatusPending    = "pending"

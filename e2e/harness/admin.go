@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// The admin API's answers (DESIGN §3), read as any client reads them: by
+// The admin API's answers (docs/openapi.yaml), read as any client reads them: by
 // their JSON, not through the server's own types, so a change of the
 // contract shows up here.
 

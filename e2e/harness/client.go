@@ -79,7 +79,7 @@ func (r Reply) Decode(v any) error {
 	return nil
 }
 
-// Outcome reads the body as an event's outcome (DESIGN §3): what a webhook
+// Outcome reads the body as an event's outcome (docs/http.md): what a webhook
 // is answered, and what the admin API says of an event.
 func (r Reply) Outcome() (Outcome, error) {
 	var o Outcome
@@ -141,7 +141,7 @@ func (h *Hub) do(req *http.Request) (Reply, error) {
 	return Reply{Status: resp.StatusCode, Body: body}, nil
 }
 
-// User is a user as the admin API shows it (DESIGN §3).
+// User is a user as the admin API shows it (docs/openapi.yaml).
 type User struct {
 	ID        string            `json:"id"`
 	Username  string            `json:"username"`

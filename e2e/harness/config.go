@@ -16,7 +16,7 @@ import (
 
 // Config is what a spec chooses about a hub; Start writes it, with
 // everything else at the built-in defaults, into a crmhub.yaml as an
-// operator would (DESIGN §5).
+// operator would (docs/configuration.md).
 type Config struct {
 	// Dir is the hub's working directory: its config file, log, secret key
 	// and (unless Database says otherwise) SQLite file live there. Hubs

@@ -1,4 +1,5 @@
-// The wire protocol between the crmhub host and a CRM plugin (DESIGN §8).
+// The wire protocol between the crmhub host and a CRM plugin
+// (docs/architecture.md, "Plugins").
 //
 // Plugin authors never see these messages: the sdk package converts them to
 // and from plain Go types. Change this file compatibly (new fields, new

@@ -1,6 +1,6 @@
 // Package fakeklicktipp is a fake KlickTipp REST API for tests: a real HTTP
-// server (httptest) that answers as ../shared/KLICKTIPP.md describes
-// KlickTipp — string values, null where KlickTipp sends null, [] for empty
+// server (httptest) that answers as the real KlickTipp API does — string
+// values, null where KlickTipp sends null, [] for empty
 // maps, its error bodies and status codes — so the plugin's real client is
 // tested over real HTTP.
 //

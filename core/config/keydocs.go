@@ -1,0 +1,61 @@
+package config
+
+// keyDocs describes every configuration key, by its path; a map of
+// sections is written with a placeholder (<name>) and a map of values with
+// <key>. docs/configuration.md is generated from this table together with
+// Config, defaults and crmDefaults (make docs), and a spec fails when a key
+// has no line here, when a line names no key, or when the file is stale.
+var keyDocs = map[string]string{
+	"listen": "Address (host:port) the HTTP server listens on. Applies at the next start.",
+	"database.url": "The store: `sqlite://<path>` (everything after `sqlite://` is the path, relative to the working directory; `sqlite:///var/lib/crmhub/hub.db` is absolute; its folder is created) " +
+		"or `postgres://user:pass@host:5432/db?sslmode=disable`. SQLite is for one process; several hubs share one PostgreSQL. Applies at the next start.",
+	"access_key": "The key every webhook must carry (`access_key` in the query, form or JSON body, or the `Authorization` header), unless its CRM has its own. " +
+		"Empty: generated once, kept in the store and printed at start.",
+	"admin.token":        "Bearer token of the admin API (`/api/v1`). Empty turns the whole API off: it answers 404.",
+	"server.max_body":    "Largest webhook body accepted; a larger one is answered 413. A size such as `1MiB`, `512KB` or a number of bytes.",
+	"server.default_crm": "The CRM that receives WP Fusion-style webhooks sent to `/?wpf_action=…`, so a WP Fusion URL keeps working when only its host changes. Empty turns `/` off.",
+	"server.public_url":  "Where CRMs reach the hub, used in the webhook URLs printed at start. Empty: `http://<listen>`.",
+	"secret_key_file": "File holding the key that encrypts generated passwords still waiting for their welcome mail or return write; created if missing, never stored in the database. " +
+		"Every hub sharing a database needs the same file (see docs/operations.md). Applies at the next start.",
+	"inbox.workers":           "How many events this process applies at once. Applies at the next start.",
+	"inbox.max_attempts":      "Attempts an event gets for retryable errors before it ends `dead` / `gave_up`. Waiting for a plugin that is down or not configured costs no attempt.",
+	"inbox.backoff_initial":   "Wait before the first retry; each further retry waits about twice as long, with jitter.",
+	"inbox.backoff_max":       "Longest wait between two retries.",
+	"inbox.max_backlog":       "Webhooks waiting to be applied above which new ones are refused with 429 and `Retry-After`.",
+	"inbox.lease":             "How long a worker holds an event without renewing its lease; the events of a worker that died go to another after this long. At least 1s.",
+	"plugins.dir":             "Folder of the plugin binaries, `crmhub-plugin-<name>`. Applies at the next start.",
+	"roles.default":           "Role of a user created without a role (or with one not allowed). Must be one of `roles.allowed`.",
+	"roles.allowed":           "Roles a webhook may assign (`role` parameter or a mapped `role` field). In the environment: comma-separated.",
+	"roles.privileged":        "Roles a webhook never assigns; a user holding one keeps its role, e-mail and password whatever a webhook says. In the environment: comma-separated.",
+	"users.username_format":   "How a new user's username is made when no `username` field is mapped: `email`, `flname` (first and last name, lower case, letters and digits) or `fnamenum` (first name and a number).",
+	"notify.login_url":        "The sign-in address the welcome mail links to (template variable `LoginURL`). Applies at the next start.",
+	"notify.smtp.host":        "SMTP server of the welcome mail. Empty: no mail is sent. Applies at the next start.",
+	"notify.smtp.port":        "SMTP port. Applies at the next start.",
+	"notify.smtp.username":    "SMTP user name; empty: no authentication. Applies at the next start.",
+	"notify.smtp.password":    "SMTP password. Applies at the next start.",
+	"notify.smtp.from":        "Sender address of the welcome mail; required when `notify.smtp.host` is set. Applies at the next start.",
+	"notify.smtp.starttls":    "Require STARTTLS before authenticating and sending. Applies at the next start.",
+	"notify.welcome_template": "A Go text/template file for the welcome mail (variables Username, Email, FirstName, LastName, LoginURL, Password). Empty: the built-in template. Applies at the next start.",
+	"log.format":              "The hub's log format: `text` or `json`. Applies at the next start.",
+	"log.level":               "Lowest level logged: `debug`, `info`, `warn` or `error`. Applies at the next start.",
+	"crms.<name>.enabled": "Whether this CRM's plugin runs and its endpoint `/hooks/<name>` accepts webhooks (404 when off). A CRM named in any layer is on unless set false; " +
+		"the built-in defaults name `klicktipp`. Toggling it on reload starts or stops the plugin.",
+	"crms.<name>.plugin":     "The plugin: a name (`crmhub-plugin-<plugin>` in `plugins.dir`) or a path to the binary.",
+	"crms.<name>.sha256":     "When set (64 hex digits), the checksum the plugin binary must have; another binary is refused.",
+	"crms.<name>.access_key": "This CRM's own webhook key; empty: the global `access_key`.",
+	"crms.<name>.rate_limit": "Calls to this CRM's API per second, all workers of this process together.",
+	"crms.<name>.fields.<key>": "Maps a hub field (the key) to a CRM field (the value); only mapped fields are pulled. " +
+		"The hub fields `username`, `password`, `role` and `email` are special; any other name is a profile field of the user.",
+	"crms.<name>.return_password_field": "CRM field that receives a generated password after the user is created; empty: none is written.",
+	"crms.<name>.settings.<key>":        "Handed verbatim to the plugin's Configure; the plugin documents which settings it takes. Settings the plugin marks secret, and those named like a secret, are redacted wherever the config is shown.",
+}
+
+// entryDefaults fill the entries of a map of sections, by the map's path.
+var entryDefaults = map[string]map[string]any{
+	"crms": crmDefaults,
+}
+
+// derivedDefaults are defaults that are no fixed value.
+var derivedDefaults = map[string]string{
+	"crms.<name>.plugin": "the CRM's name",
+}

@@ -1,0 +1,190 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Key is one configuration key as the reference lists it.
+type Key struct {
+	// Path is the key's path, with <name> and <key> for the entries of maps.
+	Path string
+	Type string
+	// Default is the built-in default as Markdown: a value in backticks,
+	// or words for a default that is no fixed value; "" for none.
+	Default string
+	// Env is the environment variable that sets it.
+	Env string
+	Doc string
+}
+
+// Reference lists every key Config takes, in the order of its fields, with
+// its type, default, environment variable and description. It fails,
+// naming each, when a key has no description or a description no key, so
+// a key cannot ship undocumented.
+func Reference() ([]Key, error) {
+	var keys []Key
+	walkKeys(reflect.TypeFor[Config](), nil, nil, &keys)
+
+	var errs []error
+	seen := map[string]bool{}
+	for i, k := range keys {
+		seen[k.Path] = true
+		doc, ok := keyDocs[k.Path]
+		if !ok || strings.TrimSpace(doc) == "" {
+			errs = append(errs, fmt.Errorf("%s: no description in core/config/keydocs.go", k.Path))
+		}
+		keys[i].Doc = doc
+	}
+	for _, path := range sortedKeys(keyDocs) {
+		if !seen[path] {
+			errs = append(errs, fmt.Errorf("%s: described in core/config/keydocs.go, but Config has no such key", path))
+		}
+	}
+	return keys, errors.Join(errs...)
+}
+
+// walkKeys appends the leaves under t: struct fields by their koanf tag,
+// the entries of a map as a placeholder. entry is the path of the map
+// whose entry the walk is in, for the entry's defaults.
+func walkKeys(t reflect.Type, path, entry []string, keys *[]Key) {
+	switch {
+	case t.Kind() == reflect.Struct && t != reflect.TypeFor[time.Time]():
+		for f := range t.Fields() {
+			if name := f.Tag.Get("koanf"); name != "" && f.IsExported() {
+				walkKeys(f.Type, append(slices.Clone(path), name), entry, keys)
+			}
+		}
+	case t.Kind() == reflect.Map && t.Elem().Kind() == reflect.Struct:
+		walkKeys(t.Elem(), append(slices.Clone(path), "<name>"), path, keys)
+	case t.Kind() == reflect.Map:
+		p := append(slices.Clone(path), "<key>")
+		*keys = append(*keys, Key{Path: strings.Join(p, "."), Type: typeName(t.Elem()), Default: "", Env: envName(p)})
+	default:
+		*keys = append(*keys, Key{Path: strings.Join(path, "."), Type: typeName(t), Default: defaultOf(path, entry), Env: envName(path)})
+	}
+}
+
+// typeName says how a value of t is written.
+func typeName(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "duration"
+	case t == reflect.TypeFor[ByteSize]():
+		return "size"
+	case t.Kind() == reflect.Slice:
+		return "list of " + typeName(t.Elem()) + "s"
+	case t.Kind() == reflect.Bool:
+		return "bool"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "integer"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "number"
+	}
+	return t.Kind().String()
+}
+
+// defaultOf shows the built-in default of the key at path.
+func defaultOf(path, entry []string) string {
+	joined := strings.Join(path, ".")
+	if d, ok := derivedDefaults[joined]; ok {
+		return d
+	}
+	if entry != nil {
+		if v, ok := entryDefaults[strings.Join(entry, ".")][strings.Join(path[len(entry)+1:], ".")]; ok {
+			return showValue(v)
+		}
+		return ""
+	}
+	if v, ok := defaults[joined]; ok {
+		return showValue(v)
+	}
+	return ""
+}
+
+// showValue writes a default as it would be written in YAML, in backticks.
+func showValue(v any) string {
+	s := fmt.Sprint(v)
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			s = `""`
+		}
+	case []string:
+		s = "[" + strings.Join(v, ", ") + "]"
+	}
+	return "`" + s + "`"
+}
+
+// envName is the environment variable of path: CRMHUB_ and the path in
+// upper case with "__" between levels.
+func envName(path []string) string {
+	return EnvPrefix + strings.ToUpper(strings.Join(path, "__"))
+}
+
+// WriteReference writes docs/configuration.md: every key of Reference,
+// a table for each top-level section.
+func WriteReference(w io.Writer) error {
+	keys, err := Reference()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(referenceIntro)
+	section := ""
+	for _, k := range keys {
+		top, _, _ := strings.Cut(k.Path, ".")
+		if top != section {
+			section = top
+			fmt.Fprintf(&b, "\n## `%s`\n\n", top)
+			b.WriteString("| Key | Type | Default | Environment variable | Meaning |\n| --- | --- | --- | --- | --- |\n")
+		}
+		doc := k.Doc
+		if last := k.Path[strings.LastIndex(k.Path, ".")+1:]; IsSecretKey(last) && !strings.HasPrefix(last, "<") {
+			doc += " Secret: redacted wherever the config is shown."
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` | %s |\n", k.Path, k.Type, cell(k.Default), k.Env, strings.ReplaceAll(doc, "|", `\|`))
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+func cell(def string) string {
+	if def == "" {
+		return "—"
+	}
+	return def
+}
+
+const referenceIntro = `# Configuration reference
+
+<!-- Generated by ` + "`make docs`" + ` from core/config (Config, its defaults and
+keydocs.go). Do not edit by hand: a spec fails when this file and the code differ. -->
+
+crmhub reads its configuration in three layers, each overriding the one before:
+
+1. the built-in defaults (the Default column),
+2. the YAML file given with ` + "`--config FILE`" + ` (default ` + "`configs/crmhub.yaml`" + `, which
+   comments every key),
+3. environment variables: ` + "`CRMHUB_`" + ` and the key's path in upper case with ` + "`__`" + `
+   between levels, e.g. ` + "`CRMHUB_DATABASE__URL`" + ` or
+   ` + "`CRMHUB_CRMS__KLICKTIPP__SETTINGS__PASSWORD`" + `.
+
+An unknown key or a bad value stops ` + "`crmhub config check`" + ` and ` + "`crmhub serve`" + ` with
+the key's name in the message; ` + "`crmhub config check`" + ` prints the effective
+configuration with every secret redacted. Any key whose name contains
+` + "`password`" + `, ` + "`secret`" + `, ` + "`token`" + ` or ` + "`key`" + ` is a secret.
+
+` + "`<name>`" + ` stands for the name of an entry you choose (a CRM: lower-case letters,
+digits, ` + "`-`" + ` and ` + "`_`" + `), ` + "`<key>`" + ` for a key of a map. Types: a duration is
+written like ` + "`5s`" + `, ` + "`10m`" + ` or ` + "`1h`" + `; a size like ` + "`1MiB`" + ` or ` + "`512KB`" + `; a list in
+YAML as ` + "`[a, b]`" + ` and in the environment as ` + "`a,b`" + `.
+
+The hub reloads the file on change or on ` + "`SIGHUP`" + `; which keys apply at once and
+which at the next start is said per key and in [operations.md](operations.md#live-reload).
+`

@@ -1,0 +1,251 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/inbox"
+	"github.com/crmhub/crmhub/core/metrics"
+	"github.com/crmhub/crmhub/core/server"
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+// openAPIFile is the HTTP surface as operators and clients read it.
+const openAPIFile = "../../docs/openapi.yaml"
+
+func loadOpenAPI(ctx context.Context) *openapi3.T {
+	doc, err := openapi3.NewLoader().LoadFromFile(openAPIFile)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(doc.Validate(ctx)).To(Succeed(), "docs/openapi.yaml is no valid OpenAPI document")
+	return doc
+}
+
+// documented names the path and methods of a registered pattern as
+// docs/openapi.yaml must describe them. A pattern without a method takes
+// any; CRMs send GET or POST, so both must be described. Subtree patterns
+// ("/api/v1/") answer paths that are no route (unknown ones: 404), so they
+// are not described; ok is false for them.
+func documented(pattern string) (path string, methods []string, ok bool) {
+	method, path, hasMethod := strings.Cut(pattern, " ")
+	if !hasMethod {
+		method, path = "", pattern
+	}
+	switch {
+	case strings.HasSuffix(path, "/{$}"):
+		path = strings.TrimSuffix(path, "{$}")
+	case strings.HasSuffix(path, "/"):
+		return "", nil, false
+	}
+	if method == "" {
+		return path, []string{http.MethodGet, http.MethodPost}, true
+	}
+	return path, []string{method}, true
+}
+
+// examplePath fills an OpenAPI path's parameters, e.g. /api/v1/users/{id}
+// → /api/v1/users/1.
+func examplePath(path string) string {
+	for {
+		start := strings.Index(path, "{")
+		if start < 0 {
+			return path
+		}
+		end := strings.Index(path[start:], "}")
+		path = path[:start] + "1" + path[start+end+1:]
+	}
+}
+
+var _ = Describe("docs/openapi.yaml", func() {
+	newServer := func() *server.Server {
+		return server.New(server.Deps{Config: func() *config.Config { return loadConfig("") }, Log: slog.New(slog.DiscardHandler)})
+	}
+
+	It("describes every route the server registers", func(ctx SpecContext) {
+		doc := loadOpenAPI(ctx)
+		patterns := newServer().Patterns()
+		Expect(patterns).NotTo(BeEmpty())
+		for _, pattern := range patterns {
+			path, methods, ok := documented(pattern)
+			if !ok {
+				continue
+			}
+			item := doc.Paths.Find(path)
+			Expect(item).NotTo(BeNil(), "route %q is served but %s is not in docs/openapi.yaml", pattern, path)
+			for _, m := range methods {
+				Expect(item.GetOperation(m)).NotTo(BeNil(), "route %q is served but %s %s is not in docs/openapi.yaml", pattern, m, path)
+			}
+		}
+	})
+
+	It("describes no route the server does not serve", func(ctx SpecContext) {
+		s := newServer()
+		for path, item := range loadOpenAPI(ctx).Paths.Map() {
+			for method := range item.Operations() {
+				req := httptest.NewRequest(method, examplePath(path)+"?wpf_action=add", nil)
+				pattern := s.PatternFor(req)
+				_, _, isRoute := documented(pattern)
+				Expect(pattern != "" && isRoute).To(BeTrue(), "%s %s is in docs/openapi.yaml but no route serves it (pattern %q)", method, path, pattern)
+			}
+		}
+	})
+
+	Describe("answers of a real server", func() {
+		storetest.ForEachDialect(func(db *storetest.DB) {
+			var (
+				srv    *httptest.Server
+				st     *store.Store
+				router routers.Router
+			)
+
+			BeforeEach(func(ctx SpecContext) {
+				st = db.Store()
+				cfg := loadConfig(`
+access_key: ` + key + `
+admin: { token: ` + token + ` }
+server: { max_body: 1KiB }
+crms:
+  klicktipp: { enabled: true }
+  hubspot: { enabled: false }
+`)
+				log := slog.New(slog.DiscardHandler)
+				in := inbox.New(st, asleep{}, nil, inbox.Options{CRMs: cfg.Enabled}, log)
+				Expect(in.Start(context.Background())).To(Succeed())
+				DeferCleanup(func() { in.Stop(context.Background()) })
+				s := server.New(server.Deps{
+					Config: func() *config.Config { return cfg }, Store: st, Inbox: in, Replayer: in, Log: log,
+					Metrics: metrics.New(log),
+					Plugins: func() []store.PluginState {
+						return []store.PluginState{
+							{CRM: "hubspot", State: "stopped"},
+							{CRM: "klicktipp", Enabled: true, State: "running", Version: "1.2.0", PID: 4242, Restarts: 1,
+								LastError: "exit status 2", Since: time.Now().UTC()},
+						}
+					},
+				})
+				srv = httptest.NewServer(s.Handler())
+				DeferCleanup(srv.Close)
+
+				doc := loadOpenAPI(ctx)
+				doc.Servers = openapi3.Servers{{URL: srv.URL}}
+				var err error
+				router, err = gorillamux.NewRouter(doc)
+				Expect(err).NotTo(HaveOccurred())
+			})
+
+			// conforms sends a request and checks its answer (status,
+			// content type, body) against docs/openapi.yaml.
+			conforms := func(ctx context.Context, method, path, contentType, body string, wantStatus int) []byte {
+				GinkgoHelper()
+				req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, strings.NewReader(body))
+				Expect(err).NotTo(HaveOccurred())
+				if contentType != "" {
+					req.Header.Set("Content-Type", contentType)
+				}
+				if strings.HasPrefix(path, "/api/") {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				Expect(err).NotTo(HaveOccurred())
+				defer resp.Body.Close()
+				got, err := io.ReadAll(resp.Body)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(resp.StatusCode).To(Equal(wantStatus), "%s %s: %s", method, path, got)
+
+				route, params, err := router.FindRoute(req)
+				Expect(err).NotTo(HaveOccurred(), "%s %s is not in docs/openapi.yaml", method, path)
+				err = openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+					RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+					Status:                 resp.StatusCode,
+					Header:                 resp.Header,
+					Body:                   io.NopCloser(bytes.NewReader(got)),
+					Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+				})
+				Expect(err).NotTo(HaveOccurred(), "%s %s answered %d %s", method, path, resp.StatusCode, got)
+				return got
+			}
+			form := "application/x-www-form-urlencoded"
+
+			It("answers webhooks as documented, for every check", func(ctx SpecContext) {
+				hook := "/hooks/klicktipp?access_key=" + key + "&action="
+				conforms(ctx, http.MethodPost, hook+"add", form, "SubscriberID=1", http.StatusAccepted)
+				conforms(ctx, http.MethodGet, hook+"update&SubscriberID=1", "", "", http.StatusAccepted)
+				conforms(ctx, http.MethodPost, hook+"update_tags&wait=10ms", form, "SubscriberID=1", http.StatusAccepted)
+				conforms(ctx, http.MethodPost, hook+"test", form, "", http.StatusOK)
+				conforms(ctx, http.MethodPost, "/hooks/klicktipp?action=add&access_key=wrong", form, "SubscriberID=1", http.StatusForbidden)
+				conforms(ctx, http.MethodPost, hook+"delete", form, "SubscriberID=1", http.StatusBadRequest)
+				conforms(ctx, http.MethodPost, hook+"add&wait=soon", form, "SubscriberID=1", http.StatusBadRequest)
+				conforms(ctx, http.MethodPost, "/hooks/nosuch?action=add", form, "", http.StatusNotFound)
+				conforms(ctx, http.MethodPost, "/hooks/hubspot?action=add", form, "", http.StatusNotFound)
+				conforms(ctx, http.MethodPost, hook+"add", form, "SubscriberID="+strings.Repeat("1", 2048), http.StatusRequestEntityTooLarge)
+				conforms(ctx, http.MethodPost, "/?access_key="+key+"&wpf_action=add", form, "SubscriberID=2", http.StatusAccepted)
+				conforms(ctx, http.MethodGet, "/", "", "", http.StatusNotFound)
+			})
+
+			It("answers health and metrics as documented", func(ctx SpecContext) {
+				conforms(ctx, http.MethodGet, "/healthz", "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, "/readyz", "", "", http.StatusOK)
+				Expect(string(conforms(ctx, http.MethodGet, "/metrics", "", "", http.StatusOK))).To(ContainSubstring("crmhub_"))
+			})
+
+			It("answers the admin API as documented", func(ctx SpecContext) {
+				anna := &store.User{Username: "anna", Email: "anna@example.com", Role: "customer", PasswordHash: "x", FirstName: "Anna"}
+				Expect(st.CreateUser(ctx, anna)).To(Succeed())
+				Expect(st.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
+				Expect(st.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+				Expect(st.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 30 1"})).To(Succeed())
+				dead := seedEvent(ctx, st, "klicktipp", "1001", store.StatusDead)
+				done := seedEvent(ctx, st, "klicktipp", "1002", store.StatusDone)
+				seedEvent(ctx, st, "klicktipp", "1003", store.StatusFailed)
+				now := time.Now().UTC()
+				_, err := st.DB().NewInsert().Model(&store.EventAttempt{EventID: dead.ID, Number: 1, Owner: "w",
+					StartedAt: now, FinishedAt: &now, Outcome: store.StatusDead, Error: "klicktipp: 503"}).Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				user, deadID := "/api/v1/users/"+formatID(anna.ID), "/api/v1/events/"+formatID(dead.ID)
+
+				conforms(ctx, http.MethodGet, "/api/v1/users?tag=Customer&limit=1", "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, user, "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, "/api/v1/users/999999", "", "", http.StatusNotFound)
+				conforms(ctx, http.MethodGet, "/api/v1/users/anna", "", "", http.StatusBadRequest)
+				conforms(ctx, http.MethodGet, "/api/v1/events?limit=1", "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, "/api/v1/events?status=lost", "", "", http.StatusBadRequest)
+				conforms(ctx, http.MethodGet, deadID, "", "", http.StatusOK)
+				conforms(ctx, http.MethodPost, deadID+"/replay", "", "", http.StatusOK)
+				conforms(ctx, http.MethodPost, "/api/v1/events/"+formatID(done.ID)+"/replay", "", "", http.StatusConflict)
+				conforms(ctx, http.MethodPost, "/api/v1/events/replay?status=failed&crm=klicktipp", "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, "/api/v1/plugins", "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, "/api/v1/activity?limit=2", "", "", http.StatusOK)
+			})
+
+			It("answers a request without the bearer token as documented", func(ctx SpecContext) {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/users", nil)
+				Expect(err).NotTo(HaveOccurred())
+				resp, err := http.DefaultClient.Do(req)
+				Expect(err).NotTo(HaveOccurred())
+				defer resp.Body.Close()
+				Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
+				route, params, err := router.FindRoute(req)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+					RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+					Status:                 resp.StatusCode, Header: resp.Header, Body: resp.Body,
+					Options: &openapi3filter.Options{IncludeResponseStatus: true},
+				})).To(Succeed())
+			})
+		})
+	})
+})
