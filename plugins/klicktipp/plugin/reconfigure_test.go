@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -45,7 +46,7 @@ var _ = Describe("Configure on a live plugin", func() {
 		for round := range 24 {
 			// Let calls run between two Configures, so each meets calls in flight.
 			before := served.Load()
-			Eventually(served.Load).Should(BeNumerically(">", before+callers))
+			Eventually(served.Load).WithTimeout(time.Minute).Should(BeNumerically(">", before+callers))
 
 			var settings map[string]string
 			switch round % 3 {
