@@ -129,7 +129,15 @@ func (s *session) login(ctx context.Context, stale uint64) (cookie string, numbe
 	if number > 0 {
 		s.client.log.Info("logging in to KlickTipp again", "reason", "session refused or ended")
 	}
-	if cookie, err = s.client.login(ctx, s.username, s.password); err != nil {
+	cookie, err = s.client.login(ctx, s.username, s.password)
+	if errors.Is(err, errSessionOpen) {
+		s.client.log.Info("KlickTipp reports a session still open; logging it out and logging in again")
+		s.endOpenSession(ctx)
+		if cookie, err = s.client.login(ctx, s.username, s.password); errors.Is(err, errSessionOpen) {
+			err = sdk.Retryable(fmt.Errorf("%w, even after logging it out", err), 0)
+		}
+	}
+	if err != nil {
 		return "", 0, err
 	}
 	s.mu.Lock()
@@ -137,6 +145,25 @@ func (s *session) login(ctx context.Context, stale uint64) (cookie string, numbe
 	s.cookie = cookie
 	s.number++
 	return s.cookie, s.number, nil
+}
+
+// endOpenSession ends the session KlickTipp says is open when it answers
+// a login 406 ("Sie sind bereits eingeloggt."). It answers so when the
+// login carries a live session's cookie — none of this client's, which
+// never sends one on a login, but one that a proxy or cookie jar on the
+// way keeps adding. A session exists, then, and it is not bad settings:
+// log out the session this client holds (refused or not, KlickTipp may
+// still count it live), or, holding none, send a logout without a cookie
+// of ours, which carries whatever cookie the way adds. Its failure only
+// shows in the next login. The caller holds the gate.
+func (s *session) endOpenSession(ctx context.Context) {
+	s.mu.Lock()
+	cookie := s.cookie
+	s.cookie = ""
+	s.mu.Unlock()
+	if err := s.logout(ctx, cookie); err != nil {
+		s.client.log.Debug("logging the open session out failed", "error", err)
+	}
 }
 
 func (s *session) stop(ctx context.Context) error {
@@ -147,8 +174,18 @@ func (s *session) stop(ctx context.Context) error {
 	if cookie == "" {
 		return nil
 	}
+	return s.logout(ctx, cookie)
+}
+
+// logout sends POST /account/logout with cookie, or with no cookie of the
+// client's when it is empty.
+func (s *session) logout(ctx context.Context, cookie string) error {
 	k := call{method: http.MethodPost, path: "/account/logout", form: form{}}
-	a, err := s.client.send(ctx, k, http.Header{"Cookie": {cookie}})
+	var header http.Header
+	if cookie != "" {
+		header = http.Header{"Cookie": {cookie}}
+	}
+	a, err := s.client.send(ctx, k, header)
 	if err != nil {
 		return err
 	}
@@ -169,9 +206,14 @@ func (c *Client) login(ctx context.Context, username, password string) (string, 
 	if err != nil {
 		return "", err
 	}
-	if a.refused() {
+	switch {
+	case a.refused():
 		return "", sdk.Unauthenticated("KlickTipp refused the login (HTTP %d%s): check username and password",
 			a.status, describe(a.body))
+	case a.status == http.StatusNotAcceptable:
+		// KlickTipp's only known 406 to a login is "already logged
+		// in"; judged by the status, as the message varies by language.
+		return "", errSessionOpen
 	}
 	var session struct {
 		SessID      text `json:"sessid"`
@@ -187,6 +229,9 @@ func (c *Client) login(ctx context.Context, username, password string) (string, 
 	c.log.Debug("logged in to KlickTipp")
 	return name + "=" + id, nil
 }
+
+// errSessionOpen is KlickTipp's 406 to a login: a session is already open.
+var errSessionOpen = errors.New("KlickTipp answered the login with HTTP 406: a session is already open")
 
 // cookieSafe reports whether s can be sent in a Cookie header as it is.
 func cookieSafe(s string) bool {

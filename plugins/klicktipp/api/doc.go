@@ -3,7 +3,9 @@
 //
 // Start with New and Config. Auth is either Session (user name and password;
 // the client logs in, keeps the session cookie and logs in again once when
-// KlickTipp refuses a session) or Partner (developer and customer keys, sent
+// KlickTipp refuses a session; a login answered 406 "already logged in"
+// means a session is open, which the client logs out before it logs in
+// once more) or Partner (developer and customer keys, sent
 // as X-Un and X-Ci headers on every call).
 //
 // Every error the client returns is an sdk error whose Kind tells the hub

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -51,6 +52,53 @@ var _ = Describe("Session authentication", func() {
 		fake.Inject(fakeklicktipp.AccessDenied("GET /tag", 1))
 		Expect(client.Tags(ctx)).To(HaveKeyWithValue("11", "Kunde"))
 		Expect(fake.Logins()).To(Equal(2))
+	})
+
+	Describe("a login KlickTipp answers 406 \"already logged in\"", func() {
+		// routes lists the calls the fake answered as "METHOD /path status".
+		routes := func() []string {
+			var got []string
+			for _, c := range fake.Calls() {
+				got = append(got, fmt.Sprintf("%s %s %d", c.Method, c.Path, c.Status))
+			}
+			return got
+		}
+
+		It("is an open session: the client logs out the session it holds and logs in once more", func(ctx SpecContext) {
+			// A proxy on the way keeps the session cookie and adds it to
+			// the fresh login that a refused call makes: KlickTipp then
+			// sees a live session and answers 406.
+			fake.KeepCookies(true)
+			client := sessionClient(fake)
+			Expect(client.Login(ctx)).To(Succeed())
+			fake.Inject(fakeklicktipp.AccessDenied("GET /tag", 1))
+
+			Expect(client.Tags(ctx)).To(HaveKeyWithValue("11", "Kunde"))
+			Expect(routes()).To(Equal([]string{
+				"POST /account/login 200", "GET /tag 403",
+				"POST /account/login 406", "POST /account/logout 200", "POST /account/login 200",
+				"GET /tag 200",
+			}))
+			Expect(fake.Sessions()).To(Equal(1), "the open session was ended, not left behind")
+		})
+
+		It("is an open session even when the client holds none: a bare logout, then one more login", func(ctx SpecContext) {
+			fake.Inject(fakeklicktipp.AlreadyLoggedIn(1))
+			Expect(sessionClient(fake).Login(ctx)).To(Succeed())
+			Expect(routes()).To(Equal([]string{
+				"POST /account/login 406", "POST /account/logout 401", "POST /account/login 200",
+			}))
+			Expect(fake.CallCount("POST /account/logout")).To(Equal(1))
+			Expect(fake.Calls()[1].Header.Get("Cookie")).To(BeEmpty())
+		})
+
+		It("is Retryable, never Invalid, when KlickTipp keeps answering it", func(ctx SpecContext) {
+			fake.Inject(fakeklicktipp.AlreadyLoggedIn(0))
+			err := sessionClient(fake).Login(ctx)
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable), "got %v", err)
+			Expect(err.Error()).To(ContainSubstring("session is already open"))
+			Expect(fake.CallCount("POST /account/login")).To(Equal(2), "one login more, not a loop")
+		})
 	})
 
 	It("logs in once for many concurrent calls that find the session expired", func(ctx SpecContext) {

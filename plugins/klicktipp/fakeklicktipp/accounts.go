@@ -67,6 +67,14 @@ func (s *Server) SetExpiredSessionStatus(status int) {
 	s.shape.expiredStatus = status
 }
 
+// Sessions counts the live sessions: those logged in and neither logged
+// out nor expired.
+func (s *Server) Sessions() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.sessions)
+}
+
 // Logins counts the successful logins so far.
 func (s *Server) Logins() int { return int(s.logins.Load()) }
 

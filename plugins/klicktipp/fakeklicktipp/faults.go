@@ -57,6 +57,15 @@ func AccessDenied(match string, times int) Fault {
 		Body:   `["API access denied."]`}
 }
 
+// AlreadyLoggedIn answers a login 406 ["Sie sind bereits eingeloggt."],
+// as KlickTipp may even when the login carries no cookie the client knows
+// of (KeepCookies makes the fake answer it for a live session's cookie).
+func AlreadyLoggedIn(times int) Fault {
+	return Fault{Match: "POST /account/login", Times: times, Status: http.StatusNotAcceptable,
+		Header: http.Header{"Content-Type": {"application/json"}},
+		Body:   `["Sie sind bereits eingeloggt."]`}
+}
+
 // Slow delays the API's answer.
 func Slow(match string, times int, delay time.Duration) Fault {
 	return Fault{Match: match, Times: times, Delay: delay}

@@ -32,6 +32,7 @@ type Server struct {
 
 	logins atomic.Int64
 	stall  atomic.Pointer[chan struct{}] // set while Stall holds calls
+	kept   keptCookie
 	faults faults
 	calls  callLog
 }
@@ -110,6 +111,37 @@ func (s *Server) Stall() (release func()) {
 	}
 }
 
+// KeepCookies makes the fake act as if a proxy or cookie jar in front of
+// it kept the last Cookie header a request carried and added it to every
+// later request that carries none — a login or a bare logout included.
+// A login that arrives so with a live session's cookie is answered 406
+// ["Sie sind bereits eingeloggt."], as KlickTipp answers it; a bare logout
+// ends that session.
+func (s *Server) KeepCookies(on bool) {
+	s.kept.mu.Lock()
+	defer s.kept.mu.Unlock()
+	s.kept.on, s.kept.cookie = on, ""
+}
+
+type keptCookie struct {
+	mu     sync.Mutex
+	on     bool
+	cookie string
+}
+
+// apply keeps r's cookie, or gives r the one kept.
+func (k *keptCookie) apply(r *http.Request) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch {
+	case !k.on:
+	case r.Header.Get("Cookie") != "":
+		k.cookie = r.Header.Get("Cookie")
+	case k.cookie != "":
+		r.Header.Set("Cookie", k.cookie)
+	}
+}
+
 // callInfo is filled by a handler for the call log.
 type callInfo struct{ subscriber string }
 
@@ -122,6 +154,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	route := r.Method + " " + r.URL.Path
 
+	s.kept.apply(r)
 	if stall := s.stall.Load(); stall != nil {
 		select {
 		case <-*stall:

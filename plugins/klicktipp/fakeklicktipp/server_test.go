@@ -106,6 +106,32 @@ var _ = Describe("The fake KlickTipp API", func() {
 		Expect(do("GET", "/tag", "", "").status).To(Equal(http.StatusUnauthorized))
 	})
 
+	It("keeps a cookie on the way with KeepCookies: a login then meets a live session and is answered 406, a bare logout ends it", func() {
+		fake.KeepCookies(true)
+		login()
+		Expect(do("GET", "/tag", "", "").status).To(Equal(http.StatusOK), "the fake keeps this call's cookie")
+		Expect(fake.Sessions()).To(Equal(1))
+
+		cookie = "" // a client that sends no cookie of its own
+		got := do("POST", "/account/login", form, "username=u&password=p")
+		Expect(got.status).To(Equal(http.StatusNotAcceptable))
+		Expect(got.body).To(ContainSubstring("Sie sind bereits eingeloggt."))
+		Expect(do("POST", "/account/logout", "", "").status).To(Equal(http.StatusOK))
+		Expect(fake.Sessions()).To(BeZero())
+		login()
+		Expect(fake.Sessions()).To(Equal(1))
+		Expect(fake.Logins()).To(Equal(2))
+	})
+
+	It("answers a login 406 with the fault AlreadyLoggedIn, however the request looks", func() {
+		fake.Inject(fakeklicktipp.AlreadyLoggedIn(1))
+		got := do("POST", "/account/login", form, "username=u&password=p")
+		Expect(got.status).To(Equal(http.StatusNotAcceptable))
+		Expect(got.body).To(ContainSubstring("Sie sind bereits eingeloggt."))
+		login()
+		Expect(fake.Sessions()).To(Equal(1))
+	})
+
 	It("takes an update as JSON too", func() {
 		login()
 		got := do("PUT", "/subscriber/7", "application/json", `{"fields":{"fieldCity":"Köln"},"newemail":"anna@example.org"}`)

@@ -1,6 +1,7 @@
 package plugin_test
 
 import (
+	"fmt"
 	"maps"
 
 	"github.com/hashicorp/go-hclog"
@@ -50,4 +51,13 @@ func configured(ctx SpecContext, settings map[string]string) *plugin.Plugin {
 	p := newPlugin()
 	Expect(p.Configure(ctx, maps.Clone(settings))).To(Succeed())
 	return p
+}
+
+// routes lists the calls fake answered as "METHOD /path status".
+func routes(fake *fakeklicktipp.Server) []string {
+	var got []string
+	for _, c := range fake.Calls() {
+		got = append(got, fmt.Sprintf("%s %s %d", c.Method, c.Path, c.Status))
+	}
+	return got
 }

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/crmhub/crmhub/plugins/klicktipp/api"
 	"github.com/crmhub/crmhub/plugins/klicktipp/outbound"
@@ -22,11 +23,27 @@ const Version = "0.1.0"
 // logoutTimeout bounds ending the old session when settings change.
 const logoutTimeout = 5 * time.Second
 
+// everyCall is the weight of the inUse semaphore: a call holds one unit,
+// Configure all of them.
+const everyCall = math.MaxInt64
+
 // Plugin is the KlickTipp CRM. Its methods may be called concurrently, and
 // Configure again while others run.
 type Plugin struct {
-	log     hclog.Logger // nil: hclog.Default(), read when needed
-	account atomic.Pointer[account]
+	log hclog.Logger // nil: hclog.Default(), read when needed
+
+	// inUse lets calls share the account and Configure replace it alone.
+	// Configure logs the old session out before the new login, so a call
+	// that ran on across the swap would find its session gone: it would
+	// log in again with the old credentials (which may be the very ones
+	// just changed, so it fails) and leave that session live behind the
+	// new one. So a call holds one unit while it uses the account, and
+	// Configure takes every unit: it waits for the calls in flight to end,
+	// and calls that come meanwhile wait for it (the semaphore serves in
+	// order) and then run on the new account. No call fails for a
+	// reconfigure; it waits the length of one logout and one login.
+	inUse   *semaphore.Weighted
+	account *account // nil until Configure succeeds; guarded by inUse
 }
 
 var _ sdk.CRM = (*Plugin)(nil)
@@ -49,7 +66,7 @@ func WithLogger(log hclog.Logger) Option {
 
 // New returns an unconfigured plugin.
 func New(opts ...Option) *Plugin {
-	p := &Plugin{}
+	p := &Plugin{inUse: semaphore.NewWeighted(everyCall)}
 	for _, opt := range opts {
 		opt(p)
 	}
@@ -74,9 +91,16 @@ func (p *Plugin) Info(context.Context) (sdk.Info, error) {
 	}, nil
 }
 
-// Configure checks the settings, logs in and checks API access with
-// GET /tag, whose answer also fills the tag cache. It replaces the account
-// in use only when all of that worked.
+// Configure checks the settings, logs the session in use out, logs in
+// with the new settings and checks API access with GET /tag, whose answer
+// also fills the tag cache. It holds calls meanwhile (see inUse).
+//
+// Only settings it can judge without KlickTipp are Invalid, which the hub
+// does not retry until the config changes. What KlickTipp answers is
+// Unauthenticated when it refuses the credentials and Retryable otherwise,
+// so a fix made in KlickTipp (API access granted, an outage over) is
+// picked up without a config change. When Configure fails, the old
+// account stays; its client logs in again if it is called.
 func (p *Plugin) Configure(ctx context.Context, raw map[string]string) error {
 	s, err := parseSettings(raw)
 	if err != nil {
@@ -88,44 +112,73 @@ func (p *Plugin) Configure(ctx context.Context, raw map[string]string) error {
 	if err != nil {
 		return sdk.Invalid("check the settings: %v", err)
 	}
-	if err := client.Login(ctx); err != nil {
-		return fmt.Errorf("log in to KlickTipp: %w", err)
-	}
-	next := &account{client: client, tags: newTagCache(client.Tags), allTags: s.allTags}
-	tags, err := client.Tags(ctx)
-	if err != nil {
-		_ = client.Close(ctx)
-		return fmt.Errorf("check API access (GET /tag): %w", err)
-	}
-	next.tags.store(tags)
 
-	if previous := p.account.Swap(next); previous != nil {
-		p.endSession(previous)
+	if err := p.inUse.Acquire(ctx, everyCall); err != nil {
+		return sdk.Retryable(fmt.Errorf("wait for the calls in flight to end: %w", err), 0)
 	}
-	log.Info("configured", "auth", s.authMode, "all_tags", s.allTags, "tag_count", len(tags))
+	defer p.inUse.Release(everyCall)
+	if p.account != nil {
+		p.logOut(ctx, p.account)
+	}
+	next, tagCount, err := connect(ctx, client, s.allTags)
+	if err != nil {
+		return err
+	}
+	p.account = next
+	log.Info("configured", "auth", s.authMode, "all_tags", s.allTags, "tag_count", tagCount)
 	return nil
 }
 
-// endSession logs the replaced account out, in the background: calls that
-// still use it finish, or log in again if they must.
-func (p *Plugin) endSession(old *account) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
-		defer cancel()
-		if err := old.client.Close(ctx); err != nil {
-			p.logger().Debug("logging the previous session out failed", "error", err)
-		}
-	}()
+// connect logs client in and checks API access; it returns the account
+// and how many tags it has.
+func connect(ctx context.Context, client *api.Client, allTags bool) (*account, int, error) {
+	if err := client.Login(ctx); err != nil {
+		return nil, 0, answerError("log in to KlickTipp", err)
+	}
+	tags, err := client.Tags(ctx)
+	if err != nil {
+		_ = client.Close(ctx)
+		return nil, 0, answerError("check API access (GET /tag)", err)
+	}
+	a := &account{client: client, tags: newTagCache(client.Tags), allTags: allTags}
+	a.tags.store(tags)
+	return a, len(tags), nil
 }
 
-// configured returns the account in use, or Unauthenticated before
-// Configure has succeeded.
-func (p *Plugin) configured() (*account, error) {
-	a := p.account.Load()
-	if a == nil {
-		return nil, sdk.Unauthenticated("the KlickTipp plugin is not configured yet")
+// answerError wraps an error from talking to KlickTipp for Configure. The
+// client calls answers it cannot use Invalid (a 404 from a wrong base_url,
+// a 4xx it does not know); for Configure they are Retryable: the settings
+// parsed, and what KlickTipp answers may change.
+func answerError(step string, err error) error {
+	err = fmt.Errorf("%s: %w", step, err)
+	if sdk.IsInvalid(err) {
+		return sdk.Retryable(err, 0)
 	}
-	return a, nil
+	return err
+}
+
+// logOut ends the old account's session. Its failure does not stop
+// Configure: the session then ends when KlickTipp expires it.
+func (p *Plugin) logOut(ctx context.Context, old *account) {
+	ctx, cancel := context.WithTimeout(ctx, logoutTimeout)
+	defer cancel()
+	if err := old.client.Close(ctx); err != nil {
+		p.logger().Warn("logging the previous session out failed", "error", err)
+	}
+}
+
+// use returns the account for one call, held until release is called.
+// It answers Unauthenticated before Configure has succeeded.
+func (p *Plugin) use(ctx context.Context) (a *account, release func(), err error) {
+	if err := p.inUse.Acquire(ctx, 1); err != nil {
+		return nil, nil, sdk.Retryable(fmt.Errorf("wait for Configure to end: %w", err), 0)
+	}
+	release = func() { p.inUse.Release(1) }
+	if p.account == nil {
+		release()
+		return nil, nil, sdk.Unauthenticated("the KlickTipp plugin is not configured yet")
+	}
+	return p.account, release, nil
 }
 
 // DecodeWebhook reads a KlickTipp outbound; see outbound.Decode.
@@ -136,10 +189,11 @@ func (p *Plugin) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) (sdk.Deco
 // GetContact fetches a contact with its e-mail address, its tags (manual
 // ones, or all with tags: all) by name, and its fields.
 func (p *Plugin) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
-	a, err := p.configured()
+	a, release, err := p.use(ctx)
 	if err != nil {
 		return sdk.Contact{}, err
 	}
+	defer release()
 	sub, err := a.client.Subscriber(ctx, id)
 	if err != nil {
 		return sdk.Contact{}, err
@@ -157,20 +211,22 @@ func (p *Plugin) GetContact(ctx context.Context, id string) (sdk.Contact, error)
 
 // FindContact returns the id of the contact with this e-mail address.
 func (p *Plugin) FindContact(ctx context.Context, email string) (string, error) {
-	a, err := p.configured()
+	a, release, err := p.use(ctx)
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	return a.client.Search(ctx, email)
 }
 
 // ListTags returns every tag of the account, fresh from KlickTipp; the tag
 // cache takes the list too.
 func (p *Plugin) ListTags(ctx context.Context) ([]sdk.Tag, error) {
-	a, err := p.configured()
+	a, release, err := p.use(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	names, err := a.client.Tags(ctx)
 	if err != nil {
 		return nil, err
@@ -186,10 +242,11 @@ func (p *Plugin) ListTags(ctx context.Context) ([]sdk.Tag, error) {
 
 // ListFields returns every contact field of the account.
 func (p *Plugin) ListFields(ctx context.Context) ([]sdk.Field, error) {
-	a, err := p.configured()
+	a, release, err := p.use(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	names, err := a.client.Fields(ctx)
 	if err != nil {
 		return nil, err
@@ -205,10 +262,11 @@ func (p *Plugin) ListFields(ctx context.Context) ([]sdk.Field, error) {
 // UpdateContact writes fields to a contact. The field "email", which
 // GetContact reports too, changes the contact's e-mail address.
 func (p *Plugin) UpdateContact(ctx context.Context, id string, fields map[string]string) error {
-	a, err := p.configured()
+	a, release, err := p.use(ctx)
 	if err != nil {
 		return err
 	}
+	defer release()
 	changes := api.Changes{Fields: make(map[string]string, len(fields))}
 	for field, value := range fields {
 		if field == "email" {

@@ -88,12 +88,70 @@ var _ = Describe("The KlickTipp plugin", func() {
 			Expect(err.Error()).To(ContainSubstring("dedicated API user"))
 		})
 
-		It("calls a base_url that is not KlickTipp's API Invalid", func(ctx SpecContext) {
+		It("calls a base_url that answers 404 Retryable, saying to check base_url: a server may come back", func(ctx SpecContext) {
 			elsewhere := httptest.NewServer(http.NotFoundHandler())
 			DeferCleanup(elsewhere.Close)
 			err := newPlugin().Configure(ctx, settingsFor(fake, "base_url", elsewhere.URL))
-			Expect(sdk.IsInvalid(err)).To(BeTrue(), "got %v", err)
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable), "got %v", err)
 			Expect(err.Error()).To(ContainSubstring("check base_url"))
+		})
+
+		DescribeTable("never calls KlickTipp's answer bad settings (Invalid), so a fix made in KlickTipp is picked up without a config change",
+			func(ctx SpecContext, fault fakeklicktipp.Fault) {
+				fake.Inject(fault)
+				err := newPlugin().Configure(ctx, settingsFor(fake))
+				Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable), "got %v", err)
+
+				fake.ClearFaults() // KlickTipp is fixed
+				Expect(newPlugin().Configure(ctx, settingsFor(fake))).To(Succeed())
+			},
+			Entry("a 5xx at the login", fakeklicktipp.ServerError("POST /account/login", 0)),
+			Entry("a 5xx at the access check", fakeklicktipp.ServerError("GET /tag", 0)),
+			Entry("a 400 at the login", fakeklicktipp.Fault{Match: "POST /account/login", Status: http.StatusBadRequest,
+				Body: `["Bad request."]`}),
+			Entry("a 406 without an error code at the access check", fakeklicktipp.Fault{Match: "GET /tag",
+				Status: http.StatusNotAcceptable, Body: `["Nicht akzeptabel."]`}),
+			Entry("a login KlickTipp keeps answering 406 \"already logged in\"", fakeklicktipp.AlreadyLoggedIn(0)),
+		)
+
+		It("takes a login answered 406 \"already logged in\" as an open session, not bad settings: "+
+			"logs it out, logs in once more and is configured", func(ctx SpecContext) {
+			// A previous plugin process logged in and ended without logging
+			// out, and a proxy on the way still adds its session cookie: the
+			// new process's login meets a live session.
+			fake.KeepCookies(true)
+			configured(ctx, settingsFor(fake))
+			fake.ResetCalls()
+
+			p := newPlugin()
+			Expect(p.Configure(ctx, settingsFor(fake))).To(Succeed())
+			Expect(routes(fake)).To(Equal([]string{
+				"POST /account/login 406", "POST /account/logout 200", "POST /account/login 200", "GET /tag 200",
+			}))
+			Expect(p.GetContact(ctx, annaID)).To(HaveField("Email", "anna@example.com"))
+			Expect(fake.Sessions()).To(Equal(1))
+		})
+
+		It("logs the old session out before the new login when configured again", func(ctx SpecContext) {
+			p := configured(ctx, settingsFor(fake))
+			oldSession := fake.Calls()[1].Header.Get("Cookie") // of GET /tag
+			Expect(oldSession).NotTo(BeEmpty())
+			fake.ResetCalls()
+
+			fake.AddUser("second-user", "second-password")
+			Expect(p.Configure(ctx, settingsFor(fake, "username", "second-user", "password", "second-password"))).To(Succeed())
+			Expect(routes(fake)).To(Equal([]string{"POST /account/logout 200", "POST /account/login 200", "GET /tag 200"}))
+			Expect(fake.Calls()[0].Header.Get("Cookie")).To(Equal(oldSession))
+			Expect(fake.Sessions()).To(Equal(1), "only the new session is live")
+		})
+
+		It("keeps its account and session when configured again with malformed settings", func(ctx SpecContext) {
+			p := configured(ctx, settingsFor(fake))
+			fake.ResetCalls()
+			err := p.Configure(ctx, settingsFor(fake, "timeout", "soon"))
+			Expect(sdk.IsInvalid(err)).To(BeTrue(), "got %v", err)
+			Expect(fake.Calls()).To(BeEmpty())
+			Expect(p.GetContact(ctx, annaID)).To(HaveField("Email", "anna@example.com"))
 		})
 
 		It("calls a KlickTipp it cannot reach Retryable", func(ctx SpecContext) {
