@@ -96,7 +96,8 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
 	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
-	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown))
+	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown),
+		outbox.WithObserver(h.metrics))
 	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox}, h.inboxOptions(cfg), log)
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics})
