@@ -31,7 +31,6 @@ import (
 	"github.com/crmhub/crmhub/core/metrics"
 	"github.com/crmhub/crmhub/core/notify"
 	"github.com/crmhub/crmhub/core/outbox"
-	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/core/store"
 )
@@ -82,9 +81,9 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 		}
 		cfg.AccessKey = key
 	}
-	box, err := secret.LoadOrCreateKey(cfg.SecretKeyFile)
+	box, err := openSecretKey(ctx, st, cfg.SecretKeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("secret_key_file: %w", err)
+		return nil, err
 	}
 	mailer, err := notify.New(smtpConfig(cfg), cfg.Notify.WelcomeTemplate)
 	if err != nil {
