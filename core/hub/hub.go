@@ -3,9 +3,10 @@
 // HTTP server. It holds no logic of its own beyond starting and stopping
 // them in order and handing each the part of the config it takes — again
 // on every reload (reload.go). Around the parts it keeps what an operator
-// sees: the start-up guidance (startup.go), the plugin states the CLI reads
-// from the store (plugins.go) and the metrics taken at the seams it wires
-// (metered.go).
+// sees: the start-up guidance (startup.go), the check that its secret key
+// file holds the key the store was started with (secretkey.go), the plugin
+// states the CLI reads from the store (plugins.go) and the metrics taken at
+// the seams it wires (metered.go).
 package hub
 
 import (
