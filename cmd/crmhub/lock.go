@@ -46,10 +46,11 @@ func lockSQLite(dbURL, command, busyHint string) (release func(), err error) {
 	if !locked {
 		return nil, fmt.Errorf("%s is in use by %s; one process per SQLite file — %s", path, holder(lockPath), busyHint)
 	}
-	// Who holds the lock, for the message of the next one who tries.
-	// Naming it is a courtesy: where it cannot be written (Windows forbids
-	// writing a locked range through another handle) the lock still holds
-	// and the message names no process.
+	// Who holds the lock, for the message of the next one who tries,
+	// written through a descriptor of its own: closing that one leaves the
+	// flock held. Naming the holder is a courtesy: where the file cannot be
+	// written (Windows forbids writing a locked range through another
+	// handle) the lock still holds and the message names no process.
 	host, _ := os.Hostname()
 	_ = os.WriteFile(lockPath, fmt.Appendf(nil, "crmhub %s (pid %d on %s)\n", command, os.Getpid(), host), 0o600)
 	return func() { _ = lock.Unlock() }, nil
