@@ -7,7 +7,9 @@ import (
 	"github.com/crmhub/crmhub/core/store"
 )
 
-// migrateCmd brings the store's schema up to date.
+// migrateCmd brings the store's schema up to date. On SQLite it refuses
+// while a hub serves the file (lock.go): the running hub's queries would
+// meet a schema changed under them.
 func migrateCmd(ctx context.Context, c *cli, args []string) error {
 	if _, err := c.parse("migrate", args, nil); err != nil {
 		return err
@@ -16,6 +18,11 @@ func migrateCmd(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	release, err := lockSQLite(cfg.Database.URL, "migrate", "stop it first (serve migrates at start)")
+	if err != nil {
+		return err
+	}
+	defer release()
 	st, err := store.Open(ctx, cfg.Database.URL)
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -70,7 +72,8 @@ type hubProcess struct {
 	cmd            *exec.Cmd
 	config         string // the config file
 	stdout, stderr *output
-	url            string // where it serves, read from its start-up output
+	url            string        // where it serves, read from its start-up output
+	exited         chan struct{} // closed once the process is reaped
 }
 
 // startHub writes configYAML to a config file in dir and runs `crmhub
@@ -85,17 +88,10 @@ func startHub(dir, configYAML string) *hubProcess {
 	h.cmd.Stdout, h.cmd.Stderr = h.stdout, h.stderr
 	h.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	Expect(h.cmd.Start()).To(Succeed())
-	exited := make(chan struct{})
-	go func() { _ = h.cmd.Wait(); close(exited) }()
+	h.exited = make(chan struct{})
+	go func() { _ = h.cmd.Wait(); close(h.exited) }()
 	DeferCleanup(func() {
-		_ = h.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			_ = h.cmd.Process.Kill()
-			<-exited
-			Fail("crmhub serve ignored SIGTERM for 30s")
-		}
+		h.stop()
 		if CurrentSpecReport().Failed() {
 			GinkgoWriter.Printf("crmhub serve stdout:\n%s\nstderr:\n%s\n", h.stdout, h.stderr)
 		}
@@ -105,6 +101,46 @@ func startHub(dir, configYAML string) *hubProcess {
 		func() string { return "stderr: " + h.stderr.String() })
 	h.url = serving.FindStringSubmatch(h.stdout.String())[1]
 	return h
+}
+
+// stop ends the hub with SIGTERM, as an operator does, and waits for it.
+func (h *hubProcess) stop() {
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-h.exited:
+	case <-time.After(30 * time.Second):
+		_ = h.cmd.Process.Kill()
+		<-h.exited
+		Fail("crmhub serve ignored SIGTERM for 30s")
+	}
+}
+
+// kill ends the hub with SIGKILL, as a crash does, and waits for it.
+func (h *hubProcess) kill() {
+	_ = h.cmd.Process.Kill()
+	<-h.exited
+}
+
+// crmhubProcess runs the built crmhub with args in dir, as an operator's
+// shell would, and returns how it ended. A command that has not ended
+// within a minute — a serve that started — is killed and fails the spec.
+func crmhubProcess(dir string, args ...string) (code int, stdout, stderr string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, buildBinaries().hub, args...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	var out, errOut output
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	err := cmd.Run()
+	Expect(ctx.Err()).NotTo(HaveOccurred(), "crmhub %v did not end: %s", args, errOut.String())
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), out.String(), errOut.String()
+	}
+	Expect(err).NotTo(HaveOccurred())
+	return 0, out.String(), errOut.String()
 }
 
 // writeConfig replaces the config file in one step, as a careful operator

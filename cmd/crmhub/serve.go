@@ -13,7 +13,8 @@ import (
 
 // serveCmd runs the hub until SIGINT or SIGTERM. It prints the start-up
 // guidance (the webhook URLs to paste into each CRM) on stdout, logs on
-// stderr, and reloads the config file when it changes or on SIGHUP.
+// stderr, and reloads the config file when it changes or on SIGHUP. On
+// SQLite it holds the store's lock (lock.go) while it runs.
 func serveCmd(ctx context.Context, c *cli, args []string) error {
 	if _, err := c.parse("serve", args, nil); err != nil {
 		return err
@@ -22,6 +23,11 @@ func serveCmd(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	release, err := lockSQLite(cfg.Database.URL, "serve", "use PostgreSQL for several hubs")
+	if err != nil {
+		return err
+	}
+	defer release()
 	log := c.logger(cfg)
 	h, err := hub.Open(ctx, cfg, log)
 	if err != nil {

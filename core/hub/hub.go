@@ -3,9 +3,10 @@
 // HTTP server. It holds no logic of its own beyond starting and stopping
 // them in order and handing each the part of the config it takes — again
 // on every reload (reload.go). Around the parts it keeps what an operator
-// sees: the start-up guidance (startup.go), the plugin states the CLI reads
-// from the store (plugins.go) and the metrics taken at the seams it wires
-// (metered.go).
+// sees: the start-up guidance (startup.go), the check that its secret key
+// file holds the key the store was started with (secretkey.go), the plugin
+// states the CLI reads from the store (plugins.go) and the metrics taken at
+// the seams it wires (metered.go).
 package hub
 
 import (
@@ -31,7 +32,6 @@ import (
 	"github.com/crmhub/crmhub/core/metrics"
 	"github.com/crmhub/crmhub/core/notify"
 	"github.com/crmhub/crmhub/core/outbox"
-	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/core/store"
 )
@@ -82,9 +82,9 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 		}
 		cfg.AccessKey = key
 	}
-	box, err := secret.LoadOrCreateKey(cfg.SecretKeyFile)
+	box, err := openSecretKey(ctx, st, cfg.SecretKeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("secret_key_file: %w", err)
+		return nil, err
 	}
 	mailer, err := notify.New(smtpConfig(cfg), cfg.Notify.WelcomeTemplate)
 	if err != nil {
@@ -96,7 +96,8 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
 	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
-	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown))
+	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown),
+		outbox.WithObserver(h.metrics))
 	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox}, h.inboxOptions(cfg), log)
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics})

@@ -43,6 +43,8 @@ type Metrics struct {
 	crmCalls    *prometheus.CounterVec
 	crmErrors   *prometheus.CounterVec
 	crmDuration *prometheus.HistogramVec
+
+	outboxUnopenable *prometheus.CounterVec
 }
 
 // New defines the metrics and registers them, with the Go runtime's and
@@ -99,9 +101,14 @@ func New(log *slog.Logger) *Metrics {
 			Help:    "Time a CRM call took, including the wait for the CRM's rate limit.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"crm", "call"}),
+
+		outboxUnopenable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "outbox_unopenable_total",
+			Help: "Outbox deliveries put off because the item's sealed password does not open with this hub's secret key (sealed with another key, or damaged), by kind (welcome_mail, return_password). The item is kept for a hub with the right key, never wiped.",
+		}, []string{"kind"}),
 	}
 	m.registry.MustRegister(m.webhooks, m.ingest, m.commitBatch, m.processing, m.processed, m.retries,
-		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration)
+		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration, m.outboxUnopenable)
 	runtime := prometheus.WrapRegistererWithPrefix(Namespace+"_", m.registry)
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

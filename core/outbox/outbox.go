@@ -38,12 +38,21 @@ type Worker struct {
 	kick     chan struct{}
 }
 
+// Observer hears what the outbox does, for metrics; *metrics.Metrics is
+// one. Its methods must be quick and safe for concurrent use.
+type Observer interface {
+	// OutboxUnopenable: an item's sealed password did not open with this
+	// hub's key; the item was kept.
+	OutboxUnopenable(kind string)
+}
+
 type options struct {
 	backoffInitial, backoffMax time.Duration
 	maxAttempts                int
 	poll                       time.Duration
 	claimFor                   time.Duration
 	unavailable                error
+	observer                   Observer
 }
 
 // Option adjusts a Worker.
@@ -68,13 +77,16 @@ func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll
 // giving up, since the item is not at fault.
 func WithUnavailable(err error) Option { return func(o *options) { o.unavailable = err } }
 
+// WithObserver has the worker report to o (e.g. the hub's metrics).
+func WithObserver(o Observer) Option { return func(opts *options) { opts.observer = o } }
+
 // New returns a Worker. loginURL is the welcome mail's LoginURL.
 func New(st *store.Store, box *secret.Box, mailer Mailer, crm CRMWriter, loginURL string, log *slog.Logger, opts ...Option) *Worker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	o := options{backoffInitial: 30 * time.Second, backoffMax: time.Hour, maxAttempts: 12,
-		poll: time.Second, claimFor: 5 * time.Minute}
+		poll: time.Second, claimFor: 5 * time.Minute, observer: unobserved{}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -149,6 +161,9 @@ func (w *Worker) deliver(ctx context.Context, c store.OutboxClaim) error {
 		}
 	}
 	plaintext, err := w.open(c.OutboxItem)
+	if errors.Is(err, secret.ErrOpen) {
+		return w.keepSealed(ctx, c, err)
+	}
 	if err != nil {
 		return w.fail(ctx, c, err)
 	}
@@ -172,19 +187,46 @@ func (w *Worker) deliver(ctx context.Context, c store.OutboxClaim) error {
 	})
 }
 
-// errNoSecret: the plaintext to deliver is gone or unreadable; retrying
-// cannot help.
+// errNoSecret: the plaintext to deliver is gone; retrying cannot help.
 var errNoSecret = errors.New("no password to deliver")
 
+// open unseals the item's password. A password this hub's key does not
+// open is secret.ErrOpen.
 func (w *Worker) open(item store.OutboxItem) ([]byte, error) {
 	if len(item.Secret) == 0 {
 		return nil, errNoSecret
 	}
 	plaintext, err := w.box.Open(item.Secret)
 	if err != nil {
-		return nil, fmt.Errorf("%w: it cannot be opened with this hub's key (was secret_key_file replaced?)", errNoSecret)
+		return nil, fmt.Errorf("the password does not open with this hub's secret key (secret_key_file): %w", err)
 	}
 	return plaintext, nil
+}
+
+// keepSealed puts back an item whose password this hub's key does not
+// open, and never wipes it: the password was sealed with another key (a
+// hub that started with a key file of its own) or damaged, and a hub with
+// the right key can still deliver it — wiping would lose it for good. It
+// costs no attempt and is looked at again after the longest backoff, each
+// time with an error in the log and a count in the metrics; the activity
+// log says it once.
+func (w *Worker) keepSealed(ctx context.Context, c store.OutboxClaim, err error) error {
+	wait := w.opts.backoffMax
+	w.opts.observer.OutboxUnopenable(c.Kind)
+	w.log.Error("outbox: cannot open the item's password; keeping it for a hub with the key it was sealed with",
+		"item", c.ID, "kind", c.Kind, "user", c.UserID, "retry_in", wait, "err", err)
+	msg := err.Error()
+	return w.st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.PutBackOutbox(ctx, c.ID, time.Now().Add(wait), msg); err != nil {
+			return err
+		}
+		if c.LastError == msg {
+			return nil
+		}
+		return tx.AddActivity(ctx, line(c.OutboxItem, store.LevelError,
+			"The %s waits: its password does not open with this hub's secret key (secret_key_file). It is kept until a hub with the key it was sealed with delivers it.",
+			describe(c.OutboxItem)))
+	})
 }
 
 // send makes the side effect happen and says, for the activity log, what
@@ -285,3 +327,8 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// unobserved is the Observer of a worker nobody watches.
+type unobserved struct{}
+
+func (unobserved) OutboxUnopenable(string) {}

@@ -5,12 +5,16 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/crmhub/crmhub/core/metrics"
 	"github.com/crmhub/crmhub/core/notify"
 	"github.com/crmhub/crmhub/core/notify/smtptest"
 	"github.com/crmhub/crmhub/core/outbox"
@@ -82,14 +86,15 @@ const password = "Pw-Never-Shown-4711"
 var _ = Describe("the outbox worker", func() {
 	storetest.ForEachDialect(func(db *storetest.DB) {
 		var (
-			s      *store.Store
-			box    *secret.Box
-			smtp   *smtptest.Server
-			crm    *crmWriter
-			logs   *syncBuffer
-			worker *outbox.Worker
-			anna   *store.User
-			opts   []outbox.Option
+			s        *store.Store
+			box      *secret.Box
+			smtp     *smtptest.Server
+			crm      *crmWriter
+			logs     *syncBuffer
+			worker   *outbox.Worker
+			anna     *store.User
+			opts     []outbox.Option
+			observed *metrics.Metrics
 		)
 		BeforeEach(func(ctx SpecContext) {
 			s = db.Store()
@@ -101,16 +106,21 @@ var _ = Describe("the outbox worker", func() {
 			DeferCleanup(smtp.Close)
 			crm = &crmWriter{}
 			logs = &syncBuffer{}
-			opts = []outbox.Option{outbox.WithBackoff(0, 0), outbox.WithMaxAttempts(3), outbox.WithUnavailable(errPluginDown)}
+			observed = metrics.New(slog.New(slog.DiscardHandler))
+			opts = []outbox.Option{outbox.WithBackoff(0, 0), outbox.WithMaxAttempts(3), outbox.WithUnavailable(errPluginDown),
+				outbox.WithObserver(observed)}
 			anna = &store.User{Username: "anna", Email: "anna@example.com", FirstName: "Anna", LastName: "Schmidt",
 				Role: "subscriber", PasswordHash: "x"}
 			Expect(s.CreateUser(ctx, anna)).To(Succeed())
 		})
-		JustBeforeEach(func() {
-			mailer, err := notify.New(notify.SMTPConfig{Host: smtp.Host, Port: smtp.Port, From: "hub@example.com"}, "")
+		mailer := func() *notify.Mailer {
+			m, err := notify.New(notify.SMTPConfig{Host: smtp.Host, Port: smtp.Port, From: "hub@example.com"}, "")
 			Expect(err).NotTo(HaveOccurred())
+			return m
+		}
+		JustBeforeEach(func() {
 			log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			worker = outbox.New(s, box, mailer, crm, "https://app.example.com/login", log, opts...)
+			worker = outbox.New(s, box, mailer(), crm, "https://app.example.com/login", log, opts...)
 		})
 		AfterEach(func() { Expect(logs.String()).NotTo(ContainSubstring(password), "the password is never logged") })
 
@@ -254,15 +264,51 @@ var _ = Describe("the outbox worker", func() {
 			Expect(item(ctx, w.ID).Status).To(Equal(store.OutboxSending))
 		})
 
-		It("fails an item sealed with another key, naming the key file", func(ctx SpecContext) {
-			other, _ := secret.NewBox(bytes.Repeat([]byte{2}, secret.KeySize))
-			sealed, _ := other.Seal([]byte(password))
-			item := &store.OutboxItem{Kind: store.OutboxWelcomeMail, UserID: anna.ID, CRM: "klicktipp", Target: "anna@example.com", Secret: sealed}
-			Expect(s.QueueOutbox(ctx, item)).To(BeTrue())
+		It("keeps an item sealed with another key — logged, counted, never wiped — and a hub with that key delivers it", func(ctx SpecContext) {
+			otherKey, err := secret.NewBox(bytes.Repeat([]byte{2}, secret.KeySize))
+			Expect(err).NotTo(HaveOccurred())
+			sealed, _ := otherKey.Seal([]byte(password))
+			eventID := int64(5)
+			w := &store.OutboxItem{Kind: store.OutboxWelcomeMail, UserID: anna.ID, EventID: &eventID, CRM: "klicktipp",
+				Target: "anna@example.com", Secret: sealed}
+			Expect(s.QueueOutbox(ctx, w)).To(BeTrue())
+
+			for range 2 { // no backoff in these specs: looked at again at once
+				Expect(worker.DeliverDue(ctx)).To(Equal(1))
+			}
+			got := item(ctx, w.ID)
+			Expect(got.Status).To(Equal(store.OutboxPending))
+			Expect(got.Secret).To(Equal(sealed), "never wiped")
+			Expect(got.Attempts).To(Equal(0), "waiting for the right key costs no attempt")
+			Expect(got.LastError).To(ContainSubstring("does not open with this hub's secret key (secret_key_file)"))
+			Expect(smtp.Mails()).To(BeEmpty())
+			Expect(logs.String()).To(MatchRegexp(`level=ERROR msg="outbox: cannot open the item's password; keeping it[^"]*" item=%d kind=welcome_mail`, w.ID))
+			Expect(testutil.GatherAndCompare(observed.Gatherer(), strings.NewReader(`
+# HELP crmhub_outbox_unopenable_total Outbox deliveries put off because the item's sealed password does not open with this hub's secret key (sealed with another key, or damaged), by kind (welcome_mail, return_password). The item is kept for a hub with the right key, never wiped.
+# TYPE crmhub_outbox_unopenable_total counter
+crmhub_outbox_unopenable_total{kind="welcome_mail"} 2
+`), "crmhub_outbox_unopenable_total")).To(Succeed())
+			Expect(lines(ctx)).To(ConsistOf(And(HaveField("Level", store.LevelError), HaveField("Message",
+				"The welcome mail to anna@example.com waits: its password does not open with this hub's secret key (secret_key_file). It is kept until a hub with the key it was sealed with delivers it."))),
+				"the activity log says it once")
+
+			By("a hub with the key it was sealed with")
+			rightKey := outbox.New(s, otherKey, mailer(), crm, "https://app.example.com/login", nil, opts...)
+			Expect(rightKey.DeliverDue(ctx)).To(Equal(1))
+			Expect(smtp.Mails()).To(HaveLen(1))
+			Expect(smtp.Mails()[0].Text).To(ContainSubstring("Password: " + password))
+			got = item(ctx, w.ID)
+			Expect(got.Status).To(Equal(store.OutboxSent))
+			Expect(got.Secret).To(BeNil())
+		})
+
+		It("fails an item that has no password left to deliver", func(ctx SpecContext) {
+			w := &store.OutboxItem{Kind: store.OutboxWelcomeMail, UserID: anna.ID, CRM: "klicktipp", Target: "anna@example.com"}
+			Expect(s.QueueOutbox(ctx, w)).To(BeTrue())
 			Expect(worker.DeliverDue(ctx)).To(Equal(1))
-			items, _ := s.OutboxItems(ctx, anna.ID)
-			Expect(items[0].Status).To(Equal(store.OutboxFailed))
-			Expect(items[0].LastError).To(ContainSubstring("secret_key_file"))
+			got := item(ctx, w.ID)
+			Expect(got.Status).To(Equal(store.OutboxFailed))
+			Expect(got.LastError).To(Equal("no password to deliver"))
 			Expect(smtp.Mails()).To(BeEmpty())
 		})
 

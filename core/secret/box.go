@@ -17,7 +17,8 @@ const KeySize = 32
 // Box seals and opens small secrets with AES-256-GCM. It is safe for
 // concurrent use.
 type Box struct {
-	aead cipher.AEAD
+	aead  cipher.AEAD
+	check string // the key's check value, see KeyCheck
 }
 
 // NewBox returns a Box for a 32-byte key.
@@ -33,7 +34,20 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	return &Box{aead: aead}, nil
+	return &Box{aead: aead, check: keyCheck(key)}, nil
+}
+
+// LoadKey reads the key file at path. A missing file is an error that
+// matches fs.ErrNotExist.
+func LoadKey(path string) (*Box, error) {
+	if path == "" {
+		return nil, errNoKeyFile
+	}
+	key, err := readKey(path)
+	if err != nil {
+		return nil, err
+	}
+	return boxOfFile(path, key)
 }
 
 // LoadOrCreateKey reads the key file at path, or, when there is none,
@@ -42,7 +56,7 @@ func NewBox(key []byte) (*Box, error) {
 // written first. Hubs sharing a PostgreSQL database must share this file.
 func LoadOrCreateKey(path string) (*Box, error) {
 	if path == "" {
-		return nil, errors.New("secret: no key file configured (secret_key_file)")
+		return nil, errNoKeyFile
 	}
 	key, err := readKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -51,6 +65,13 @@ func LoadOrCreateKey(path string) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
+	return boxOfFile(path, key)
+}
+
+var errNoKeyFile = errors.New("secret: no key file configured (secret_key_file)")
+
+// boxOfFile makes the Box of a key read from path, and wipes the key.
+func boxOfFile(path string, key []byte) (*Box, error) {
 	box, err := NewBox(key)
 	clear(key)
 	if err != nil {

@@ -2,6 +2,8 @@ package secret_test
 
 import (
 	"bytes"
+	"encoding/hex"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -69,6 +71,49 @@ var _ = Describe("the key file", func() {
 	It("must be configured", func() {
 		_, err := secret.LoadOrCreateKey("")
 		Expect(err).To(MatchError(ContainSubstring("secret_key_file")))
+		_, err = secret.LoadKey("")
+		Expect(err).To(MatchError(ContainSubstring("secret_key_file")))
+	})
+
+	It("is only read by LoadKey, which never creates one", func() {
+		_, err := secret.LoadKey(path)
+		Expect(err).To(MatchError(fs.ErrNotExist))
+		Expect(path).NotTo(BeAnExistingFile())
+
+		created, err := secret.LoadOrCreateKey(path)
+		Expect(err).NotTo(HaveOccurred())
+		loaded, err := secret.LoadKey(path)
+		Expect(err).NotTo(HaveOccurred())
+		sealed, _ := created.Seal([]byte("s3cret"))
+		Expect(loaded.Open(sealed)).To(Equal([]byte("s3cret")))
+	})
+})
+
+var _ = Describe("a key's check value", func() {
+	key := bytes.Repeat([]byte{7}, secret.KeySize)
+
+	It("is HMAC-SHA256 of a fixed label under the key, so values stored by earlier hubs stay valid", func() {
+		box, err := secret.NewBox(key)
+		Expect(err).NotTo(HaveOccurred())
+		// Computed apart from the code: python3 -c "import hmac,hashlib;
+		// print(hmac.new(bytes([7])*32, b'crmhub secret key check', hashlib.sha256).hexdigest())"
+		Expect(box.KeyCheck()).To(Equal("kcv1:132cbbbeecaf052abc04fb4ebd81359939faec9d15577c177b8132b5efb57821"))
+		Expect(box.KeyCheck()).NotTo(ContainSubstring(hex.EncodeToString(key)))
+	})
+
+	It("is the same for the same key and matches only it", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "secret.key")
+		created, err := secret.LoadOrCreateKey(path)
+		Expect(err).NotTo(HaveOccurred())
+		loaded, err := secret.LoadKey(path)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(loaded.KeyCheck()).To(Equal(created.KeyCheck()))
+		Expect(loaded.Matches(created.KeyCheck())).To(BeTrue())
+
+		other, err := secret.NewBox(key)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(other.Matches(created.KeyCheck())).To(BeFalse())
+		Expect(other.Matches("")).To(BeFalse())
 	})
 })
 

@@ -113,6 +113,20 @@ func (q *Queries) RescheduleOutbox(ctx context.Context, id int64, next time.Time
 	return nil
 }
 
+// PutBackOutbox returns an item claimed with ClaimOutbox to pending, due
+// at next, and takes back the attempt its claim counted: for an item that
+// waits on something outside it, such as the secret key its password was
+// sealed with.
+func (q *Queries) PutBackOutbox(ctx context.Context, id int64, next time.Time, lastErr string) error {
+	if _, err := q.idb.NewUpdate().Model((*OutboxItem)(nil)).
+		Set("status = ?", OutboxPending).Set("next_attempt_at = ?", next.UTC()).Set("last_error = ?", lastErr).
+		Set("attempts = attempts - 1").
+		Where("id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("store: put back outbox item %d: %w", id, err)
+	}
+	return nil
+}
+
 // OutboxItems returns a user's outbox items, oldest first.
 func (q *Queries) OutboxItems(ctx context.Context, userID int64) ([]OutboxItem, error) {
 	var items []OutboxItem

@@ -11,6 +11,10 @@ import (
 const (
 	// SettingAccessKey holds the generated global webhook access key.
 	SettingAccessKey = "access_key"
+	// SettingSecretKeyCheck holds the check value of the secret key the
+	// store's sealed values need (secret.Box.KeyCheck), recorded at the
+	// first start: a hub with another key file is refused.
+	SettingSecretKeyCheck = "secret_key_check"
 )
 
 // Setting returns the value of key, or ErrNotFound.

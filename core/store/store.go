@@ -67,9 +67,10 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		s   *Store
 		err error
 	)
+	path, isSQLite := SQLitePath(rawURL)
 	switch {
-	case strings.HasPrefix(rawURL, "sqlite://"):
-		s, err = openSQLite(strings.TrimPrefix(rawURL, "sqlite://"))
+	case isSQLite:
+		s, err = openSQLite(path)
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		s, err = openPostgres(rawURL)
 	default:
@@ -83,6 +84,13 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// SQLitePath returns the file a sqlite:// database URL names, as given
+// (relative to the working directory unless absolute); false for any
+// other URL.
+func SQLitePath(rawURL string) (string, bool) {
+	return strings.CutPrefix(rawURL, "sqlite://")
 }
 
 func openSQLite(path string) (*Store, error) {
