@@ -90,7 +90,9 @@ var _ = Describe("a call across the plugin connection", func() {
 			}
 			return sdk.Decoded{ContactID: id}, nil
 		}
-		hook := func(id string) sdk.RawWebhook { return sdk.RawWebhook{Method: "POST", Query: map[string][]string{"id": {id}}} }
+		hook := func(id string) sdk.RawWebhook {
+			return sdk.RawWebhook{Method: "POST", Query: map[string][]string{"id": {id}}}
+		}
 		results, err := client.DecodeWebhooks(context.Background(), []sdk.RawWebhook{hook("1"), hook("poison"), hook("3")})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(results).To(HaveLen(3))
