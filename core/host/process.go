@@ -46,6 +46,7 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 		Cmd:              exec.Command(path),
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  pluginclient.DialOptions(),
 		AutoMTLS:         true,
 		StartTimeout:     opts.StartTimeout,
 		Logger:           newHCLogAdapter(log),
