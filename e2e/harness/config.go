@@ -118,8 +118,10 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 			"rate_limit":            c.RateLimit,
 			"fields":                maps.Clone(c.Fields),
 			"return_password_field": c.ReturnPasswordField,
-			"settings":              settings,
 		},
+	}
+	if settings != nil { // a null would be read as an unknown key
+		crms["klicktipp"].(map[string]any)["settings"] = settings
 	}
 	if c.TestPlugin != "" {
 		crms["test"] = map[string]any{
