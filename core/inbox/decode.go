@@ -61,12 +61,14 @@ func (in *Inbox) mayDecode(crm string) bool {
 type decoded struct {
 	ev    *store.Event
 	final bool // failed, or dead
+	wait  bool // still due: it waits for the plugin
 	line  string
 	level string
 }
 
 // decodeBatch decodes up to decodeBatchSize due webhooks of crm and
-// reports how many it took.
+// reports how many it took (not counting those that wait for the plugin,
+// so a plugin gone mid-batch ends the decode loop's round).
 func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	evs, err := in.store.Undecoded(ctx, crm, time.Now().UTC(), decodeBatchSize)
 	if err != nil {
@@ -96,8 +98,11 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		in.log.Error("record decoded webhooks", "crm", crm, "err", err)
 		return 0
 	}
-	finals := 0
+	finals, took := 0, 0
 	for _, d := range out {
+		if !d.wait {
+			took++
+		}
 		if d.final {
 			finals++
 			if d.ev.Status == store.StatusFailed {
@@ -110,7 +115,7 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		in.final.notify()
 	}
 	nudge(in.wakeWork)
-	return len(out)
+	return took
 }
 
 // decodeTogether has the plugin read evs in one call. When that call
@@ -252,7 +257,7 @@ func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg s
 			in.died[ev.CRM] = time.Now()
 		}
 		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + err.Error()
-		return decoded{ev: ev, line: ev.Message, level: store.LevelWarning}
+		return decoded{ev: ev, wait: true, line: ev.Message, level: store.LevelWarning}
 	case v.status == store.StatusFailed:
 		ev.Status, ev.Outcome = v.status, v.outcome
 		level := store.LevelError
