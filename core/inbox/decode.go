@@ -59,11 +59,12 @@ func (in *Inbox) mayDecode(crm string) bool {
 
 // decoded is what became of one webhook.
 type decoded struct {
-	ev    *store.Event
-	final bool // failed, or dead
-	wait  bool // still due: it waits for the plugin
-	line  string
-	level string
+	ev      *store.Event
+	final   bool // failed, or dead
+	wait    bool // still due: it waits for the plugin
+	retried bool // charged an attempt: retried later, or dead
+	line    string
+	level   string
 }
 
 // decodeBatch decodes up to decodeBatchSize due webhooks of crm and
@@ -100,6 +101,12 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	}
 	finals, took := 0, 0
 	for _, d := range out {
+		switch {
+		case d.wait:
+			in.obs.WaitedForPlugin(crm)
+		case d.retried:
+			in.obs.Retried(crm)
+		}
 		if !d.wait {
 			took++
 		}
@@ -270,11 +277,11 @@ func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg s
 	if v.status == store.StatusDead {
 		ev.Status, ev.Outcome = v.status, v.outcome
 		line := fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, strings.TrimSuffix(msg, "."))
-		return decoded{ev: ev, final: true, line: line, level: store.LevelError}
+		return decoded{ev: ev, final: true, retried: true, line: line, level: store.LevelError}
 	}
 	ev.NextAttemptAt = time.Now().UTC().Add(v.delay)
 	line := fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, strings.TrimSuffix(msg, "."), v.delay.Round(time.Second))
-	return decoded{ev: ev, line: line, level: store.LevelWarning}
+	return decoded{ev: ev, retried: true, line: line, level: store.LevelWarning}
 }
 
 // saveDecoded records one decoded webhook and its activity line.

@@ -317,6 +317,8 @@ var _ = Describe("Inbox", func() {
 			)
 
 			It("retries a retryable decoder answer with backoff, counting each attempt", func() {
+				obs := newObserver()
+				opts.Observer = obs
 				start()
 				id := accept("contact=1&decode=retry")
 				Eventually(event(id)).Should(HaveField("Attempts", 1))
@@ -326,6 +328,7 @@ var _ = Describe("Inbox", func() {
 				Eventually(event(id), "5s").Should(HaveField("Status", store.StatusDead))
 				Expect(event(id)().Attempts).To(Equal(3))
 				Expect(activity(id)).To(ContainElement(HavePrefix("Gave up after 3 attempts")))
+				Eventually(func() int { return obs.snapshot().retried }).Should(Equal(3), "two retries, then dead")
 			})
 
 			DescribeTable("ends an event by what the plugin answers while it is applied",
