@@ -25,6 +25,12 @@ var Handshake = plugin.HandshakeConfig{
 // PluginName is the name a plugin process serves its CRM under.
 const PluginName = "crm"
 
+// MaxMessageBytes is the largest gRPC message between the hub and a
+// plugin, either way (gRPC's own default is 4 MiB). It bounds the largest
+// webhook the hub can hand to a plugin: the hub refuses a server.max_body
+// above half of it, which leaves room for headers and encoding.
+const MaxMessageBytes = 64 << 20
+
 // parentPollInterval is how often a plugin checks that the hub that started
 // it is still alive.
 const parentPollInterval = 500 * time.Millisecond
@@ -54,9 +60,15 @@ func Serve(impl CRM) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: impl}},
-		GRPCServer:      plugin.DefaultGRPCServer,
+		GRPCServer:      newGRPCServer,
 		Logger:          logger,
 	})
+}
+
+// newGRPCServer is go-plugin's server with message limits of MaxMessageBytes.
+func newGRPCServer(opts []grpc.ServerOption) *grpc.Server {
+	opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
+	return plugin.DefaultGRPCServer(opts)
 }
 
 // exitWithParent ends the process once its parent is gone. go-plugin does

@@ -18,13 +18,14 @@ type grpcServer struct {
 var _ crmv1.CRMServer = (*grpcServer)(nil)
 
 // handle is the one place an RPC is served: it calls method with the
-// decoded request, encodes the answer, and turns an error (or a panic in
-// the plugin) into a gRPC status the host can read back.
+// decoded request, encodes the answer, and turns an error into a gRPC
+// status the host can read back. A panic in the plugin answers Internal
+// (retryable), so one bad call never ends the plugin process.
 func handle[In, Out, Resp any](ctx context.Context, rpc string, in In, method func(context.Context, In) (Out, error), encode func(Out) Resp) (resp Resp, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Error("plugin panicked", "rpc", rpc, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			err = toStatus(ctx, fmt.Errorf("plugin bug: %s panicked: %v", rpc, p))
+			err = panicStatus(ctx, fmt.Errorf("plugin bug: %s panicked: %v", rpc, p))
 		}
 	}()
 	out, err := method(ctx, in)
@@ -55,8 +56,8 @@ func (s *grpcServer) Configure(ctx context.Context, req *crmv1.ConfigureRequest)
 }
 
 // DecodeWebhooks serves the batch by calling DecodeWebhook once per
-// request; a request the plugin cannot read gets its own error and does
-// not fail the batch.
+// request; a request the plugin cannot read, or panics on, gets its own
+// error and does not fail the batch.
 func (s *grpcServer) DecodeWebhooks(ctx context.Context, req *crmv1.DecodeWebhooksRequest) (*crmv1.DecodeWebhooksResponse, error) {
 	decodeAll := func(ctx context.Context, hooks []*crmv1.RawWebhook) ([]*crmv1.DecodeResult, error) {
 		results := make([]*crmv1.DecodeResult, 0, len(hooks))
@@ -64,7 +65,7 @@ func (s *grpcServer) DecodeWebhooks(ctx context.Context, req *crmv1.DecodeWebhoo
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			decoded, err := s.impl.DecodeWebhook(ctx, rawWebhookFromProto(hook))
+			decoded, err := s.decodeOne(ctx, hook)
 			results = append(results, decodeResultToProto(decoded, err))
 		}
 		return results, nil
@@ -72,6 +73,21 @@ func (s *grpcServer) DecodeWebhooks(ctx context.Context, req *crmv1.DecodeWebhoo
 	return handle(ctx, "DecodeWebhooks", req.GetWebhooks(), decodeAll, func(results []*crmv1.DecodeResult) *crmv1.DecodeWebhooksResponse {
 		return &crmv1.DecodeWebhooksResponse{Results: results}
 	})
+}
+
+// decodeOne has the plugin read one webhook. A panic in its decoder
+// becomes this webhook's error, Retryable rather than Invalid: a panic is
+// a bug of the plugin, not a verdict on the webhook. The hub retries it
+// with backoff and, if the plugin panics on it every time, ends it dead
+// (gave_up) with this message, to be replayed once the plugin is fixed.
+func (s *grpcServer) decodeOne(ctx context.Context, hook *crmv1.RawWebhook) (d Decoded, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Error("plugin panicked decoding a webhook", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			d, err = Decoded{}, Retryable(fmt.Errorf("plugin bug: decoding this webhook panicked: %v", p), 0)
+		}
+	}()
+	return s.impl.DecodeWebhook(ctx, rawWebhookFromProto(hook))
 }
 
 func (s *grpcServer) GetContact(ctx context.Context, req *crmv1.GetContactRequest) (*crmv1.GetContactResponse, error) {

@@ -15,13 +15,24 @@ import (
 // the retry delay, and its presence tells the host that the plugin answered,
 // rather than that the connection broke.
 func toStatus(ctx context.Context, err error) error {
+	return encodeStatus(ctx, err, codeOf)
+}
+
+// panicStatus is the answer to a call the plugin panicked in: Internal to
+// any gRPC client, with the error's retryable kind in the detail.
+func panicStatus(ctx context.Context, err error) error {
+	return encodeStatus(ctx, err, func(*crmv1.Error) codes.Code { return codes.Internal })
+}
+
+// encodeStatus is the status of err with the code code gives its detail.
+func encodeStatus(ctx context.Context, err error, code func(*crmv1.Error) codes.Code) error {
 	if ctx.Err() != nil {
 		// The host gave up on the call (deadline or cancel): say that, not
 		// whatever error the abandoned work ended with.
 		return status.FromContextError(ctx.Err()).Err()
 	}
 	detail := errorToProto(err)
-	st := status.New(codeOf(detail), detail.GetMessage())
+	st := status.New(code(detail), detail.GetMessage())
 	if withDetail, derr := st.WithDetails(detail); derr == nil {
 		st = withDetail
 	}

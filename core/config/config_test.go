@@ -78,6 +78,7 @@ crms:
 		Entry("a rate limit of zero", "crms: {klicktipp: {rate_limit: 0}}", nil, "crms.klicktipp.rate_limit: must be > 0"),
 		Entry("a value of the wrong type", "inbox: {workers: many}", nil, "inbox.workers"),
 		Entry("a size that is no size", "server: {max_body: huge}", nil, "server.max_body"),
+		Entry("a body too big for one message to the plugin", "server: {max_body: 33MiB}", nil, "server.max_body: must be at most 32 MiB"),
 		Entry("a bad username format", "users: {username_format: nick}", nil, "users.username_format"),
 		Entry("a privileged role made assignable", "roles: {allowed: [subscriber, administrator]}", nil, `roles.allowed: "administrator" is privileged`),
 		Entry("a default role not allowed", "roles: {default: vip}", nil, "roles.default"),
@@ -86,6 +87,12 @@ crms:
 		Entry("a bad database url", "database: {url: mysql://x}", nil, "database.url"),
 		Entry("a lease too short to renew", "inbox: {lease: 100ms}", nil, "inbox.lease: must be at least 1s"),
 	)
+
+	It("accepts a server.max_body up to the largest webhook a plugin can be handed", func() {
+		c, err := config.Load(writeFile("server: {max_body: 32MiB}"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Server.MaxBody).To(Equal(config.MaxBodyLimit))
+	})
 
 	It("reports every problem at once", func() {
 		_, err := config.Load(writeFile("inbox: {workers: 0, max_attempts: 0}"))

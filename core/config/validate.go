@@ -10,7 +10,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/crmhub/crmhub/sdk"
 )
+
+// MaxBodyLimit is the largest server.max_body: half the largest message
+// between the hub and a plugin, so a webhook with its headers always fits
+// one DecodeWebhooks call.
+const MaxBodyLimit = ByteSize(sdk.MaxMessageBytes / 2)
 
 // validate checks every value and returns all problems, each naming its key.
 func (c *Config) validate() error {
@@ -23,6 +30,8 @@ func (c *Config) validate() error {
 		v.add("database.url", "must start with sqlite:// or postgres://")
 	}
 	v.check(c.Server.MaxBody > 0, "server.max_body", "must be > 0")
+	v.check(c.Server.MaxBody <= MaxBodyLimit, "server.max_body",
+		fmt.Sprintf("must be at most %s: a webhook must fit one message to its plugin", MaxBodyLimit))
 	if c.Server.DefaultCRM != "" {
 		_, ok := c.CRMs[c.Server.DefaultCRM]
 		v.check(ok, "server.default_crm", fmt.Sprintf("no CRM named %q under crms", c.Server.DefaultCRM))

@@ -11,7 +11,8 @@ import (
 
 // Client is the handle on one CRM's plugin that the engine and the inbox
 // use. Every error it returns is an *sdk.Error (so sdk.KindOf and
-// sdk.RetryAfter work) or wraps ErrPluginDown. Each call has the host's
+// sdk.RetryAfter work) or wraps ErrPluginDown (ErrPluginDied when the
+// plugin went away during the call). Each call has the host's
 // CallTimeout as deadline (or the caller's, if sooner); calls that reach
 // the CRM's API wait for the CRM's rate limit first.
 type Client struct {
@@ -98,7 +99,7 @@ func call[T any](ctx context.Context, c *Client, op string, limited bool, f func
 		return out, nil
 	case errors.Is(err, pluginclient.ErrUnavailable):
 		c.sup.suspect()
-		return zero, fmt.Errorf("crm %s: %s: %w (%v)", c.sup.name, op, ErrPluginDown, err)
+		return zero, fmt.Errorf("crm %s: %s: %w (%v)", c.sup.name, op, ErrPluginDied, err)
 	case sdk.IsUnauthenticated(err):
 		c.sup.reconfigure(err)
 	}

@@ -206,6 +206,31 @@ var _ = Describe("the plugin host", func() {
 	})
 
 	Describe("supervising a plugin", func() {
+		It("tells a plugin that died during a call (ErrPluginDied) from one that was already down", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			crash := sdk.RawWebhook{Method: "POST", Query: map[string][]string{"contact_id": {testplugin.CrashOnDecode}}}
+			_, err := h.Client("test").DecodeWebhooks(ctx, []sdk.RawWebhook{crash})
+			Expect(err).To(MatchError(host.ErrPluginDied))
+			Expect(err).To(MatchError(host.ErrPluginDown), "a death is also the plugin being down")
+
+			Eventually(ready(h, "test")).Should(BeFalse())
+			_, err = h.Client("test").DecodeWebhooks(ctx, []sdk.RawWebhook{crash})
+			Expect(err).To(MatchError(host.ErrPluginDown))
+			Expect(errors.Is(err, host.ErrPluginDied)).To(BeFalse(), "no call reached the plugin")
+		})
+
+		It("hands a plugin a webhook far over gRPC's default 4 MiB message size", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			body := "contact_id=1001&filler=" + strings.Repeat("x", 20<<20)
+			results, err := h.Client("test").DecodeWebhooks(ctx, []sdk.RawWebhook{{
+				Method: "POST", ContentType: "application/x-www-form-urlencoded", Body: []byte(body),
+			}})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(results).To(ConsistOf(HaveField("Decoded.ContactID", testplugin.Anna.ID)))
+		})
+
 		It("restarts a plugin killed by SIGKILL, and the next call succeeds", func(ctx SpecContext) {
 			opts := fastOptions(log)
 			opts.HealthInterval = time.Hour // only the failed call below can reveal the death

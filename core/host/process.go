@@ -48,6 +48,7 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 		SkipHostEnv:      true, // the plugin gets pluginEnv's pick, not the hub's environment
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  pluginclient.DialOptions(),
 		AutoMTLS:         true,
 		StartTimeout:     opts.StartTimeout,
 		Logger:           newHCLogAdapter(log),

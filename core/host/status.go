@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -29,6 +30,12 @@ const (
 // during the call. It is no answer of the CRM: a caller waits for the
 // plugin instead of counting a failed attempt.
 var ErrPluginDown = errors.New("plugin not available")
+
+// ErrPluginDied is the ErrPluginDown of a call that reached the plugin,
+// which then died (or stopped) before it answered: unlike a plugin that was
+// not running, the call may have been the cause. errors.Is(err,
+// ErrPluginDown) holds for it too.
+var ErrPluginDied = fmt.Errorf("plugin died during the call: %w", ErrPluginDown)
 
 // PluginStatus is what the host knows about one CRM's plugin.
 type PluginStatus struct {

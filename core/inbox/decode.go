@@ -3,10 +3,13 @@ package inbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/sdk"
 )
@@ -20,7 +23,7 @@ func (in *Inbox) decodeLoop(ctx context.Context) {
 	defer ticker.Stop()
 	for {
 		for _, crm := range in.options().CRMs() {
-			for in.plugins.Ready(crm) && in.decodeBatch(ctx, crm) == decodeBatchSize {
+			for in.mayDecode(crm) && in.decodeBatch(ctx, crm) == decodeBatchSize {
 			}
 		}
 		select {
@@ -32,16 +35,41 @@ func (in *Inbox) decodeLoop(ctx context.Context) {
 	}
 }
 
+// restartPause bounds how long decoding of a CRM pauses after its plugin
+// died during a decode call, waiting to see the host restart it: longer
+// than the host takes to notice a death, short enough that a broken
+// connection the host never sees as a death does not stall the CRM.
+const restartPause = 5 * time.Second
+
+// mayDecode reports whether crm's webhooks may be handed to its plugin
+// now: it is ready, and not just dead after a decode call. Right after a
+// death the host may still report the plugin ready for a moment; a call
+// then fails at once, and must not be charged to the webhook it carried.
+func (in *Inbox) mayDecode(crm string) bool {
+	if !in.plugins.Ready(crm) {
+		delete(in.died, crm) // seen down: the next ready is a new process
+		return false
+	}
+	if at, ok := in.died[crm]; ok && time.Since(at) < restartPause {
+		return false
+	}
+	delete(in.died, crm)
+	return true
+}
+
 // decoded is what became of one webhook.
 type decoded struct {
-	ev    *store.Event
-	final bool // failed, or dead
-	line  string
-	level string
+	ev      *store.Event
+	final   bool // failed, or dead
+	wait    bool // still due: it waits for the plugin
+	retried bool // charged an attempt: retried later, or dead
+	line    string
+	level   string
 }
 
 // decodeBatch decodes up to decodeBatchSize due webhooks of crm and
-// reports how many it took.
+// reports how many it took (not counting those that wait for the plugin,
+// so a plugin gone mid-batch ends the decode loop's round).
 func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	evs, err := in.store.Undecoded(ctx, crm, time.Now().UTC(), decodeBatchSize)
 	if err != nil {
@@ -51,19 +79,14 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	if len(evs) == 0 {
 		return 0
 	}
-	hooks := make([]sdk.RawWebhook, len(evs))
-	for i, ev := range evs {
-		hooks[i] = RawWebhook(ev)
+	var out []decoded
+	if in.suspect(crm, evs) {
+		out = in.decodeAlone(ctx, crm, evs)
+	} else {
+		out = in.decodeTogether(ctx, crm, evs)
 	}
-	results, err := in.plugins.DecodeWebhooks(ctx, crm, hooks)
-	if err != nil || len(results) != len(evs) {
-		// The plugin went away; the webhooks wait for it, costing nothing.
-		in.log.Warn("plugin could not decode webhooks; they wait", "crm", crm, "err", err)
+	if len(out) == 0 {
 		return 0
-	}
-	out := make([]decoded, len(evs))
-	for i, ev := range evs {
-		out[i] = in.resolve(ctx, ev, results[i])
 	}
 	if err := in.store.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
 		for _, d := range out {
@@ -76,8 +99,17 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		in.log.Error("record decoded webhooks", "crm", crm, "err", err)
 		return 0
 	}
-	finals := 0
+	finals, took := 0, 0
 	for _, d := range out {
+		switch {
+		case d.wait:
+			in.obs.WaitedForPlugin(crm)
+		case d.retried:
+			in.obs.Retried(crm)
+		}
+		if !d.wait {
+			took++
+		}
 		if d.final {
 			finals++
 			if d.ev.Status == store.StatusFailed {
@@ -90,28 +122,109 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		in.final.notify()
 	}
 	nudge(in.wakeWork)
-	return len(evs)
+	return took
+}
+
+// decodeTogether has the plugin read evs in one call. When that call
+// fails as a whole while the plugin was there (an error, a wrong count,
+// the plugin dying), one of the webhooks may be poison: the batch is
+// decoded again one webhook per call, so that only the poison pays. A
+// plugin that was not there costs nothing: everything waits for it.
+func (in *Inbox) decodeTogether(ctx context.Context, crm string, evs []*store.Event) []decoded {
+	hooks := make([]sdk.RawWebhook, len(evs))
+	for i, ev := range evs {
+		hooks[i] = RawWebhook(ev)
+	}
+	results, err := in.plugins.DecodeWebhooks(ctx, crm, hooks)
+	if err == nil && len(results) != len(evs) {
+		err = fmt.Errorf("the plugin answered %d results for %d webhooks", len(results), len(evs))
+	}
+	switch {
+	case err == nil:
+		out := make([]decoded, len(evs))
+		for i, ev := range evs {
+			out[i] = in.resolve(ctx, ev, results[i])
+		}
+		return out
+	case ctx.Err() != nil:
+		return nil
+	case errors.Is(err, host.ErrPluginDown) && !errors.Is(err, host.ErrPluginDied):
+		in.log.Warn("plugin not available to decode webhooks; they wait", "crm", crm, "err", err)
+		return nil
+	}
+	in.log.Warn("plugin failed a batch of webhooks; decoding them one by one", "crm", crm, "webhooks", len(evs), "err", err)
+	in.isolate[crm] = max(in.isolate[crm], evs[len(evs)-1].ID)
+	if errors.Is(err, host.ErrPluginDied) {
+		in.died[crm] = time.Now() // one by one once it is back
+		return nil
+	}
+	return in.decodeAlone(ctx, crm, evs)
+}
+
+// suspect reports whether evs hold a webhook of a batch that failed as a
+// whole: then they are decoded alone. It forgets the failed batch once
+// every webhook of it is past (decoded, or waiting for its next attempt).
+func (in *Inbox) suspect(crm string, evs []*store.Event) bool {
+	if evs[0].ID <= in.isolate[crm] { // evs are in id order
+		return true
+	}
+	delete(in.isolate, crm)
+	return false
+}
+
+// decodeAlone has the plugin read evs one webhook per call, so a webhook
+// the plugin cannot take fails alone. Such a webhook is charged an
+// attempt and retried with backoff (dead / gave_up after the last), even
+// when the plugin process died during its call: it was the only webhook in
+// flight, so it is the likely cause, and a webhook that kills the plugin
+// every time must end rather than hold up its CRM. A plugin that is merely
+// restarting costs nothing: a webhook is only sent alone while the plugin
+// is ready, a plugin found down before the call charges nobody, and a
+// death during a batch call charges nobody either. So an unrelated restart
+// can cost one attempt of one webhook at most, and only while a failed
+// batch is being taken apart. After a death the pass stops: the rest
+// waits for the restarted plugin (see mayDecode).
+func (in *Inbox) decodeAlone(ctx context.Context, crm string, evs []*store.Event) []decoded {
+	var out []decoded
+	for _, ev := range evs {
+		if ctx.Err() != nil || !in.mayDecode(crm) {
+			break
+		}
+		results, err := in.plugins.DecodeWebhooks(ctx, crm, []sdk.RawWebhook{RawWebhook(ev)})
+		if err == nil && len(results) != 1 {
+			err = fmt.Errorf("the plugin answered %d results for one webhook", len(results))
+		}
+		switch {
+		case err == nil:
+			out = append(out, in.resolve(ctx, ev, results[0]))
+		case ctx.Err() != nil:
+			return out
+		case errors.Is(err, host.ErrPluginDied):
+			// Not an ErrPluginDown any more: this webhook pays.
+			in.died[crm] = time.Now()
+			died := &sdk.Error{Kind: sdk.KindRetryable, Message: "the plugin died decoding this webhook alone: " + err.Error()}
+			return append(out, in.decodeFailed(ev, died))
+		case errors.Is(err, host.ErrPluginDown):
+			return out
+		default:
+			out = append(out, in.decodeFailed(ev, err))
+		}
+	}
+	return out
 }
 
 // resolve turns a plugin's reading of ev into its next state: decoded, or
 // failed, or (when the CRM could not be asked) retried later.
 func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decoded {
 	if r.Err != nil {
-		ev.Status, ev.Outcome = store.StatusFailed, store.OutcomeInvalidPayload
-		ev.Message = "The webhook could not be read: " + r.Err.Error()
-		return decoded{ev: ev, final: true, line: ev.Message, level: store.LevelError}
+		return in.decodeFailed(ev, r.Err)
 	}
 	ev.Email = r.Email
 	ev.ContactID = r.ContactID
 	if ev.ContactID == "" {
 		id, err := in.plugins.FindContact(ctx, ev.CRM, r.Email)
-		switch {
-		case sdk.IsNotFound(err):
-			ev.Status, ev.Outcome = store.StatusFailed, store.OutcomeNotFound
-			ev.Message = fmt.Sprintf("No %s contact has the e-mail address %s.", ev.CRM, r.Email)
-			return decoded{ev: ev, final: true, line: ev.Message, level: store.LevelWarning}
-		case err != nil:
-			return in.retryDecode(ev, err)
+		if err != nil {
+			return in.findFailed(ev, r.Email, err)
 		}
 		ev.ContactID = id
 	}
@@ -123,20 +236,52 @@ func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decod
 	return decoded{ev: ev, line: line}
 }
 
-// retryDecode schedules another decode of ev after a failed CRM lookup,
-// or gives up after the last attempt.
-func (in *Inbox) retryDecode(ev *store.Event, err error) decoded {
-	o := in.options()
-	ev.Attempts++
-	if ev.Attempts >= o.MaxAttempts {
-		ev.Status = store.StatusDead
-		ev.Message = fmt.Sprintf("Gave up finding the contact after %d attempts: %v", ev.Attempts, err)
-		return decoded{ev: ev, final: true, line: ev.Message, level: store.LevelError}
+// decodeFailed applies the failure policy to the decoder's error about ev.
+func (in *Inbox) decodeFailed(ev *store.Event, err error) decoded {
+	return in.undecodable(ev, err, true, "The webhook could not be read: "+err.Error())
+}
+
+// findFailed applies the failure policy to a failed FindContact of the
+// e-mail address ev carries.
+func (in *Inbox) findFailed(ev *store.Event, email string, err error) decoded {
+	msg := "Could not find the contact: " + err.Error()
+	if sdk.IsNotFound(err) {
+		msg = fmt.Sprintf("No %s contact has the e-mail address %s.", ev.CRM, email)
 	}
-	delay := retryDelay(ev.Attempts, o, err)
-	ev.NextAttemptAt = time.Now().UTC().Add(delay)
-	ev.Message = fmt.Sprintf("Could not find the contact: %v", err)
-	return decoded{ev: ev, line: fmt.Sprintf("%s Retry scheduled in %s.", ev.Message, delay.Round(time.Second)), level: store.LevelWarning}
+	return in.undecodable(ev, err, false, msg)
+}
+
+// undecodable records what the failure policy makes of err for a webhook
+// that could not be decoded: it waits at no cost, fails with msg, is
+// retried later, or is dead after its last attempt.
+func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg string) decoded {
+	o := in.options()
+	v := judge(err, ev.Attempts+1, fromDecoder, o)
+	ev.Message = msg
+	switch {
+	case v.wait:
+		if errors.Is(err, host.ErrPluginDied) {
+			in.died[ev.CRM] = time.Now()
+		}
+		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + err.Error()
+		return decoded{ev: ev, wait: true, line: ev.Message, level: store.LevelWarning}
+	case v.status == store.StatusFailed:
+		ev.Status, ev.Outcome = v.status, v.outcome
+		level := store.LevelError
+		if v.outcome == store.OutcomeNotFound {
+			level = store.LevelWarning
+		}
+		return decoded{ev: ev, final: true, line: ev.Message, level: level}
+	}
+	ev.Attempts++
+	if v.status == store.StatusDead {
+		ev.Status, ev.Outcome = v.status, v.outcome
+		line := fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, strings.TrimSuffix(msg, "."))
+		return decoded{ev: ev, final: true, retried: true, line: line, level: store.LevelError}
+	}
+	ev.NextAttemptAt = time.Now().UTC().Add(v.delay)
+	line := fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, strings.TrimSuffix(msg, "."), v.delay.Round(time.Second))
+	return decoded{ev: ev, retried: true, line: line, level: store.LevelWarning}
 }
 
 // saveDecoded records one decoded webhook and its activity line.

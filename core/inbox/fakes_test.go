@@ -3,35 +3,98 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/crmhub/crmhub/core/engine"
+	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/inbox"
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/sdk"
 )
 
 // plugins stands in for the plugin host: webhooks carry "contact=<id>" or
-// "email=<addr>" in their query; "contact=bad" is invalid.
+// "email=<addr>" in their query; "contact=bad" is invalid. A "decode=<how>"
+// parameter makes the decoder misbehave on that webhook:
+//   - unsupported, notfound, unauthenticated, retry: its own result is an
+//     error of that kind (retry: what the SDK answers for a decoder that
+//     panicked on it);
+//   - poison: every call that carries it fails as a whole;
+//   - killer: every call that carries it kills the plugin, which the fake
+//     host restarts after restartAfter;
+//   - crash-once: the first call that carries it kills the plugin (which
+//     died for a reason of its own).
 type plugins struct {
-	mu     sync.Mutex
-	ready  bool
-	emails map[string]string // e-mail → contact id
+	mu       sync.Mutex
+	ready    bool
+	emails   map[string]string // e-mail → contact id
+	findErrs []error           // errors for the next FindContact calls
+	calls    map[string]int    // webhook query → decode calls that carried it
 }
 
-func newPlugins() *plugins { return &plugins{ready: true, emails: map[string]string{}} }
+// restartAfter is how long the fake plugin stays down after a killer.
+const restartAfter = 150 * time.Millisecond
+
+func newPlugins() *plugins {
+	return &plugins{ready: true, emails: map[string]string{}, calls: map[string]int{}}
+}
 
 func (p *plugins) setReady(r bool) { p.mu.Lock(); p.ready = r; p.mu.Unlock() }
 
 func (p *plugins) Ready(string) bool { p.mu.Lock(); defer p.mu.Unlock(); return p.ready }
 
+// failFind makes the next FindContact calls fail with errs, in order; an
+// Unauthenticated one also marks the plugin not ready, as the host does.
+func (p *plugins) failFind(errs ...error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.findErrs = append(p.findErrs, errs...)
+}
+
+// decodeCalls counts the decode calls that carried the webhook with query.
+func (p *plugins) decodeCalls(query string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls[query]
+}
+
 func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWebhook) ([]inbox.Decoding, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.ready {
+		return nil, fmt.Errorf("crm klicktipp is crashed: %w", host.ErrPluginDown)
+	}
 	out := make([]inbox.Decoding, len(hooks))
+	for _, h := range hooks {
+		p.calls[url.Values(h.Query).Encode()]++
+	}
 	for i, h := range hooks {
 		id, email := first(h.Query["contact"]), first(h.Query["email"])
+		switch first(h.Query["decode"]) {
+		case "poison":
+			return nil, errors.New("decode webhooks: rpc error: code = Internal desc = the plugin failed")
+		case "killer":
+			p.crash()
+			return nil, fmt.Errorf("crm klicktipp: decode webhooks: %w (EOF)", host.ErrPluginDied)
+		case "crash-once":
+			if p.calls[url.Values(h.Query).Encode()] == 1 {
+				p.crash()
+				return nil, fmt.Errorf("crm klicktipp: decode webhooks: %w (EOF)", host.ErrPluginDied)
+			}
+		case "unsupported":
+			out[i].Err = sdk.Unsupported("this CRM cannot read such webhooks")
+		case "notfound":
+			out[i].Err = sdk.NotFound("the webhook names a list that no longer exists")
+		case "unauthenticated":
+			out[i].Err = sdk.Unauthenticated("session expired")
+		case "retry":
+			out[i].Err = sdk.Retryable(errors.New("plugin bug: decoding this webhook panicked: index out of range"), 0)
+		}
 		switch {
+		case out[i].Err != nil:
 		case id == "bad":
 			out[i].Err = sdk.Invalid("parameter contact is not a number")
 		case id == "" && email == "":
@@ -43,9 +106,27 @@ func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWeb
 	return out, nil
 }
 
+// crash plays the plugin process dying: the host notices, so the plugin
+// is not ready until it has been started again. Call it with p.mu held.
+func (p *plugins) crash() {
+	p.ready = false
+	time.AfterFunc(restartAfter, func() { p.setReady(true) })
+}
+
 func (p *plugins) FindContact(_ context.Context, _ string, email string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.findErrs) > 0 {
+		err := p.findErrs[0]
+		p.findErrs = p.findErrs[1:]
+		switch {
+		case sdk.IsUnauthenticated(err):
+			p.ready = false
+		case errors.Is(err, host.ErrPluginDied):
+			p.crash()
+		}
+		return "", err
+	}
 	if id, ok := p.emails[email]; ok {
 		return id, nil
 	}

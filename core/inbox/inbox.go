@@ -88,6 +88,12 @@ type Inbox struct {
 	wakeWork   chan struct{} // a nudge: events may be due
 	final      *broadcast    // closed and renewed whenever an event ends here
 
+	// Owned by the decode loop: per CRM, the last webhook id of a batch
+	// that failed as a whole (webhooks up to it are decoded one by one),
+	// and when its plugin last died during a decode call.
+	isolate map[string]int64
+	died    map[string]time.Time
+
 	stopOnce sync.Once
 	stopped  chan struct{}      // closed by Stop: take no new work
 	cancel   context.CancelFunc // ends in-flight work when Stop runs out of time
@@ -108,6 +114,8 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 		wakeDecode: make(chan struct{}, 1),
 		wakeWork:   make(chan struct{}, 1),
 		final:      newBroadcast(),
+		isolate:    map[string]int64{},
+		died:       map[string]time.Time{},
 		stopped:    make(chan struct{}),
 	}
 	if in.obs == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -268,6 +269,150 @@ var _ = Describe("Inbox", func() {
 				g.Expect(got.waited).To(Equal(1))
 				g.Expect(got.retried).To(Equal(1))
 			}).Should(Succeed())
+		})
+
+		Describe("one failure policy for decoding and applying", func() {
+			It("keeps an e-mail-only webhook waiting at no cost while its plugin is down or not configured, and decodes it once the plugin is back", func() {
+				plug.emails["anna@example.com"] = "77"
+				plug.failFind(fmt.Errorf("find contact: %w", host.ErrPluginDied), fmt.Errorf("crm klicktipp is starting: %w", host.ErrPluginDown),
+					sdk.Unauthenticated("the CRM refused the plugin's credentials"))
+				start()
+				id := accept("email=anna@example.com")
+				// The Unauthenticated answer leaves the plugin not configured.
+				Eventually(func() bool { return plug.Ready("klicktipp") }).Should(BeFalse())
+				Consistently(event(id), "300ms").Should(And(HaveField("Status", store.StatusReceived), HaveField("Attempts", 0)))
+				Expect(activity(id)).To(ContainElement(ContainSubstring("Waiting for the klicktipp plugin")))
+
+				plug.setReady(true) // configured again
+				in.Kick()
+				Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+				Expect(event(id)()).To(And(HaveField("ContactID", "77"), HaveField("Attempts", 1)))
+			})
+
+			DescribeTable("ends a webhook by what its decoder answers",
+				func(query, status, outcome, message string) {
+					start()
+					id := accept(query)
+					Eventually(event(id), "5s").Should(HaveField("Status", status))
+					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+				},
+				Entry("Invalid: invalid_payload", "contact=bad", store.StatusFailed, store.OutcomeInvalidPayload, "parameter contact is not a number"),
+				Entry("NotFound: contact_not_found", "contact=1&decode=notfound", store.StatusFailed, store.OutcomeNotFound, "no longer exists"),
+				Entry("another terminal kind: crm_error with the plugin's message", "contact=1&decode=unsupported", store.StatusFailed, store.OutcomeCRMError, "cannot read such webhooks"),
+				Entry("retryable, every time: dead / gave_up with the reason", "contact=1&decode=retry", store.StatusDead, store.OutcomeGaveUp, "decoding this webhook panicked"),
+			)
+
+			DescribeTable("ends an e-mail-only webhook by what FindContact answers",
+				func(fail error, status, outcome, message string) {
+					plug.failFind(fail, fail, fail)
+					start()
+					id := accept("email=anna@example.com")
+					Eventually(event(id), "5s").Should(HaveField("Status", status))
+					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+				},
+				Entry("NotFound: contact_not_found", sdk.NotFound("no such e-mail"), store.StatusFailed, store.OutcomeNotFound, "anna@example.com"),
+				Entry("Invalid: crm_error with the plugin's message", sdk.Invalid("the e-mail address is malformed"), store.StatusFailed, store.OutcomeCRMError, "the e-mail address is malformed"),
+				Entry("Unsupported: crm_error", sdk.Unsupported("no search by e-mail"), store.StatusFailed, store.OutcomeCRMError, "no search by e-mail"),
+				Entry("retryable, every time: dead / gave_up with the reason", errCRMDown, store.StatusDead, store.OutcomeGaveUp, "klicktipp answered 500"),
+			)
+
+			It("retries a retryable decoder answer with backoff, counting each attempt", func() {
+				obs := newObserver()
+				opts.Observer = obs
+				start()
+				id := accept("contact=1&decode=retry")
+				Eventually(event(id)).Should(HaveField("Attempts", 1))
+				ev := event(id)()
+				Expect(ev.Status).To(Equal(store.StatusReceived))
+				Expect(ev.NextAttemptAt.Sub(ev.UpdatedAt)).To(BeNumerically("~", 400*time.Millisecond, 120*time.Millisecond), "400ms ±20%, less the time it took to record")
+				Eventually(event(id), "5s").Should(HaveField("Status", store.StatusDead))
+				Expect(event(id)().Attempts).To(Equal(3))
+				Expect(activity(id)).To(ContainElement(HavePrefix("Gave up after 3 attempts")))
+				Eventually(func() int { return obs.snapshot().retried }).Should(Equal(3), "two retries, then dead")
+			})
+
+			DescribeTable("ends an event by what the plugin answers while it is applied",
+				func(fail error, status, outcome, message string) {
+					app.failNext("60", fail, fail, fail)
+					start()
+					id := accept("contact=60")
+					Eventually(event(id), "5s").Should(HaveField("Status", status))
+					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+				},
+				Entry("NotFound: contact_not_found", fmt.Errorf("update contact: %w", sdk.NotFound("no contact 60")), store.StatusFailed, store.OutcomeNotFound, "no contact 60"),
+				Entry("Invalid: crm_error with the plugin's message", fmt.Errorf("get contact: %w", sdk.Invalid("id 60 is not a subscriber id")), store.StatusFailed, store.OutcomeCRMError, "id 60 is not a subscriber id"),
+				Entry("Unsupported: crm_error", sdk.Unsupported("no UpdateContact"), store.StatusFailed, store.OutcomeCRMError, "no UpdateContact"),
+				Entry("retryable, every time: dead / gave_up", errCRMDown, store.StatusDead, store.OutcomeGaveUp, "klicktipp answered 500"),
+			)
+
+			It("does not count an attempt when the CRM refuses the plugin's credentials while an event is applied", func() {
+				app.failNext("61", sdk.Unauthenticated("session expired"))
+				start()
+				id := accept("contact=61")
+				Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+				Expect(app.callsFor("61")).To(HaveLen(2))
+				Expect(event(id)().Attempts).To(Equal(1))
+			})
+		})
+
+		Describe("a poison webhook", func() {
+			key := func(query string) string {
+				v, err := url.ParseQuery(query)
+				Expect(err).NotTo(HaveOccurred())
+				return v.Encode()
+			}
+
+			It("that fails every batch it is in ends dead after its attempts, while the webhooks around it are applied", func() {
+				plug.setReady(false)
+				start()
+				before, poison, after := accept("contact=70"), accept("contact=71&decode=poison"), accept("contact=72")
+				plug.setReady(true)
+				in.Kick()
+				Eventually(event(before)).Should(HaveField("Status", store.StatusDone))
+				Eventually(event(after)).Should(HaveField("Status", store.StatusDone))
+				Expect(event(after)().Attempts).To(Equal(1))
+				Eventually(event(poison), "5s").Should(HaveField("Status", store.StatusDead))
+				Expect(event(poison)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
+					HaveField("Message", ContainSubstring("the plugin failed"))))
+
+				later := accept("contact=73")
+				Eventually(event(later)).Should(HaveField("Status", store.StatusDone))
+			})
+
+			It("that kills the plugin every time ends dead after its attempts, while the others are applied at no cost", func() {
+				plug.setReady(false)
+				start()
+				var ids []int64
+				for i := range 5 {
+					ids = append(ids, accept(fmt.Sprintf("contact=%d", 80+i)))
+				}
+				killer := accept("contact=89&decode=killer")
+				for i := range 5 {
+					ids = append(ids, accept(fmt.Sprintf("contact=%d", 90+i)))
+				}
+				plug.setReady(true)
+				in.Kick()
+				for _, id := range ids {
+					Eventually(event(id), "10s").Should(HaveField("Status", store.StatusDone))
+					Expect(event(id)().Attempts).To(Equal(1), "a webhook decoded alongside the killer is charged nothing")
+				}
+				Eventually(event(killer), "20s").Should(HaveField("Status", store.StatusDead))
+				Expect(event(killer)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
+					HaveField("Message", ContainSubstring("the plugin died decoding this webhook alone"))))
+				Expect(plug.decodeCalls(key("contact=89&decode=killer"))).To(BeNumerically(">=", 3))
+			})
+
+			It("is not what a plugin dying for a reason of its own makes of the webhooks in flight", func() {
+				plug.setReady(false)
+				start()
+				ids := []int64{accept("contact=96"), accept("contact=97&decode=crash-once"), accept("contact=98")}
+				plug.setReady(true)
+				in.Kick()
+				for _, id := range ids {
+					Eventually(event(id), "5s").Should(HaveField("Status", store.StatusDone))
+					Expect(event(id)().Attempts).To(Equal(1))
+				}
+			})
 		})
 
 		It("refuses webhooks over the backlog limit", func() {

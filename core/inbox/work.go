@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/crmhub/crmhub/core/engine"
-	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/sdk"
 )
@@ -137,29 +136,25 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
 	tried := *ev
 	var line string
 	level := store.LevelWarning
-	switch {
-	case errors.Is(cause, host.ErrPluginDown), sdk.IsUnauthenticated(cause), ctx.Err() != nil:
+	switch v := judge(cause, ev.Attempts, false, o); {
+	case v.wait, ctx.Err() != nil:
 		// Not the event's fault: it waits for the plugin (or the next
 		// process) and the attempt does not count.
 		ev.Status, ev.Attempts, ev.NextAttemptAt = store.StatusPending, ev.Attempts-1, time.Now().UTC()
 		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + attemptErr
 		line = ev.Message
-	case sdk.IsTerminal(cause):
-		ev.Status, ev.Outcome = store.StatusFailed, store.OutcomeInvalidPayload
-		if sdk.IsNotFound(cause) {
-			ev.Outcome = store.OutcomeNotFound
-		}
-		ev.Message = attemptErr
-		line, level = "Failed: "+attemptErr, store.LevelError
-	case ev.Attempts >= o.MaxAttempts:
-		ev.Status, ev.Outcome = store.StatusDead, store.OutcomeGaveUp
+	case v.status == store.StatusDead:
+		ev.Status, ev.Outcome = v.status, v.outcome
 		ev.Message = attemptErr
 		line = fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, attemptErr)
 		level = store.LevelError
+	case v.status != "":
+		ev.Status, ev.Outcome = v.status, v.outcome
+		ev.Message = attemptErr
+		line, level = "Failed: "+attemptErr, store.LevelError
 	default:
-		delay := retryDelay(ev.Attempts, o, cause)
-		ev.Status, ev.NextAttemptAt, ev.Message = store.StatusRetrying, time.Now().UTC().Add(delay), attemptErr
-		line = fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, attemptErr, delay.Round(time.Second))
+		ev.Status, ev.NextAttemptAt, ev.Message = store.StatusRetrying, time.Now().UTC().Add(v.delay), attemptErr
+		line = fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, attemptErr, v.delay.Round(time.Second))
 	}
 	// Record it even when the hub is stopping.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

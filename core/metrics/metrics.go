@@ -77,7 +77,7 @@ func New(log *slog.Logger) *Metrics {
 		}, []string{"crm", "action"}),
 		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "events_processed_total",
-			Help: "Events the engine finished, by CRM and outcome (created, updated, tags_updated, no_matching_user, contact_not_found, invalid_payload).",
+			Help: "Events that ended done or failed, by CRM and outcome (created, updated, tags_updated, no_matching_user, contact_not_found, invalid_payload, crm_error).",
 		}, []string{"crm", "outcome"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "event_retries_total",

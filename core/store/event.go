@@ -20,6 +20,7 @@ const (
 	OutcomeCoalesced      = "coalesced"
 	OutcomeInvalidPayload = "invalid_payload"
 	OutcomeNotFound       = "contact_not_found"
+	OutcomeCRMError       = "crm_error" // another terminal answer of the plugin; its message is kept
 	OutcomeGaveUp         = "gave_up"
 )
 
@@ -152,7 +153,7 @@ func (q *Queries) RescheduleUndecoded(ctx context.Context, ev *Event) error {
 		ev.FinishedAt = &ev.UpdatedAt
 	}
 	_, err := q.idb.NewUpdate().Model(ev).
-		Column("status", "message", "attempts", "next_attempt_at", "updated_at", "finished_at").
+		Column("status", "outcome", "message", "attempts", "next_attempt_at", "updated_at", "finished_at").
 		WherePK().Where("status = ?", StatusReceived).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: reschedule event %d: %w", ev.ID, err)

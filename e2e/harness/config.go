@@ -49,6 +49,14 @@ type Config struct {
 	// or others): their webhooks answer 404.
 	DisabledCRMs []string
 
+	// TestPlugin, when set, is the test plugin's binary
+	// (internal/testplugin): it then serves a CRM named test, whose account
+	// holds contacts 1001 and 1002.
+	TestPlugin string
+
+	// MaxBody is server.max_body, e.g. "8MiB"; "" keeps the default.
+	MaxBody string
+
 	// SMTP is the mail server for welcome mails; nil sends none.
 	SMTP *smtptest.Server
 
@@ -110,8 +118,17 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 			"rate_limit":            c.RateLimit,
 			"fields":                maps.Clone(c.Fields),
 			"return_password_field": c.ReturnPasswordField,
-			"settings":              settings,
 		},
+	}
+	if settings != nil { // a null would be read as an unknown key
+		crms["klicktipp"].(map[string]any)["settings"] = settings
+	}
+	if c.TestPlugin != "" {
+		crms["test"] = map[string]any{
+			"plugin":     c.TestPlugin,
+			"rate_limit": c.RateLimit,
+			"settings":   map[string]any{"api_key": "test-key"},
+		}
 	}
 	for _, name := range c.DisabledCRMs {
 		if _, ok := crms[name]; !ok {
@@ -135,6 +152,9 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 		"log":             map[string]any{"level": c.LogLevel, "format": "text"},
 		"notify":          map[string]any{"login_url": "http://" + listen + "/login"},
 		"crms":            crms,
+	}
+	if c.MaxBody != "" {
+		doc["server"] = map[string]any{"max_body": c.MaxBody}
 	}
 	if c.SMTP != nil {
 		doc["notify"] = map[string]any{

@@ -13,6 +13,13 @@ import (
 	"github.com/crmhub/crmhub/sdk"
 )
 
+// Contact ids whose webhooks the decoder cannot take: PanicOnDecode makes
+// it panic, CrashOnDecode ends the plugin process.
+const (
+	PanicOnDecode = "panic-on-decode"
+	CrashOnDecode = "crash-on-decode"
+)
+
 // APIKey is the only api_key setting the test CRM accepts.
 const APIKey = "test-key"
 
@@ -75,9 +82,19 @@ func (c *CRM) Configure(_ context.Context, settings map[string]string) error {
 	}
 }
 
-// DecodeWebhook reads a contact id and e-mail; see decode.go.
+// DecodeWebhook reads a contact id and e-mail (see decode.go), or plays a
+// broken decoder for the special ids of the package doc.
 func (c *CRM) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) (sdk.Decoded, error) {
-	return decode(hook)
+	d, err := decode(hook)
+	switch d.ContactID {
+	case PanicOnDecode:
+		var seen map[string]bool
+		seen[d.ContactID] = true // a nil map: the kind of bug a plugin ships
+	case CrashOnDecode:
+		fmt.Fprintln(os.Stderr, "testplugin: told to die decoding this webhook")
+		os.Exit(3)
+	}
+	return d, err
 }
 
 // GetContact returns a contact of the directory, or plays one of the

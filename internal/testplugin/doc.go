@@ -8,6 +8,10 @@
 //   - fail_configure=N makes the first N Configure calls fail as retryable
 //     (a CRM that cannot be reached).
 //
+// Behaviour chosen by the contact id a webhook carries (DecodeWebhook):
+//   - PanicOnDecode panics (a decoder bug);
+//   - CrashOnDecode ends the process with exit code 3 (a plugin that dies).
+//
 // Behaviour chosen by contact id (GetContact):
 //   - "hang" never answers and ignores its context (a stuck plugin);
 //   - "expire-session" answers Unauthenticated (credentials revoked);

@@ -30,6 +30,16 @@ func (Plugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.Cli
 	return New(conn), nil
 }
 
+// DialOptions are the gRPC options of a connection to a plugin: messages
+// up to sdk.MaxMessageBytes both ways, as sdk.Serve accepts. Put them in
+// plugin.ClientConfig.GRPCDialOptions.
+func DialOptions() []grpc.DialOption {
+	return []grpc.DialOption{grpc.WithDefaultCallOptions(
+		grpc.MaxCallRecvMsgSize(sdk.MaxMessageBytes),
+		grpc.MaxCallSendMsgSize(sdk.MaxMessageBytes),
+	)}
+}
+
 // Client calls one plugin's CRM. It is an sdk.CRM, so the hub and sdktest
 // can treat a remote plugin like a local one, plus the batch call
 // DecodeWebhooks. Every error it returns is an *sdk.Error, or wraps
@@ -69,8 +79,10 @@ type DecodeResult struct {
 	Err     error
 }
 
-// maxBatchBytes keeps one DecodeWebhooks request well under gRPC's default
-// 4 MiB message limit; bigger batches are sent in several calls.
+// maxBatchBytes keeps one DecodeWebhooks request of several webhooks under
+// gRPC's default 4 MiB message limit, which a plugin built with an older
+// SDK still has; bigger batches are sent in several calls, and a single
+// larger webhook travels alone (up to sdk.MaxMessageBytes).
 const maxBatchBytes = 3 << 20
 
 // DecodeWebhooks has the plugin read a batch of webhooks, in as few calls

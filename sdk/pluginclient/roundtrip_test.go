@@ -81,6 +81,30 @@ var _ = Describe("a call across the plugin connection", func() {
 		Expect(err).To(HaveOccurred(), "the plugin keeps serving after a panic")
 	})
 
+	It("fails only the webhook whose decoding panics, as retryable and naming the panic, and keeps serving", func() {
+		plugin.decode = func(hook sdk.RawWebhook) (sdk.Decoded, error) {
+			id := hook.Query["id"][0]
+			if id == "poison" {
+				var contacts map[string]string
+				contacts[id] = id // a nil map: the kind of bug a plugin ships
+			}
+			return sdk.Decoded{ContactID: id}, nil
+		}
+		hook := func(id string) sdk.RawWebhook {
+			return sdk.RawWebhook{Method: "POST", Query: map[string][]string{"id": {id}}}
+		}
+		results, err := client.DecodeWebhooks(context.Background(), []sdk.RawWebhook{hook("1"), hook("poison"), hook("3")})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(results).To(HaveLen(3))
+		Expect(results[0]).To(Equal(pluginclient.DecodeResult{Decoded: sdk.Decoded{ContactID: "1"}}))
+		Expect(results[2]).To(Equal(pluginclient.DecodeResult{Decoded: sdk.Decoded{ContactID: "3"}}))
+		Expect(sdk.KindOf(results[1].Err)).To(Equal(sdk.KindRetryable))
+		Expect(results[1].Err).To(MatchError(ContainSubstring("decoding this webhook panicked: assignment to entry in nil map")))
+
+		_, err = client.DecodeWebhook(context.Background(), hook("4"))
+		Expect(err).NotTo(HaveOccurred(), "the plugin keeps serving after the panic")
+	})
+
 	It("reports a plugin that is gone as ErrUnavailable", func() {
 		stop()
 		_, err := client.GetContact(context.Background(), "7")

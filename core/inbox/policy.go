@@ -1,0 +1,44 @@
+package inbox
+
+import (
+	"errors"
+	"time"
+
+	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/sdk"
+)
+
+// verdict is what the failure policy makes of a failed plugin call.
+type verdict struct {
+	// wait: not the event's fault (the plugin is down, not configured, or
+	// the CRM refused its credentials). The event waits for the plugin and
+	// the attempt does not count.
+	wait bool
+	// status is the final status (failed or dead) with its outcome; empty
+	// when the event is retried after delay.
+	status, outcome string
+	delay           time.Duration
+}
+
+// judge is the one failure policy for every plugin call an event makes:
+// decoding it, resolving its e-mail (FindContact), applying it (GetContact,
+// UpdateContact). attempts counts the event's attempts, the failed one
+// included. fromDecoder says the error is the decoder's verdict on the
+// webhook, whose Invalid means the webhook itself is unusable; Invalid
+// from any other call is the CRM refusing a request, a crm_error.
+func judge(err error, attempts int, fromDecoder bool, o *Options) verdict {
+	switch {
+	case errors.Is(err, host.ErrPluginDown), sdk.IsUnauthenticated(err):
+		return verdict{wait: true}
+	case sdk.IsNotFound(err):
+		return verdict{status: store.StatusFailed, outcome: store.OutcomeNotFound}
+	case sdk.IsInvalid(err) && fromDecoder:
+		return verdict{status: store.StatusFailed, outcome: store.OutcomeInvalidPayload}
+	case sdk.IsTerminal(err):
+		return verdict{status: store.StatusFailed, outcome: store.OutcomeCRMError}
+	case attempts >= o.MaxAttempts:
+		return verdict{status: store.StatusDead, outcome: store.OutcomeGaveUp}
+	}
+	return verdict{delay: retryDelay(attempts, o, err)}
+}
