@@ -3,7 +3,8 @@
 // against a fake KlickTipp API on loopback — and prints one table for
 // SQLite and PostgreSQL: webhook ingest beside a bare net/http handler,
 // end-to-end throughput and latency, resident memory, and the GetContact
-// round trip through the plugin host. `make bench` runs it.
+// round trip through the plugin host, and the web console's events page
+// over 100,000 stored events. `make bench` runs it.
 //
 // A figure whose run got any answer but 2xx is printed as a failure, not as
 // throughput. The goals in the last column are what the project aims for;

@@ -14,11 +14,13 @@ import (
 
 // column is one store's figures, or why they are missing.
 type column struct {
-	kind      storeKind
-	ingest    ingest
-	ingestErr error
-	e2e       endToEnd
-	e2eErr    error
+	kind       storeKind
+	ingest     ingest
+	ingestErr  error
+	e2e        endToEnd
+	e2eErr     error
+	console    consoleTimes
+	consoleErr error
 }
 
 // measureStore measures ingest and the end-to-end path on one store, each
@@ -32,6 +34,10 @@ func measureStore(ctx context.Context, bins harness.Binaries, kind storeKind, o 
 	col.e2e, col.e2eErr = measureEndToEnd(ctx, bins, kind, o)
 	if col.e2eErr != nil {
 		progress("  end-to-end failed: %v", col.e2eErr)
+	}
+	col.console, col.consoleErr = measureConsole(ctx, bins, kind, o)
+	if col.consoleErr != nil {
+		progress("  console failed: %v", col.consoleErr)
 	}
 	return col
 }
@@ -106,6 +112,8 @@ func rows(o options) []row {
 		{"plugin RSS: idle / under load", func(c column) string {
 			return e2eCell(c, func() string { return mib(c.e2e.memory.pluginIdle, c.e2e.memory.pluginLoad) })
 		}, ""},
+		consoleRow(0, "console: 50 events of "+count(consoleStored)+", p50 / p99"),
+		consoleRow(1, "console: 50 dead events of "+count(consoleStored)+", p50 / p99"),
 	}
 }
 
@@ -141,14 +149,26 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "new password with argon2id), then %d update_tags per user; steady: update_tags at %.0f/s for %s\n", o.rounds, o.rate, o.steady)
 	fmt.Fprintf(w, "with ?wait=, timed by the client from sending to the final answer, after the adds and again\n")
 	fmt.Fprintf(w, "after the update_tags. RSS under load: the peak while adds and update_tags run.\n")
+	fmt.Fprintf(w, "console: GET /ui/events signed in, %d times after as many to warm up, from request to the\n", consolePages)
+	fmt.Fprintf(w, "page's last byte; one in a hundred of the stored events dead.\n")
 	for _, c := range r.columns {
-		for _, err := range []error{c.ingestErr, c.e2eErr} {
+		for _, err := range []error{c.ingestErr, c.e2eErr, c.consoleErr} {
 			if err != nil {
 				fmt.Fprintf(w, "\n%s: %v", c.kind.title(), err)
 			}
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// consoleRow is the timing of the i-th of consolePaths.
+func consoleRow(i int, label string) row {
+	return row{label, func(c column) string {
+		if c.consoleErr != nil {
+			return "n/a"
+		}
+		return pair(harness.Percentile(c.console[i], 50), harness.Percentile(c.console[i], 99))
+	}, "well under 100 ms"}
 }
 
 func ingestCell(c column, f func() string) string {

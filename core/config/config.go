@@ -32,7 +32,8 @@ type Database struct {
 
 // Admin configures the admin API.
 type Admin struct {
-	// Token is the bearer token of /api/v1; empty turns the API off.
+	// Token is the bearer token of /api/v1 and the web console's sign-in;
+	// empty turns both off.
 	Token string `koanf:"token"`
 }
 

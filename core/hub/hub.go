@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/console"
 	"github.com/crmhub/crmhub/core/engine"
 	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/inbox"
@@ -99,8 +100,10 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown),
 		outbox.WithObserver(h.metrics))
 	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox}, h.inboxOptions(cfg), log)
+	ui := console.New(console.Deps{Config: h.cfg.Load, Log: log,
+		Reads: server.Reads{Store: st, Replayer: h.inbox, Plugins: h.pluginStates}})
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
-		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics})
+		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui})
 	h.metrics.Watch(st.QueueDepth, h.pluginStates)
 	return h, nil
 }

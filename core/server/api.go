@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -55,17 +56,25 @@ type badRequest string
 
 func (e badRequest) Error() string { return string(e) }
 
-// parsePage reads ?limit= (default 50, at most 500) and ?cursor=.
-func parsePage(r *http.Request) (store.Page, error) {
+// IsBadRequest tells whether err is a problem with the request (a filter,
+// page or id it cannot read) rather than with the hub.
+func IsBadRequest(err error) bool {
+	var bad badRequest
+	return errors.As(err, &bad)
+}
+
+// ParsePage reads a list's page from its query: limit (default 50, at
+// most 500) and cursor (a list's next_cursor).
+func ParsePage(q url.Values) (store.Page, error) {
 	p := store.Page{Limit: defaultLimit}
-	if s := r.URL.Query().Get("limit"); s != "" {
+	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxLimit {
 			return p, badRequest("limit must be a number from 1 to " + strconv.Itoa(maxLimit))
 		}
 		p.Limit = n
 	}
-	if s := r.URL.Query().Get("cursor"); s != "" {
+	if s := q.Get("cursor"); s != "" {
 		after, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || after <= 0 {
 			return p, badRequest("cursor is not one this API handed out")

@@ -1,8 +1,8 @@
 package server
 
 import (
+	"errors"
 	"net/http"
-	"slices"
 
 	"github.com/crmhub/crmhub/core/store"
 )
@@ -10,28 +10,24 @@ import (
 // replayBatch is how many events one replay transaction re-queues.
 const replayBatch = 500
 
-// listEvents answers GET /api/v1/events?status=&crm=&contact_id=, newest
+// listEvents answers
+// GET /api/v1/events?status=&crm=&action=&contact_id=&since=&until=, newest
 // first, a page at a time.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
-	page, err := parsePage(r)
+	page, err := ParsePage(r.URL.Query())
 	if err != nil {
 		s.writeFailure(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	f := store.EventFilter{Status: q.Get("status"), CRM: q.Get("crm"), ContactID: q.Get("contact_id")}
-	if f.Status != "" && !slices.Contains(store.Statuses, f.Status) {
-		s.writeFailure(w, r, badRequest("status must be one of received, pending, processing, retrying, done, failed, dead"))
-		return
-	}
-	evs, next, err := s.Store.ListEvents(r.Context(), f, page)
+	f, err := ParseEventFilter(r.URL.Query())
 	if err != nil {
 		s.writeFailure(w, r, err)
 		return
 	}
-	out := List[Event]{Items: make([]Event, len(evs)), NextCursor: cursor(next)}
-	for i := range evs {
-		out.Items[i] = NewEvent(&evs[i])
+	out, err := s.Reads().Events(r.Context(), f, page)
+	if err != nil {
+		s.writeFailure(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -44,28 +40,12 @@ func (s *Server) showEvent(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, r, err)
 		return
 	}
-	detail, err := s.eventDetail(r, id)
+	detail, err := s.Reads().Event(r.Context(), id)
 	if err != nil {
 		s.writeFailure(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, detail)
-}
-
-func (s *Server) eventDetail(r *http.Request, id int64) (EventDetail, error) {
-	ev, err := s.Store.EventByID(r.Context(), id)
-	if err != nil {
-		return EventDetail{}, err
-	}
-	attempts, err := s.Store.EventAttempts(r.Context(), id)
-	if err != nil {
-		return EventDetail{}, err
-	}
-	lines, err := s.Store.EventActivity(r.Context(), id)
-	if err != nil {
-		return EventDetail{}, err
-	}
-	return NewEventDetail(ev, attempts, lines), nil
 }
 
 // replayEvent answers POST /api/v1/events/{id}/replay: a failed or dead
@@ -77,26 +57,17 @@ func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, r, err)
 		return
 	}
-	ev, err := s.Store.EventByID(r.Context(), id)
+	detail, err := s.Reads().Replay(r.Context(), id)
+	var notReplayable ErrNotReplayable
+	if errors.As(err, &notReplayable) {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
 	if err != nil {
 		s.writeFailure(w, r, err)
 		return
 	}
-	replayed, err := s.Replayer.Replay(r.Context(), store.ReplayFilter{IDs: []int64{id}})
-	if err != nil {
-		s.writeFailure(w, r, err)
-		return
-	}
-	if len(replayed) == 0 {
-		writeError(w, http.StatusConflict, "event "+formatID(id)+" is "+ev.Status+": only failed and dead events are replayed")
-		return
-	}
-	s.Log.Info("event replayed by the admin API", "event", id, "crm", ev.CRM)
-	detail, err := s.eventDetail(r, id)
-	if err != nil {
-		s.writeFailure(w, r, err)
-		return
-	}
+	s.Log.Info("event replayed by the admin API", "event", id, "crm", detail.CRM)
 	writeJSON(w, http.StatusOK, detail)
 }
 

@@ -203,6 +203,7 @@ crms:
 				},
 				Entry("none: all, newest first", "", "ben", "anna"),
 				Entry("e-mail", "email=ANNA@example.com", "anna"),
+				Entry("a part of the name", "name=NN", "anna"),
 				Entry("tag", "tag=Customer", "anna"),
 				Entry("CRM", "crm=klicktipp", "ben", "anna"),
 				Entry("contact id", "crm=klicktipp&contact_id=1002", "ben"),
@@ -273,11 +274,20 @@ crms:
 				Entry("CRM", "crm=klicktipp", func() []*store.Event { return []*store.Event{done, dead} }),
 				Entry("contact id", "contact_id=1001", func() []*store.Event { return []*store.Event{other, dead} }),
 				Entry("all three", "status=done&crm=klicktipp&contact_id=1002", func() []*store.Event { return []*store.Event{done} }),
+				Entry("action", "action=add&crm=hubspot", func() []*store.Event { return []*store.Event{other} }),
+				Entry("an action none has", "action=update_tags", func() []*store.Event { return nil }),
+				Entry("received since an hour ago, as RFC 3339", "since="+time.Now().UTC().Add(-time.Hour).Format(time.RFC3339),
+					func() []*store.Event { return []*store.Event{other, done, dead} }),
+				Entry("received until an hour ago, as a browser sends it", "until="+time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04"),
+					func() []*store.Event { return nil }),
 			)
 
-			It("refuses an unknown status with 400", func() {
-				Expect(get("/api/v1/events?status=lost").code).To(Equal(http.StatusBadRequest))
-			})
+			DescribeTable("refuses a filter it cannot read with 400",
+				func(query string) { Expect(get("/api/v1/events?" + query).code).To(Equal(http.StatusBadRequest)) },
+				Entry("an unknown status", "status=lost"),
+				Entry("a since that is no time", "since=yesterday"),
+				Entry("an until that is no time", "until=2026-13-01"),
+			)
 
 			It("pages through events", func() {
 				evs, next := items[server.Event](get("/api/v1/events?limit=2"))

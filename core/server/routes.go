@@ -1,5 +1,7 @@
 package server
 
+import "net/http"
+
 // routes registers every route of the hub, in one place.
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
@@ -23,4 +25,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/plugins", s.admin(s.listPlugins))
 	s.mux.HandleFunc("GET /api/v1/activity", s.admin(s.listActivity))
 	s.mux.HandleFunc("/api/v1/", s.admin(s.apiNotFound))
+
+	// The web console, its own pages behind its own sign-in; /ui redirects
+	// here (ServeMux does that for a subtree).
+	s.mux.Handle("/ui/", s.console())
+}
+
+// console is the web console's handler, or 404 when there is none.
+func (s *Server) console() http.Handler {
+	if s.Console == nil {
+		return http.NotFoundHandler()
+	}
+	return s.Console
 }

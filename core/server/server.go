@@ -38,6 +38,9 @@ type Deps struct {
 	Plugins func() []store.PluginState
 	// Metrics counts webhooks and serves /metrics; nil turns both off.
 	Metrics *metrics.Metrics
+	// Console is the web console, served under /ui/; nil answers 404
+	// there.
+	Console http.Handler
 }
 
 // Server holds what the handlers need. Build it with New and serve

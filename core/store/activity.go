@@ -44,6 +44,17 @@ func (q *Queries) EventActivity(ctx context.Context, eventID int64) ([]Activity,
 	return lines, nil
 }
 
+// UserActivity returns the newest limit activity lines about one user,
+// newest first.
+func (q *Queries) UserActivity(ctx context.Context, userID int64, limit int) ([]Activity, error) {
+	var lines []Activity
+	err := q.idb.NewSelect().Model(&lines).Where("user_id = ?", userID).Order("id DESC").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: read activity of user %d: %w", userID, err)
+	}
+	return lines, nil
+}
+
 // RecentActivity returns the newest lines, newest first; beforeID > 0
 // pages back from that line.
 func (q *Queries) RecentActivity(ctx context.Context, limit int, beforeID int64) ([]Activity, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Statuses lists every event status, in the order an event goes through
@@ -13,7 +14,11 @@ var Statuses = []string{StatusReceived, StatusPending, StatusProcessing, StatusR
 type EventFilter struct {
 	Status    string
 	CRM       string
+	Action    string
 	ContactID string
+	// Since and Until bound when the event was received: Since included,
+	// Until not; zero leaves that side open.
+	Since, Until time.Time
 }
 
 // ListEvents returns one page of the events f selects, newest first,
@@ -28,12 +33,44 @@ func (q *Queries) ListEvents(ctx context.Context, f EventFilter, p Page) ([]Even
 	if f.CRM != "" {
 		sel = sel.Where("crm = ?", f.CRM)
 	}
+	if f.Action != "" {
+		sel = sel.Where("action = ?", f.Action)
+	}
 	if f.ContactID != "" {
 		sel = sel.Where("contact_id = ?", f.ContactID)
+	}
+	if !f.Since.IsZero() {
+		sel = sel.Where("received_at >= ?", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		sel = sel.Where("received_at < ?", f.Until.UTC())
 	}
 	if err := p.paginate(sel).Scan(ctx); err != nil {
 		return nil, 0, fmt.Errorf("store: list events: %w", err)
 	}
 	evs, next := cut(p, evs, func(ev Event) int64 { return ev.ID })
 	return evs, next, nil
+}
+
+// OutcomeCount is how many events received since a moment ended, or stand,
+// in one status with one outcome.
+type OutcomeCount struct {
+	Status  string `bun:"status"`
+	Outcome string `bun:"outcome"`
+	Count   int    `bun:"n"`
+}
+
+// OutcomesSince counts the events received since since by status and
+// outcome: what the hub made of its recent webhooks.
+func (q *Queries) OutcomesSince(ctx context.Context, since time.Time) ([]OutcomeCount, error) {
+	var counts []OutcomeCount
+	err := q.idb.NewSelect().Model((*Event)(nil)).
+		Column("status", "outcome").ColumnExpr("count(*) AS n").
+		Where("received_at >= ?", since.UTC()).
+		Group("status", "outcome").Order("status", "outcome").
+		Scan(ctx, &counts)
+	if err != nil {
+		return nil, fmt.Errorf("store: count outcomes since %s: %w", since.Format(time.RFC3339), err)
+	}
+	return counts, nil
 }

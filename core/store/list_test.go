@@ -47,6 +47,7 @@ var _ = Describe("lists for operators", func() {
 			var anna, ben, cleo *store.User
 			BeforeEach(func(ctx SpecContext) {
 				anna, ben, cleo = newUser("anna", "Anna@Example.com"), newUser("ben", "ben@example.com"), newUser("cleo", "cleo@example.com")
+				ben.FirstName, ben.LastName = "Benjamin", "Smith"
 				for _, u := range []*store.User{anna, ben, cleo} {
 					Expect(s.CreateUser(ctx, u)).To(Succeed())
 				}
@@ -77,6 +78,9 @@ var _ = Describe("lists for operators", func() {
 				Entry("by tag name", store.UserFilter{Tag: "Customer"}, func() []*store.User { return []*store.User{anna, cleo} }),
 				Entry("by tag id", store.UserFilter{Tag: "7"}, func() []*store.User { return []*store.User{anna} }),
 				Entry("by tag of one CRM", store.UserFilter{Tag: "Customer", CRM: "hubspot"}, func() []*store.User { return []*store.User{cleo} }),
+				Entry("by a part of the username, ignoring case", store.UserFilter{Name: "LEO"}, func() []*store.User { return []*store.User{cleo} }),
+				Entry("by a part of the first or last name", store.UserFilter{Name: "smi"}, func() []*store.User { return []*store.User{ben} }),
+				Entry("by a name holding a LIKE wildcard, taken literally", store.UserFilter{Name: "%"}, func() []*store.User { return nil }),
 				Entry("by filters no user meets", store.UserFilter{Email: "ben@example.com", Tag: "Customer"}, func() []*store.User { return nil }),
 			)
 
@@ -126,6 +130,43 @@ var _ = Describe("lists for operators", func() {
 				Expect(ids(evs, eventID)).To(Equal([]int64{a.ID}))
 			})
 
+			It("are filtered by action and by when they were received", func(ctx SpecContext) {
+				hourAgo, now := time.Now().UTC().Add(-time.Hour), time.Now().UTC()
+				old := addEvent(ctx, s, "klicktipp", "1", store.StatusDone)
+				_, err := s.DB().NewUpdate().Model(old).Set("received_at = ?", hourAgo.Add(-time.Minute)).WherePK().Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				added := addEvent(ctx, s, "klicktipp", "1", store.StatusDone)
+				tagged := addEvent(ctx, s, "klicktipp", "1", store.StatusDone)
+				_, err = s.DB().NewUpdate().Model(tagged).Set("action = ?", "update_tags").WherePK().Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+
+				list := func(f store.EventFilter) []int64 {
+					evs, _, err := s.ListEvents(ctx, f, store.Page{Limit: 10})
+					Expect(err).NotTo(HaveOccurred())
+					return ids(evs, eventID)
+				}
+				Expect(list(store.EventFilter{Action: "update_tags"})).To(Equal([]int64{tagged.ID}))
+				Expect(list(store.EventFilter{Since: hourAgo})).To(Equal([]int64{tagged.ID, added.ID}))
+				Expect(list(store.EventFilter{Until: hourAgo})).To(Equal([]int64{old.ID}))
+				Expect(list(store.EventFilter{Action: "add", Since: hourAgo, Until: now.Add(time.Minute)})).To(Equal([]int64{added.ID}))
+			})
+
+			It("are counted by status and outcome since a moment", func(ctx SpecContext) {
+				hourAgo := time.Now().UTC().Add(-time.Hour)
+				old := addEvent(ctx, s, "klicktipp", "1", store.StatusDone)
+				_, err := s.DB().NewUpdate().Model(old).Set("received_at = ?", hourAgo.Add(-time.Minute)).WherePK().Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				for _, status := range []string{store.StatusDone, store.StatusDone, store.StatusDead} {
+					addEvent(ctx, s, "klicktipp", "1", status)
+				}
+				_, err = s.DB().NewUpdate().Model((*store.Event)(nil)).Set("outcome = ?", "created").Where("status = ?", store.StatusDone).Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(s.OutcomesSince(ctx, hourAgo)).To(ConsistOf(
+					store.OutcomeCount{Status: store.StatusDead, Outcome: "", Count: 1},
+					store.OutcomeCount{Status: store.StatusDone, Outcome: "created", Count: 2},
+				))
+			})
+
 			It("are paged by cursor", func(ctx SpecContext) {
 				var all []int64
 				for i := range 5 {
@@ -159,6 +200,21 @@ var _ = Describe("lists for operators", func() {
 				Expect(attempts[0].Number).To(Equal(1))
 				Expect(attempts[1].Number).To(Equal(2))
 			})
+		})
+
+		It("reads a user's activity, newest first", func(ctx SpecContext) {
+			anna, ben := newUser("anna", "anna@example.com"), newUser("ben", "ben@example.com")
+			Expect(s.CreateUser(ctx, anna)).To(Succeed())
+			Expect(s.CreateUser(ctx, ben)).To(Succeed())
+			for _, l := range []struct {
+				user int64
+				msg  string
+			}{{anna.ID, "created"}, {ben.ID, "created"}, {anna.ID, "tags updated"}, {anna.ID, "renamed"}} {
+				Expect(s.AddActivity(ctx, &store.Activity{CRM: "klicktipp", UserID: &l.user, Message: l.msg})).To(Succeed())
+			}
+			lines, err := s.UserActivity(ctx, anna.ID, 2)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(lines).To(HaveExactElements(HaveField("Message", "renamed"), HaveField("Message", "tags updated")))
 		})
 
 		It("counts the queue by CRM and status, leaving out done and failed events", func(ctx SpecContext) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -11,6 +12,9 @@ import (
 type UserFilter struct {
 	// Email matches the address exactly, ignoring case.
 	Email string
+	// Name matches a part of the username, first or last name, ignoring
+	// case.
+	Name string
 	// Tag matches a tag's name or id; with CRM, only that CRM's tags.
 	Tag string
 	// CRM keeps users linked to a contact of this CRM.
@@ -26,6 +30,14 @@ func (q *Queries) ListUsers(ctx context.Context, f UserFilter, p Page) ([]User, 
 	sel := q.idb.NewSelect().Model(&users)
 	if f.Email != "" {
 		sel = sel.Where("email_key = ?", EmailKey(f.Email))
+	}
+	if f.Name != "" {
+		like := likeInfix(strings.ToLower(strings.TrimSpace(f.Name)))
+		sel = sel.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("lower(username) LIKE ? ESCAPE '!'", like).
+				WhereOr("lower(first_name) LIKE ? ESCAPE '!'", like).
+				WhereOr("lower(last_name) LIKE ? ESCAPE '!'", like)
+		})
 	}
 	if f.CRM != "" || f.ContactID != "" {
 		links := q.idb.NewSelect().Model((*ContactLink)(nil)).Column("user_id")
@@ -100,3 +112,7 @@ func (q *Queries) DetailsOf(ctx context.Context, userIDs []int64) (map[int64]Use
 	}
 	return out, nil
 }
+
+// likeInfix is a LIKE pattern (escape character !) matching strings that
+// contain part, taking its % and _ literally.
+func likeInfix(part string) string { return "%" + likePrefix(part) }

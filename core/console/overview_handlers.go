@@ -1,0 +1,57 @@
+package console
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/crmhub/crmhub/core/server"
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// recentWindow is how far back the overview counts webhooks and outcomes.
+const recentWindow = time.Hour
+
+// deadShown is how many dead events the overview lists.
+const deadShown = 10
+
+type overviewData struct {
+	Plugins  []server.Plugin
+	Queue    []store.QueueCount
+	Outcomes []store.OutcomeCount
+	// Received is how many webhooks arrived in the last hour.
+	Received int
+	Dead     server.List[server.Event]
+	// App backlogs join here once the hub delivers to applications: a
+	// table of each app's queued and dead deliveries, beside Queue.
+}
+
+// overview answers GET /ui/: the plugins and their states, the queue by
+// status, the last hour's webhooks and outcomes, and the dead events.
+func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	queue, err := c.Reads.Store.QueueDepth(ctx)
+	if err != nil {
+		c.failure(w, r, err)
+		return
+	}
+	outcomes, err := c.Reads.Store.OutcomesSince(ctx, time.Now().Add(-recentWindow))
+	if err != nil {
+		c.failure(w, r, err)
+		return
+	}
+	dead, err := c.Reads.Events(ctx, store.EventFilter{Status: store.StatusDead}, store.Page{Limit: deadShown})
+	if err != nil {
+		c.failure(w, r, err)
+		return
+	}
+	d := overviewData{Plugins: c.Reads.PluginList().Items, Queue: queue, Outcomes: outcomes, Dead: dead}
+	for _, o := range outcomes {
+		d.Received += o.Count
+	}
+	c.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: d})
+}
+
+// listPlugins answers GET /ui/plugins.
+func (c *Console) listPlugins(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "plugins", page{Title: "Plugins", Nav: "plugins", Data: c.Reads.PluginList().Items})
+}

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// Reads is the admin API's read layer: the queries behind its lists and
+// details, shaped as its JSON views, and the replay of one event. The web
+// console reads and replays through it too, so both show the same things
+// the same way.
+type Reads struct {
+	Store    *store.Store
+	Replayer Replayer
+	// Plugins returns every configured CRM's plugin state; nil lists none.
+	Plugins func() []store.PluginState
+}
+
+// Reads is the server's read layer, over its own parts.
+func (s *Server) Reads() Reads {
+	return Reads{Store: s.Store, Replayer: s.Replayer, Plugins: s.Plugins}
+}
+
+// Events lists one page of the events f selects, newest first.
+func (rd Reads) Events(ctx context.Context, f store.EventFilter, page store.Page) (List[Event], error) {
+	evs, next, err := rd.Store.ListEvents(ctx, f, page)
+	if err != nil {
+		return List[Event]{}, err
+	}
+	out := List[Event]{Items: make([]Event, len(evs)), NextCursor: cursor(next)}
+	for i := range evs {
+		out.Items[i] = NewEvent(&evs[i])
+	}
+	return out, nil
+}
+
+// Event is one event with its stored request, attempts and activity.
+func (rd Reads) Event(ctx context.Context, id int64) (EventDetail, error) {
+	ev, err := rd.Store.EventByID(ctx, id)
+	if err != nil {
+		return EventDetail{}, err
+	}
+	attempts, err := rd.Store.EventAttempts(ctx, id)
+	if err != nil {
+		return EventDetail{}, err
+	}
+	lines, err := rd.Store.EventActivity(ctx, id)
+	if err != nil {
+		return EventDetail{}, err
+	}
+	return NewEventDetail(ev, attempts, lines), nil
+}
+
+// ErrNotReplayable is Replay's answer for an event that is neither failed
+// nor dead; it is left alone.
+type ErrNotReplayable struct {
+	ID     int64
+	Status string
+}
+
+func (e ErrNotReplayable) Error() string {
+	return "event " + formatID(e.ID) + " is " + e.Status + ": only failed and dead events are replayed"
+}
+
+// Replay queues a failed or dead event again and returns it as it is now;
+// an event in another status gives ErrNotReplayable.
+func (rd Reads) Replay(ctx context.Context, id int64) (EventDetail, error) {
+	ev, err := rd.Store.EventByID(ctx, id)
+	if err != nil {
+		return EventDetail{}, err
+	}
+	replayed, err := rd.Replayer.Replay(ctx, store.ReplayFilter{IDs: []int64{id}})
+	if err != nil {
+		return EventDetail{}, err
+	}
+	if len(replayed) == 0 {
+		return EventDetail{}, ErrNotReplayable{ID: id, Status: ev.Status}
+	}
+	return rd.Event(ctx, id)
+}
+
+// Users lists one page of the users f selects, newest first, each with its
+// contacts, tags and fields.
+func (rd Reads) Users(ctx context.Context, f store.UserFilter, page store.Page) (List[User], error) {
+	users, next, err := rd.Store.ListUsers(ctx, f, page)
+	if err != nil {
+		return List[User]{}, err
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	details, err := rd.Store.DetailsOf(ctx, ids)
+	if err != nil {
+		return List[User]{}, err
+	}
+	out := List[User]{Items: make([]User, len(users)), NextCursor: cursor(next)}
+	for i, u := range users {
+		out.Items[i] = NewUser(u, details[u.ID])
+	}
+	return out, nil
+}
+
+// User is one user with its contacts, tags and fields.
+func (rd Reads) User(ctx context.Context, id int64) (User, error) {
+	u, err := rd.Store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	details, err := rd.Store.DetailsOf(ctx, []int64{id})
+	if err != nil {
+		return User{}, err
+	}
+	return NewUser(*u, details[id]), nil
+}
+
+// PluginList is every configured CRM's plugin with its state, as the
+// running hub sees it. It is one page.
+func (rd Reads) PluginList() List[Plugin] {
+	out := List[Plugin]{Items: []Plugin{}}
+	if rd.Plugins != nil {
+		for _, st := range rd.Plugins() {
+			out.Items = append(out.Items, NewPlugin(st, false))
+		}
+	}
+	return out
+}
+
+// Activity lists one page of the activity log, newest first.
+func (rd Reads) Activity(ctx context.Context, page store.Page) (List[ActivityLine], error) {
+	lines, err := rd.Store.RecentActivity(ctx, page.Limit+1, page.After)
+	if err != nil {
+		return List[ActivityLine]{}, err
+	}
+	var next int64
+	if len(lines) > page.Limit {
+		lines = lines[:page.Limit]
+		next = lines[len(lines)-1].ID
+	}
+	return List[ActivityLine]{Items: NewActivity(lines), NextCursor: cursor(next)}, nil
+}
+
+// ParseEventFilter reads the events list's filter from its query:
+// status, crm, action, contact_id, and since and until (RFC 3339, or a
+// date and time without a zone, read as UTC).
+func ParseEventFilter(q url.Values) (store.EventFilter, error) {
+	f := store.EventFilter{
+		Status: strings.TrimSpace(q.Get("status")), CRM: strings.TrimSpace(q.Get("crm")),
+		Action: strings.TrimSpace(q.Get("action")), ContactID: strings.TrimSpace(q.Get("contact_id")),
+	}
+	if f.Status != "" && !slices.Contains(store.Statuses, f.Status) {
+		return f, badRequest("status must be one of received, pending, processing, retrying, done, failed, dead")
+	}
+	var err error
+	if f.Since, err = parseTime("since", q.Get("since")); err != nil {
+		return f, err
+	}
+	if f.Until, err = parseTime("until", q.Get("until")); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// ParseUserFilter reads the users list's filter from its query: email,
+// name, tag, crm and contact_id.
+func ParseUserFilter(q url.Values) store.UserFilter {
+	return store.UserFilter{
+		Email: strings.TrimSpace(q.Get("email")), Name: strings.TrimSpace(q.Get("name")),
+		Tag: strings.TrimSpace(q.Get("tag")), CRM: strings.TrimSpace(q.Get("crm")),
+		ContactID: strings.TrimSpace(q.Get("contact_id")),
+	}
+}
+
+// timeLayouts are the forms since and until are read in: RFC 3339, and
+// what a browser's date and time field sends (read as UTC).
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"}
+
+func parseTime(name, value string) (time.Time, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, value); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, badRequest(name + " must be a time such as 2026-12-01T17:00:00Z")
+}
