@@ -15,6 +15,7 @@ import (
 type Claim struct {
 	Event     *Event
 	Coalesced []int64
+	Lease     string
 }
 
 // ClaimEvents takes up to limit due, decoded events of the given CRMs for
@@ -56,7 +57,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 			if err := tx.lease(ctx, ev, owner, now, leaseUntil); err != nil {
 				return err
 			}
-			claims = append(claims, Claim{Event: ev, Coalesced: merged})
+			claims = append(claims, Claim{Event: ev, Coalesced: merged, Lease: owner})
 			if len(claims) == limit {
 				break
 			}
