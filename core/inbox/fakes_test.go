@@ -147,10 +147,23 @@ type applier struct {
 	st *store.Store
 
 	mu       sync.Mutex
-	failures map[string][]error // contact → errors for the next calls
+	failures map[string][]error  // contact → errors for the next calls
+	stalls   map[string][]*stall // contact → stalls of the next calls
 	delay    time.Duration
 	calls    []call
 }
+
+// stall holds one call the way a CRM call stuck on the network would:
+// deaf to cancellation until the spec lets it go.
+type stall struct {
+	note    string        // ends the message of the call's result
+	started chan struct{} // closed when the call is under way
+	release chan struct{} // closed by let
+	once    sync.Once
+}
+
+// let lets the stalled call go on; it may be called more than once.
+func (s *stall) let() { s.once.Do(func() { close(s.release) }) }
 
 type call struct {
 	ev         engine.Event
@@ -158,7 +171,17 @@ type call struct {
 }
 
 func newApplier(st *store.Store) *applier {
-	return &applier{st: st, failures: map[string][]error{}}
+	return &applier{st: st, failures: map[string][]error{}, stalls: map[string][]*stall{}}
+}
+
+// stallNext makes the next call for contact stall until let, then commit
+// a result whose message ends with note.
+func (a *applier) stallNext(contact, note string) *stall {
+	s := &stall{note: note, started: make(chan struct{}), release: make(chan struct{})}
+	a.mu.Lock()
+	a.stalls[contact] = append(a.stalls[contact], s)
+	a.mu.Unlock()
+	return s
 }
 
 func (a *applier) failNext(contact string, errs ...error) {
@@ -184,8 +207,16 @@ func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.Comm
 	if errs := a.failures[ev.ContactID]; len(errs) > 0 {
 		err, a.failures[ev.ContactID] = errs[0], errs[1:]
 	}
+	var stalled *stall
+	if ss := a.stalls[ev.ContactID]; len(ss) > 0 {
+		stalled, a.stalls[ev.ContactID] = ss[0], ss[1:]
+	}
 	delay := a.delay
 	a.mu.Unlock()
+	if stalled != nil {
+		close(stalled.started)
+		<-stalled.release
+	}
 	select {
 	case <-time.After(delay):
 	case <-ctx.Done():
@@ -199,6 +230,9 @@ func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.Comm
 	res := engine.Result{Outcome: engine.TagsUpdated, Message: "applied " + ev.ContactID}
 	if strings.HasPrefix(ev.ContactID, "404") {
 		res = engine.Result{Outcome: engine.ContactNotFound, Message: "no such contact"}
+	}
+	if stalled != nil {
+		res.Message += " " + stalled.note
 	}
 	return res, a.st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		record()

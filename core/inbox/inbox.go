@@ -80,7 +80,7 @@ type Inbox struct {
 	obs     Observer
 	log     *slog.Logger
 	opts    atomic.Pointer[Options]
-	owner   string // this process's name on leases
+	owner   string // this process's name, the first part of every lease it takes
 
 	commits    chan *accepted
 	backlog    atomic.Int64
@@ -134,8 +134,8 @@ func (in *Inbox) SetOptions(opts Options) {
 
 func (in *Inbox) options() *Options { return in.opts.Load() }
 
-// newOwner names this process on leases: random, so two processes on one
-// machine never share a name.
+// newOwner names this process on its leases: random, so two processes on
+// one machine never share a name.
 func newOwner() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)

@@ -252,6 +252,45 @@ var _ = Describe("Inbox", func() {
 			Expect(event(id)().Attempts).To(Equal(2))
 		})
 
+		It("lets a worker overtaken by another of its own process record nothing and free nothing", func(ctx SpecContext) {
+			opts.Lease = time.Minute // no renewal falls within the spec: the spec runs the lease out itself
+			first, second := app.stallNext("60", "by the stalled worker"), app.stallNext("60", "by the new owner")
+			start()
+			DeferCleanup(func() { first.let(); second.let() }) // before Stop, which waits for them
+			id := accept("contact=60")
+			Eventually(first.started).Should(BeClosed())
+
+			// The first worker stalls past its lease (its renewals never
+			// landed); a second worker of the same inbox takes the event over.
+			expired := time.Now().UTC().Add(-time.Second)
+			_, err := st.DB().NewUpdate().Model((*store.Event)(nil)).Set("lease_until = ?", expired).Where("id = ?", id).Exec(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			_, err = st.DB().NewUpdate().Model((*store.ContactLease)(nil)).Set("until = ?", expired).
+				Where("crm = ? AND contact_id = ?", "klicktipp", "60").Exec(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Eventually(second.started, "5s").Should(BeClosed())
+			Expect(event(id)()).To(HaveField("Attempts", 2))
+			next := webhook("contact=60")
+			next.Role = "customer" // not merged: it must wait for the contact
+			Expect(in.Accept(ctx, next)).To(Succeed())
+			Eventually(event(next.ID)).Should(HaveField("Status", store.StatusPending))
+
+			// The first worker's call comes back late and commits.
+			first.let()
+			Eventually(func() []call { return app.callsFor("60") }).Should(HaveLen(1))
+			Consistently(event(id), "500ms").Should(And(HaveField("Status", store.StatusProcessing), HaveField("Attempts", 2)))
+			Consistently(event(next.ID), "500ms").Should(HaveField("Status", store.StatusPending), "the contact was freed under the worker holding it")
+
+			second.let()
+			Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+			Expect(event(id)()).To(And(HaveField("Message", "applied 60 by the new owner"), HaveField("Attempts", 2)))
+			Eventually(event(next.ID)).Should(HaveField("Status", store.StatusDone))
+			attempts, err := st.EventAttempts(ctx, id)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(attempts).To(HaveLen(2))
+			Expect(attempts[1]).To(HaveField("FinishedAt", Not(BeNil())))
+		})
+
 		It("tells its observer what it committed and how each event ended", func() {
 			obs := newObserver()
 			opts.Observer = obs

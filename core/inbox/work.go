@@ -38,7 +38,7 @@ func (in *Inbox) workLoop(ctx context.Context) {
 				busy <- struct{}{}
 				inflight.Go(func() {
 					defer func() { <-busy; nudge(freed) }()
-					in.process(ctx, c.Event)
+					in.process(ctx, c)
 				})
 			}
 		}
@@ -86,11 +86,14 @@ func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
 	return claims
 }
 
-// process applies one claimed event and records how it ended.
-func (in *Inbox) process(ctx context.Context, ev *store.Event) {
+// process applies one claimed event and records how it ended, under the
+// claim's lease only: a worker overtaken after its lease ran out records
+// nothing.
+func (in *Inbox) process(ctx context.Context, c store.Claim) {
+	ev := c.Event
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go in.keepLease(ctx, ev, cancel)
+	go in.keepLease(ctx, c, cancel)
 
 	log := in.log.With("event", ev.ID, "crm", ev.CRM)
 	job := engine.Event{ID: ev.ID, CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
@@ -105,10 +108,10 @@ func (in *Inbox) process(ctx context.Context, ev *store.Event) {
 		if res.UserID != 0 {
 			ev.UserID = &res.UserID
 		}
-		if err := tx.Finish(ctx, ev, in.owner); err != nil {
+		if err := tx.Finish(ctx, ev, c.Lease); err != nil {
 			return err
 		}
-		return tx.CloseAttempt(ctx, ev, in.owner, ev.Outcome, "")
+		return tx.CloseAttempt(ctx, ev, c.Lease, ev.Outcome, "")
 	})
 	in.obs.Attempted(ev.CRM, ev.Action, time.Since(start))
 	if err == nil {
@@ -118,12 +121,13 @@ func (in *Inbox) process(ctx context.Context, ev *store.Event) {
 		in.final.notify()
 		return
 	}
-	in.failed(ctx, ev, err)
+	in.failed(ctx, ev, c.Lease, err)
 }
 
 // failed decides what an error means for the event: wait for the plugin
-// at no cost, fail at once, retry later, or give up.
-func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
+// at no cost, fail at once, retry later, or give up. It records the
+// outcome under lease, the claim's.
+func (in *Inbox) failed(ctx context.Context, ev *store.Event, lease string, cause error) {
 	log := in.log.With("event", ev.ID, "crm", ev.CRM)
 	if errors.Is(cause, store.ErrLeaseLost) {
 		log.Warn("another worker took the event over; leaving it to that worker")
@@ -160,14 +164,14 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, cause error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := in.store.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if err := tx.CloseAttempt(ctx, &tried, in.owner, ev.Status, attemptErr); err != nil {
+		if err := tx.CloseAttempt(ctx, &tried, lease, ev.Status, attemptErr); err != nil {
 			return err
 		}
 		if store.Final(ev.Status) {
-			if err := tx.Finish(ctx, ev, in.owner); err != nil {
+			if err := tx.Finish(ctx, ev, lease); err != nil {
 				return err
 			}
-		} else if err := tx.Reschedule(ctx, ev, in.owner); err != nil {
+		} else if err := tx.Reschedule(ctx, ev, lease); err != nil {
 			return err
 		}
 		return tx.AddActivity(ctx, &store.Activity{CRM: ev.CRM, EventID: &ev.ID, Level: level, Message: line})
@@ -207,9 +211,11 @@ func retryDelay(n int, o *Options, err error) time.Duration {
 	return d
 }
 
-// keepLease renews the event's leases while it is being applied; when a
-// renewal finds the event taken over, it cancels the work.
-func (in *Inbox) keepLease(ctx context.Context, ev *store.Event, lost context.CancelFunc) {
+// keepLease renews the claim's leases of the event and its contact while
+// the event is being applied; when a renewal finds the event taken over,
+// it cancels the work.
+func (in *Inbox) keepLease(ctx context.Context, c store.Claim, lost context.CancelFunc) {
+	ev := c.Event
 	lease := in.options().Lease
 	t := time.NewTicker(lease / 3)
 	defer t.Stop()
@@ -218,7 +224,7 @@ func (in *Inbox) keepLease(ctx context.Context, ev *store.Event, lost context.Ca
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			ok, err := in.store.RenewLease(ctx, ev, in.owner, time.Now().UTC().Add(lease))
+			ok, err := in.store.RenewLease(ctx, ev, c.Lease, time.Now().UTC().Add(lease))
 			if err != nil {
 				in.log.Warn("renew event lease", "event", ev.ID, "err", err)
 				continue

@@ -3,6 +3,8 @@ package store
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -10,19 +12,34 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Claim is what ClaimEvents hands a worker: an event it now holds, and the
-// events that were merged into it.
+// Claim is what ClaimEvents hands a worker: an event it now holds, the
+// events that were merged into it, and the lease it holds them by.
 type Claim struct {
 	Event     *Event
 	Coalesced []int64
+	// Lease names this claim, and no other, on the event, its contact and
+	// its attempt: the claiming process's owner, a slash and a random
+	// token. Renew, finish, reschedule, release and close the attempt with
+	// it, so a worker that stalled past its lease and was overtaken — even
+	// by a worker of its own process — holds nothing any more.
+	Lease string
+}
+
+// newLease names one claim of owner's. The owner part shows operators
+// which hub holds a lease.
+func newLease(owner string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails: crypto/rand crashes the program instead
+	return owner + "/" + hex.EncodeToString(b)
 }
 
 // ClaimEvents takes up to limit due, decoded events of the given CRMs for
-// owner, at most one per contact and none of a contact another worker
-// holds (across processes sharing PostgreSQL). Each claimed event gets a
-// lease until leaseUntil and one more attempt; pending events identical to
-// it (same CRM, contact, action and parameters) are merged into it and end
-// done/coalesced. Events whose lease ran out are taken over.
+// a worker of process owner, at most one per contact and none of a
+// contact another claim holds (across processes sharing PostgreSQL). Each
+// claimed event gets a lease of its own until leaseUntil and one more
+// attempt; pending events identical to it (same CRM, contact, action and
+// parameters) are merged into it and end done/coalesced. Events whose
+// lease ran out are taken over.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, leaseUntil time.Time, limit int) ([]Claim, error) {
 	if len(crms) == 0 || limit <= 0 {
 		return nil, nil
@@ -42,7 +59,8 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 				continue // a newer event of a contact waits for the oldest
 			}
 			seen[contact] = true
-			ok, err := tx.takeContact(ctx, ev.CRM, ev.ContactID, owner, now, leaseUntil)
+			lease := newLease(owner)
+			ok, err := tx.takeContact(ctx, ev.CRM, ev.ContactID, lease, now, leaseUntil)
 			if err != nil {
 				return err
 			}
@@ -53,10 +71,10 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 			if err != nil {
 				return err
 			}
-			if err := tx.lease(ctx, ev, owner, now, leaseUntil); err != nil {
+			if err := tx.lease(ctx, ev, lease, now, leaseUntil); err != nil {
 				return err
 			}
-			claims = append(claims, Claim{Event: ev, Coalesced: merged})
+			claims = append(claims, Claim{Event: ev, Coalesced: merged, Lease: lease})
 			if len(claims) == limit {
 				break
 			}
@@ -103,14 +121,14 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 	return due[:min(len(due), limit)], nil
 }
 
-// takeContact takes the contact's lease for owner unless another worker
-// holds one that has not run out.
-func (q *Queries) takeContact(ctx context.Context, crm, contactID, owner string, now, until time.Time) (bool, error) {
+// takeContact takes the contact under lease unless another claim holds
+// it and has not run out.
+func (q *Queries) takeContact(ctx context.Context, crm, contactID, lease string, now, until time.Time) (bool, error) {
 	var got []string
 	err := q.idb.NewRaw(`INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES (?, ?, ?, ?)
 		ON CONFLICT (crm, contact_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 		WHERE contact_leases.until < ?
-		RETURNING owner`, crm, contactID, owner, until, now).Scan(ctx, &got)
+		RETURNING owner`, crm, contactID, lease, until, now).Scan(ctx, &got)
 	if err != nil {
 		return false, fmt.Errorf("take lease of contact %s/%s: %w", crm, contactID, err)
 	}
@@ -146,9 +164,9 @@ func (q *Queries) coalesce(ctx context.Context, ev *Event, now time.Time) ([]int
 	return merged, q.AddActivity(ctx, lines...)
 }
 
-// lease marks ev processing by owner and opens its attempt.
-func (q *Queries) lease(ctx context.Context, ev *Event, owner string, now, until time.Time) error {
-	ev.Status, ev.LeaseOwner, ev.LeaseUntil = StatusProcessing, owner, &until
+// lease marks ev processing under lease and opens its attempt.
+func (q *Queries) lease(ctx context.Context, ev *Event, lease string, now, until time.Time) error {
+	ev.Status, ev.LeaseOwner, ev.LeaseUntil = StatusProcessing, lease, &until
 	ev.Attempts++
 	ev.UpdatedAt = now
 	if _, err := q.idb.NewUpdate().Model(ev).
@@ -156,18 +174,18 @@ func (q *Queries) lease(ctx context.Context, ev *Event, owner string, now, until
 		WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("lease event %d: %w", ev.ID, err)
 	}
-	att := &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: owner, StartedAt: now}
+	att := &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: lease, StartedAt: now}
 	if _, err := q.idb.NewInsert().Model(att).Exec(ctx); err != nil {
 		return fmt.Errorf("open attempt of event %d: %w", ev.ID, err)
 	}
 	return nil
 }
 
-// RenewLease extends owner's leases of an event and its contact. It
-// reports false when the event is no longer owner's.
-func (q *Queries) RenewLease(ctx context.Context, ev *Event, owner string, until time.Time) (bool, error) {
+// RenewLease extends a claim's leases of an event and its contact. It
+// reports false when the event is no longer held under lease.
+func (q *Queries) RenewLease(ctx context.Context, ev *Event, lease string, until time.Time) (bool, error) {
 	res, err := q.idb.NewUpdate().Model((*Event)(nil)).Set("lease_until = ?", until).
-		Where("id = ? AND lease_owner = ?", ev.ID, owner).Exec(ctx)
+		Where("id = ? AND lease_owner = ?", ev.ID, lease).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("store: renew lease of event %d: %w", ev.ID, err)
 	}
@@ -175,29 +193,31 @@ func (q *Queries) RenewLease(ctx context.Context, ev *Event, owner string, until
 		return false, nil
 	}
 	_, err = q.idb.NewUpdate().Model((*ContactLease)(nil)).Set("until = ?", until).
-		Where("crm = ? AND contact_id = ? AND owner = ?", ev.CRM, ev.ContactID, owner).Exec(ctx)
+		Where("crm = ? AND contact_id = ? AND owner = ?", ev.CRM, ev.ContactID, lease).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("store: renew lease of contact %s/%s: %w", ev.CRM, ev.ContactID, err)
 	}
 	return true, nil
 }
 
-// ReleaseContact gives up owner's lease of a contact.
-func (q *Queries) ReleaseContact(ctx context.Context, crm, contactID, owner string) error {
+// ReleaseContact gives up a claim's lease of a contact; a contact another
+// claim holds is left alone.
+func (q *Queries) ReleaseContact(ctx context.Context, crm, contactID, lease string) error {
 	_, err := q.idb.NewDelete().Model((*ContactLease)(nil)).
-		Where("crm = ? AND contact_id = ? AND owner = ?", crm, contactID, owner).Exec(ctx)
+		Where("crm = ? AND contact_id = ? AND owner = ?", crm, contactID, lease).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: release contact %s/%s: %w", crm, contactID, err)
 	}
 	return nil
 }
 
-// CloseAttempt records how an event's latest attempt by owner ended.
-func (q *Queries) CloseAttempt(ctx context.Context, ev *Event, owner, outcome, errMsg string) error {
+// CloseAttempt records how the attempt of an event that the claim named
+// by lease opened ended; another claim's attempt is left alone.
+func (q *Queries) CloseAttempt(ctx context.Context, ev *Event, lease, outcome, errMsg string) error {
 	now := time.Now().UTC()
 	_, err := q.idb.NewUpdate().Model((*EventAttempt)(nil)).
 		Set("finished_at = ?, outcome = ?, error = ?", now, outcome, errMsg).
-		Where("event_id = ? AND number = ? AND owner = ? AND finished_at IS NULL", ev.ID, ev.Attempts, owner).Exec(ctx)
+		Where("event_id = ? AND number = ? AND owner = ? AND finished_at IS NULL", ev.ID, ev.Attempts, lease).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: close attempt %d of event %d: %w", ev.Attempts, ev.ID, err)
 	}

@@ -97,9 +97,9 @@ func (q *Queries) MarkDecoded(ctx context.Context, id int64, contactID, email st
 }
 
 // Finish gives an event its final status and outcome. With a non-empty
-// owner it only succeeds while that owner holds the event's lease
-// (ErrLeaseLost otherwise) and releases the contact's lease too.
-func (q *Queries) Finish(ctx context.Context, ev *Event, owner string) error {
+// lease (a Claim's) it only succeeds while that claim holds the event
+// (ErrLeaseLost otherwise) and releases the claim's contact lease too.
+func (q *Queries) Finish(ctx context.Context, ev *Event, lease string) error {
 	now := time.Now().UTC()
 	ev.UpdatedAt, ev.FinishedAt = now, &now
 	ev.LeaseOwner, ev.LeaseUntil = "", nil
@@ -107,8 +107,8 @@ func (q *Queries) Finish(ctx context.Context, ev *Event, owner string) error {
 		Column("status", "outcome", "message", "user_id", "attempts", "coalesced_into",
 			"lease_owner", "lease_until", "updated_at", "finished_at", "contact_id", "email", "decoded").
 		WherePK()
-	if owner != "" {
-		upd = upd.Where("lease_owner = ?", owner)
+	if lease != "" {
+		upd = upd.Where("lease_owner = ?", lease)
 	}
 	res, err := upd.Exec(ctx)
 	if err != nil {
@@ -117,16 +117,17 @@ func (q *Queries) Finish(ctx context.Context, ev *Event, owner string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrLeaseLost
 	}
-	if owner != "" {
-		return q.ReleaseContact(ctx, ev.CRM, ev.ContactID, owner)
+	if lease != "" {
+		return q.ReleaseContact(ctx, ev.CRM, ev.ContactID, lease)
 	}
 	return nil
 }
 
 // Reschedule puts a claimed event back in line: status (pending, retrying,
 // received or dead), next attempt time and message, releasing its leases.
-// It fails with ErrLeaseLost when owner no longer holds the event.
-func (q *Queries) Reschedule(ctx context.Context, ev *Event, owner string) error {
+// It fails with ErrLeaseLost when the claim named by lease no longer holds
+// the event.
+func (q *Queries) Reschedule(ctx context.Context, ev *Event, lease string) error {
 	ev.UpdatedAt = time.Now().UTC()
 	if ev.Status == StatusDead {
 		ev.FinishedAt = &ev.UpdatedAt
@@ -135,14 +136,14 @@ func (q *Queries) Reschedule(ctx context.Context, ev *Event, owner string) error
 	res, err := q.idb.NewUpdate().Model(ev).
 		Column("status", "outcome", "message", "attempts", "next_attempt_at", "lease_owner", "lease_until",
 			"updated_at", "finished_at").
-		WherePK().Where("lease_owner = ?", owner).Exec(ctx)
+		WherePK().Where("lease_owner = ?", lease).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: reschedule event %d: %w", ev.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrLeaseLost
 	}
-	return q.ReleaseContact(ctx, ev.CRM, ev.ContactID, owner)
+	return q.ReleaseContact(ctx, ev.CRM, ev.ContactID, lease)
 }
 
 // RescheduleUndecoded puts a received event back for a later decode

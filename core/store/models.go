@@ -83,7 +83,7 @@ type Event struct {
 	UserID        *int64     `bun:"user_id"`
 	Attempts      int        `bun:"attempts,notnull"`
 	NextAttemptAt time.Time  `bun:"next_attempt_at,notnull"`
-	LeaseOwner    string     `bun:"lease_owner,notnull"`
+	LeaseOwner    string     `bun:"lease_owner,notnull"` // the Lease of the claim that holds it
 	LeaseUntil    *time.Time `bun:"lease_until"`
 	CoalescedInto *int64     `bun:"coalesced_into"`
 	ReceivedAt    time.Time  `bun:"received_at,notnull"`

@@ -1,0 +1,160 @@
+package store_test
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+var _ = Describe("claiming events", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		var s *store.Store
+
+		BeforeEach(func() { s = db.Store() })
+
+		claimOne := func(ctx context.Context, owner string, until time.Time) store.Claim {
+			claims, err := s.ClaimEvents(ctx, owner, []string{"klicktipp"}, until, 1)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(claims).To(HaveLen(1))
+			return claims[0]
+		}
+		contactLease := func(ctx context.Context, crm, contact string) *store.ContactLease {
+			var leases []store.ContactLease
+			Expect(s.DB().NewSelect().Model(&leases).Where("crm = ? AND contact_id = ?", crm, contact).Scan(ctx)).To(Succeed())
+			if len(leases) == 0 {
+				return nil
+			}
+			return &leases[0]
+		}
+
+		Describe("a lease belongs to one claim, not to the process that made it", func() {
+			var (
+				ev             *store.Event
+				stalled, taken store.Claim
+				takenUntil     time.Time
+				stalledView    store.Event // the event as the stalled worker knows it
+			)
+
+			BeforeEach(func(ctx SpecContext) {
+				ev = addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
+				// A worker claims it and stalls until its lease has run out;
+				// another worker of the same process takes the event over.
+				stalled = claimOne(ctx, "hub-1", time.Now().UTC().Add(-time.Second))
+				stalledView = *stalled.Event
+				takenUntil = time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+				taken = claimOne(ctx, "hub-1", takenUntil)
+				Expect(taken.Event.ID).To(Equal(ev.ID))
+				Expect(taken.Event.Attempts).To(Equal(2))
+			})
+
+			It("names the process on every lease, so operators see which hub holds it", func(ctx SpecContext) {
+				Expect(stalled.Lease).To(HavePrefix("hub-1/"))
+				Expect(taken.Lease).To(HavePrefix("hub-1/"))
+				Expect(taken.Lease).NotTo(Equal(stalled.Lease))
+				got, err := s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.LeaseOwner).To(Equal(taken.Lease))
+				Expect(contactLease(ctx, "klicktipp", "7")).To(HaveField("Owner", taken.Lease))
+				attempts, err := s.EventAttempts(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(attempts).To(HaveExactElements(HaveField("Owner", stalled.Lease), HaveField("Owner", taken.Lease)))
+			})
+
+			// stillHeld checks that the event and its contact are the new
+			// claim's, as that claim left them.
+			stillHeld := func(ctx context.Context) {
+				got, err := s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got).To(And(HaveField("Status", store.StatusProcessing), HaveField("Message", ""),
+					HaveField("LeaseOwner", taken.Lease)))
+				Expect(got.LeaseUntil.Equal(takenUntil)).To(BeTrue(), "event lease until %s, want %s", got.LeaseUntil, takenUntil)
+				lease := contactLease(ctx, "klicktipp", "7")
+				Expect(lease).NotTo(BeNil(), "the contact lease was released under the new owner")
+				Expect(lease.Owner).To(Equal(taken.Lease))
+				Expect(lease.Until.Equal(takenUntil)).To(BeTrue(), "contact lease until %s, want %s", lease.Until, takenUntil)
+			}
+
+			It("lets the overtaken claim not renew the new one's leases", func(ctx SpecContext) {
+				renewed, err := s.RenewLease(ctx, stalled.Event, stalled.Lease, time.Now().UTC().Add(2*time.Hour))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(renewed).To(BeFalse())
+				stillHeld(ctx)
+			})
+
+			It("lets the overtaken claim not finish the event", func(ctx SpecContext) {
+				late := stalledView
+				late.Status, late.Outcome, late.Message = store.StatusDone, "tags_updated", "applied by the stalled worker"
+				Expect(s.Finish(ctx, &late, stalled.Lease)).To(MatchError(store.ErrLeaseLost))
+				stillHeld(ctx)
+			})
+
+			It("lets the overtaken claim not reschedule the event", func(ctx SpecContext) {
+				late := stalledView
+				late.Status, late.NextAttemptAt, late.Message = store.StatusRetrying, time.Now().UTC(), "rescheduled by the stalled worker"
+				Expect(s.Reschedule(ctx, &late, stalled.Lease)).To(MatchError(store.ErrLeaseLost))
+				stillHeld(ctx)
+			})
+
+			It("lets the overtaken claim not release the contact", func(ctx SpecContext) {
+				Expect(s.ReleaseContact(ctx, "klicktipp", "7", stalled.Lease)).To(Succeed())
+				stillHeld(ctx)
+			})
+
+			It("lets the overtaken claim not close the new attempt, and the new claim close it", func(ctx SpecContext) {
+				current, err := s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(s.CloseAttempt(ctx, current, stalled.Lease, store.StatusDone, "")).To(Succeed())
+				attempts, err := s.EventAttempts(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(attempts).To(HaveLen(2))
+				Expect(attempts[1].FinishedAt).To(BeNil(), "the stalled worker closed the new attempt")
+
+				Expect(s.CloseAttempt(ctx, taken.Event, taken.Lease, store.StatusDone, "")).To(Succeed())
+				attempts, err = s.EventAttempts(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(attempts[1]).To(And(HaveField("FinishedAt", Not(BeNil())), HaveField("Outcome", store.StatusDone)))
+			})
+
+			It("lets the new claim renew, finish and release the contact", func(ctx SpecContext) {
+				renewed, err := s.RenewLease(ctx, taken.Event, taken.Lease, time.Now().UTC().Add(2*time.Hour))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(renewed).To(BeTrue())
+
+				taken.Event.Status, taken.Event.Outcome, taken.Event.Message = store.StatusDone, "tags_updated", "applied by the new owner"
+				Expect(s.Finish(ctx, taken.Event, taken.Lease)).To(Succeed())
+				got, err := s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got).To(And(HaveField("Status", store.StatusDone), HaveField("Message", "applied by the new owner"),
+					HaveField("Attempts", 2), HaveField("LeaseOwner", "")))
+				Expect(contactLease(ctx, "klicktipp", "7")).To(BeNil())
+			})
+
+			It("lets the new claim reschedule, freeing the contact", func(ctx SpecContext) {
+				taken.Event.Status, taken.Event.NextAttemptAt = store.StatusRetrying, time.Now().UTC().Add(time.Minute)
+				Expect(s.Reschedule(ctx, taken.Event, taken.Lease)).To(Succeed())
+				got, err := s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got).To(And(HaveField("Status", store.StatusRetrying), HaveField("LeaseOwner", "")))
+				Expect(contactLease(ctx, "klicktipp", "7")).To(BeNil())
+			})
+		})
+
+		It("releases every lease at the start of a single process, whatever claim holds it", func(ctx SpecContext) {
+			ev := addEvent(ctx, s, "klicktipp", "8", store.StatusPending)
+			claimOne(ctx, "crashed", time.Now().UTC().Add(time.Hour))
+			n, err := s.ReleaseAllLeases(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(n).To(Equal(1))
+			got, err := s.EventByID(ctx, ev.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(And(HaveField("Status", store.StatusPending), HaveField("LeaseOwner", "")))
+			Expect(contactLease(ctx, "klicktipp", "8")).To(BeNil())
+			claimOne(ctx, "restarted", time.Now().UTC().Add(time.Hour))
+		})
+	})
+})
