@@ -12,7 +12,7 @@ var keyDocs = map[string]string{
 	"access_key": "The key every webhook must carry (`access_key` in the query, form or JSON body, or the `Authorization` header), unless its CRM has its own. " +
 		"Empty: generated once, kept in the store and printed at start.",
 	"admin.token":        "Bearer token of the admin API (`/api/v1`) and sign-in of the web console (`/ui/`). Empty turns both off: they answer 404.",
-	"server.max_body":    "Largest webhook body accepted; a larger one is answered 413. A size such as `1MiB`, `512KB` or a number of bytes.",
+	"server.max_body":    "Largest webhook body accepted; a larger one is answered 413. A size such as `1MiB`, `512KB` or a number of bytes; at most `32MiB`, so a webhook fits one message to its plugin.",
 	"server.default_crm": "The CRM that receives WP Fusion-style webhooks sent to `/?wpf_action=…`, so a WP Fusion URL keeps working when only its host changes. Empty turns `/` off.",
 	"server.public_url":  "Where CRMs reach the hub, used in the webhook URLs printed at start. Empty: `http://<listen>`.",
 	"secret_key_file": "File holding the key that encrypts generated passwords still waiting for their welcome mail or return write; created if missing, never stored in the database. " +
