@@ -43,6 +43,8 @@ type Metrics struct {
 	crmCalls    *prometheus.CounterVec
 	crmErrors   *prometheus.CounterVec
 	crmDuration *prometheus.HistogramVec
+
+	appMetrics appMetrics
 }
 
 // New defines the metrics and registers them, with the Go runtime's and
@@ -102,6 +104,7 @@ func New(log *slog.Logger) *Metrics {
 	}
 	m.registry.MustRegister(m.webhooks, m.ingest, m.commitBatch, m.processing, m.processed, m.retries,
 		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration)
+	m.appMetrics = newAppMetrics(m.registry)
 	runtime := prometheus.WrapRegistererWithPrefix(Namespace+"_", m.registry)
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
