@@ -91,3 +91,15 @@ func printAppSecrets(w io.Writer, cfg *config.Config, generated []string) {
 }
 
 func sortedNames(m map[string]config.App) []string { return slices.Sorted(maps.Keys(m)) }
+
+// newlyPushed are the apps of names that next pushes to and prev did not:
+// those whose secret a reload prints.
+func newlyPushed(prev, next *config.Config, names []string) []string {
+	var out []string
+	for _, name := range names {
+		if slices.Contains(pushedApps(next), name) && !slices.Contains(pushedApps(prev), name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -49,7 +49,8 @@ func (h *Hub) reload(ctx context.Context) error {
 			return err
 		}
 	}
-	if _, err := resolveAppSecrets(ctx, h.store, next); err != nil {
+	generated, err := resolveAppSecrets(ctx, h.store, next)
+	if err != nil {
 		h.log.Error("config reload rejected; the running config stays", "err", err)
 		return err
 	}
@@ -67,6 +68,7 @@ func (h *Hub) reload(ctx context.Context) error {
 				h.printWebhookURLs(h.out, next, crm)
 			}
 		}
+		printAppSecrets(h.out, next, newlyPushed(prev, next, generated))
 		h.background.Go(func() { h.adviseCRMs(ctx, h.out, changed) })
 	}
 	return nil
