@@ -13,10 +13,6 @@ import (
 	"github.com/crmhub/crmhub/core/store"
 )
 
-// appSecretSetting is the store's setting that keeps an app's generated
-// signing secret.
-func appSecretSetting(app string) string { return "app_secret." + app }
-
 // resolveAppSecrets fills in each app's signing secret that the config
 // leaves empty: generated at the app's first start, then kept in the
 // store. It reports the apps whose secret came from the store.
@@ -26,7 +22,7 @@ func resolveAppSecrets(ctx context.Context, st *store.Store, cfg *config.Config)
 		if app.Secret != "" {
 			continue
 		}
-		if app.Secret, err = st.SettingOrCreate(ctx, appSecretSetting(name), apps.NewSecret); err != nil {
+		if app.Secret, err = st.SettingOrCreate(ctx, store.AppSecretSetting(name), apps.NewSecret); err != nil {
 			return nil, fmt.Errorf("apps.%s.secret: %w", name, err)
 		}
 		cfg.Apps[name] = app

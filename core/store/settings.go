@@ -13,6 +13,10 @@ const (
 	SettingAccessKey = "access_key"
 )
 
+// AppSecretSetting is the setting that keeps an app's generated signing
+// secret.
+func AppSecretSetting(app string) string { return "app_secret." + app }
+
 // Setting returns the value of key, or ErrNotFound.
 func (q *Queries) Setting(ctx context.Context, key string) (string, error) {
 	var row Setting
