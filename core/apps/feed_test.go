@@ -38,16 +38,27 @@ var _ = Describe("Feed", func() {
 				}
 			}
 		}
+		// follow returns a function that reads on from after each time it
+		// is called and returns every id read so far: on PostgreSQL a
+		// change shows once every older transaction of the server has
+		// ended, other clients' too, so specs read until all are in.
+		follow := func(ctx context.Context, after store.ChangeCursor) func() []int64 {
+			var seen []int64
+			return func() []int64 {
+				ids, next := readAll(ctx, after)
+				seen, after = append(seen, ids...), next
+				return seen
+			}
+		}
 
 		It("serves every change once, in order, a page at a time", func(ctx SpecContext) {
 			var want []int64
 			for i := int64(1); i <= 5; i++ {
 				want = append(want, addChange(ctx, s, i, 1))
 			}
-			ids, cursor := readAll(ctx, store.ChangeCursor{})
-			Expect(ids).To(Equal(want))
-			more, _ := readAll(ctx, cursor)
-			Expect(more).To(BeEmpty())
+			read := follow(ctx, store.ChangeCursor{})
+			Eventually(read).Should(Equal(want))
+			Consistently(read).WithTimeout(200 * time.Millisecond).Should(Equal(want))
 		})
 
 		It("waits for a change when none is new", func(ctx SpecContext) {
@@ -88,13 +99,13 @@ var _ = Describe("Feed", func() {
 			Expect(idB).To(BeNumerically(">", idA))
 
 			// A reader meanwhile must not pass A's id.
-			seen, cursor := readAll(ctx, cursor)
-			Expect(seen).NotTo(ContainElement(idB), "B is held back until A, which holds a lower id, commits")
+			read := follow(ctx, cursor)
+			Consistently(read).WithTimeout(time.Second).ShouldNot(ContainElement(idB),
+				"B is held back until A, which holds a lower id, commits")
 
 			close(release)
 			Expect(<-doneA).To(Succeed())
-			rest, _ := readAll(ctx, cursor)
-			Expect(append(seen, rest...)).To(ConsistOf(idA, idB))
+			Eventually(read).Should(ConsistOf(idA, idB))
 		})
 
 		It("reads each change exactly once while many writers commit concurrently", func(ctx SpecContext) {
@@ -109,25 +120,17 @@ var _ = Describe("Feed", func() {
 					done <- struct{}{}
 				}()
 			}
-			var seen []int64
-			var cursor store.ChangeCursor
-			finished := 0
-			for finished < writers {
+			read := follow(ctx, store.ChangeCursor{})
+			for finished := 0; finished < writers; {
 				select {
 				case <-done:
 					finished++
 				default:
 				}
-				ids, next := readAll(ctx, cursor)
-				seen, cursor = append(seen, ids...), next
+				read() // while they write
 			}
-			// Transactions of other clients of the server may hold the
-			// horizon back for a moment: read on until all are in.
-			Eventually(func() []int64 {
-				ids, next := readAll(ctx, cursor)
-				seen, cursor = append(seen, ids...), next
-				return seen
-			}).WithTimeout(20 * time.Second).Should(HaveLen(writers * each))
+			Eventually(read).WithTimeout(20 * time.Second).Should(HaveLen(writers * each))
+			seen := read()
 			unique := map[int64]bool{}
 			for _, id := range seen {
 				unique[id] = true
@@ -146,8 +149,7 @@ var _ = Describe("Feed", func() {
 			n, err := apps.Prune(ctx, s, 24*time.Hour)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(n).To(Equal(1))
-			ids, _ := readAll(ctx, store.ChangeCursor{})
-			Expect(ids).To(Equal([]int64{waiting, fresh}))
+			Eventually(follow(ctx, store.ChangeCursor{})).Should(Equal([]int64{waiting, fresh}))
 		})
 	})
 })
