@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/crmhub/crmhub/core/store/storetest"
 	"github.com/crmhub/crmhub/e2e/harness"
@@ -196,6 +200,45 @@ var _ = Describe("Users out to an application", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(run.ExitCode).To(BeZero(), run.Stderr)
 			Expect(run.Stdout).To(MatchRegexp(`"status":\s*204`))
+		})
+
+		Context("with no app at start", func() {
+			BeforeEach(func() { cfg.Apps = nil })
+
+			It("starts pushing to an app added by a reload, signed with the secret it generated and printed", func(ctx SpecContext) {
+				var (
+					mu      sync.Mutex
+					bodies  [][]byte
+					headers []http.Header
+				)
+				raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					b, _ := io.ReadAll(r.Body)
+					mu.Lock()
+					defer mu.Unlock()
+					bodies, headers = append(bodies, b), append(headers, r.Header.Clone())
+					w.WriteHeader(http.StatusNoContent)
+				}))
+				DeferCleanup(raw.Close)
+
+				Expect(hub.Reload(func(c *harness.Config) {
+					c.Apps = map[string]harness.App{"shop": {URL: raw.URL}}
+				})).To(Succeed())
+				printed := regexp.MustCompile(`(?m)^\s+shop\s+(whsec_\S+)`)
+				Eventually(func() string { return hub.LogTail(200) }).Should(MatchRegexp(printed.String()))
+				generated := printed.FindStringSubmatch(hub.LogTail(200))[1]
+				Expect(hub.LogTail(500)).To(ContainSubstring("config reloaded"))
+
+				anna := kt.AddSubscriber(fakeklicktipp.Subscriber{Email: "anna@example.com"})
+				apply(ctx, "add", anna, "anna@example.com")
+				Eventually(func() int { mu.Lock(); defer mu.Unlock(); return len(bodies) }).Should(Equal(1))
+
+				wh, err := standardwebhooks.NewWebhook(generated)
+				Expect(err).NotTo(HaveOccurred())
+				mu.Lock()
+				defer mu.Unlock()
+				Expect(wh.Verify(bodies[0], headers[0])).To(Succeed())
+				Expect(string(bodies[0])).To(ContainSubstring(`"type":"user.created"`))
+			})
 		})
 	})
 })
