@@ -9,6 +9,6 @@
 //   - Sign-in: SignIn checks an app user's login and password, slowing
 //     down guessing per login and per client address.
 //
-// Pruner deletes changes older than their retention. The JSON an app
+// RunPruner deletes changes older than their retention. The JSON an app
 // receives is in the message subpackage.
 package apps
