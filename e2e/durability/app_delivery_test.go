@@ -103,10 +103,24 @@ var _ = Describe("A hub killed with SIGKILL while it pushes user events", func()
 			ids := acks.all()
 			Eventually(ctx, func() []string { return unsettled(ctx, db.Store(), ids) }).WithTimeout(3 * time.Minute).Should(BeEmpty())
 
+			By("changing every contact's tags once more, so each user has a user.updated for certain")
+			for _, c := range t.contacts {
+				Expect(kt.SetTags(c.id, []string{"12"}, nil)).To(Succeed())
+			}
+			more := newAcked()
+			again := harness.Load{URL: hub.URL, Connections: 4, Count: len(t.contacts), OnAnswer: more.record,
+				Hook: func(i int) harness.Hook {
+					c := t.contacts[i]
+					return harness.Hook{CRM: "klicktipp", Action: "update_tags", Key: t.key, Form: harness.Outbound(c.id, c.email)}
+				}}
+			Expect(again.Run(ctx).OK).To(Equal(len(t.contacts)))
+			moreIDs := more.all()
+			Eventually(ctx, func() []string { return unsettled(ctx, db.Store(), moreIDs) }).WithTimeout(3 * time.Minute).Should(BeEmpty())
+
 			By("waiting until the app has every user event the store holds")
 			var changes []store.Change
 			Expect(db.Store().DB().NewSelect().Model(&changes).Order("id").Scan(ctx)).To(Succeed())
-			Expect(len(changes)).To(BeNumerically(">", 100), "user.created for each contact, and user.updated after the tag change")
+			Expect(len(changes)).To(BeNumerically(">=", 2*len(t.contacts)), "user.created for each contact, and user.updated after the tag change")
 			want := map[string]bool{}
 			for _, c := range changes {
 				want["msg_"+strconv.FormatInt(c.ID, 10)] = true
