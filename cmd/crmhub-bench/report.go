@@ -21,6 +21,8 @@ type column struct {
 	e2eErr     error
 	console    consoleTimes
 	consoleErr error
+	apps       delivery
+	appsErr    error
 }
 
 // measureStore measures ingest and the end-to-end path on one store, each
@@ -38,6 +40,10 @@ func measureStore(ctx context.Context, bins harness.Binaries, kind storeKind, o 
 	col.console, col.consoleErr = measureConsole(ctx, bins, kind, o)
 	if col.consoleErr != nil {
 		progress("  console failed: %v", col.consoleErr)
+	}
+	col.apps, col.appsErr = measureDelivery(ctx, bins, kind, o)
+	if col.appsErr != nil {
+		progress("  apps failed: %v", col.appsErr)
 	}
 	return col
 }
@@ -106,6 +112,14 @@ func rows(o options) []row {
 		}, "≥ 3,000 on SQLite"},
 		steadyRow(0, o.users),
 		steadyRow(1, o.users*(1+o.rounds)+int(afterSteady)),
+		{"apps: add → user.created at the app, events/s", func(c column) string {
+			return appsCell(c, func() string { return count(c.apps.perSecond()) })
+		}, ""},
+		{"apps: commit → received by the app, p50 / p99", func(c column) string {
+			return appsCell(c, func() string {
+				return pair(harness.Percentile(c.apps.lags, 50), harness.Percentile(c.apps.lags, 99))
+			})
+		}, ""},
 		{"hub RSS: idle / under load", func(c column) string {
 			return e2eCell(c, func() string { return mib(c.e2e.memory.hubIdle, c.e2e.memory.hubLoad) })
 		}, "idle < 60 MiB"},
@@ -151,8 +165,10 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "after the update_tags. RSS under load: the peak while adds and update_tags run.\n")
 	fmt.Fprintf(w, "console: GET /ui/events signed in, %d times after as many to warm up, from request to the\n", consolePages)
 	fmt.Fprintf(w, "page's last byte; one in a hundred of the stored events dead.\n")
+	fmt.Fprintf(w, "apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the\n", o.users)
+	fmt.Fprintf(w, "first add sent to the last event received, and per event from its commit to its arrival.\n")
 	for _, c := range r.columns {
-		for _, err := range []error{c.ingestErr, c.e2eErr, c.consoleErr} {
+		for _, err := range []error{c.ingestErr, c.e2eErr, c.consoleErr, c.appsErr} {
 			if err != nil {
 				fmt.Fprintf(w, "\n%s: %v", c.kind.title(), err)
 			}
@@ -180,6 +196,13 @@ func ingestCell(c column, f func() string) string {
 
 func e2eCell(c column, f func() string) string {
 	if c.e2eErr != nil {
+		return "n/a"
+	}
+	return f()
+}
+
+func appsCell(c column, f func() string) string {
+	if c.appsErr != nil {
 		return "n/a"
 	}
 	return f()

@@ -33,6 +33,10 @@ var commands = []command{
 	{"events list", "", "list webhook events", eventsListCmd},
 	{"events show", "ID", "show one event with its attempts and activity", eventsShowCmd},
 	{"events replay", "[ID]", "re-queue failed and dead events", eventsReplayCmd},
+	{"apps list", "", "list the apps and their deliveries by status", appsListCmd},
+	{"apps deliveries", "NAME", "list an app's deliveries of user events", appsDeliveriesCmd},
+	{"apps replay", "NAME", "send an app's dead (or delivered) user events again", appsReplayCmd},
+	{"apps test", "NAME", "send an app a signed ping message and show its answer", appsTestCmd},
 	{"plugins list", "", "list CRM plugins and their state", pluginsListCmd},
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"time"
 )
 
@@ -20,6 +21,9 @@ type Config struct {
 	Notify        Notify         `koanf:"notify"`
 	Log           Log            `koanf:"log"`
 	CRMs          map[string]CRM `koanf:"crms"`
+	Apps          map[string]App `koanf:"apps"`
+	Delivery      Delivery       `koanf:"delivery"`
+	Changes       Changes        `koanf:"changes"`
 
 	raw map[string]any // the merged layers, for Redacted
 }
@@ -115,6 +119,60 @@ type CRM struct {
 	ReturnPasswordField string            `koanf:"return_password_field"`
 	// Settings are handed verbatim to the plugin's Configure.
 	Settings map[string]string `koanf:"settings"`
+}
+
+// App is an application that receives the hub's users: user events
+// pushed to URL, signed with Secret, and the API for Token.
+type App struct {
+	Enabled bool `koanf:"enabled"`
+	// URL receives the user events; empty means no push.
+	URL string `koanf:"url"`
+	// Secret signs the pushed events: whsec_<base64>. Empty means the one
+	// generated at the first start and kept in the store.
+	Secret string `koanf:"secret"`
+	// Token is the app's bearer token for reading users and changes and
+	// for checking sign-ins; empty means none.
+	Token string `koanf:"token"`
+	// Events are the event types pushed; empty means all.
+	Events []string `koanf:"events"`
+}
+
+// App event types.
+const (
+	EventUserCreated = "user.created"
+	EventUserUpdated = "user.updated"
+)
+
+// Wants reports whether the app receives events of type typ.
+func (a App) Wants(typ string) bool {
+	return len(a.Events) == 0 || slices.Contains(a.Events, typ)
+}
+
+// Delivery configures how user events are pushed to every app.
+type Delivery struct {
+	MaxAttempts    int           `koanf:"max_attempts"`
+	BackoffInitial time.Duration `koanf:"backoff_initial"`
+	BackoffMax     time.Duration `koanf:"backoff_max"`
+	// Timeout bounds one POST; no answer in time counts as a failure.
+	Timeout time.Duration `koanf:"timeout"`
+}
+
+// Changes configures the change feed.
+type Changes struct {
+	// Retention is how long a change stays readable.
+	Retention time.Duration `koanf:"retention"`
+}
+
+// EnabledApps returns the names of the enabled apps, sorted.
+func (c *Config) EnabledApps() []string {
+	var names []string
+	for name, app := range c.Apps {
+		if app.Enabled {
+			names = append(names, name)
+		}
+	}
+	sortStrings(names)
+	return names
 }
 
 // Enabled returns the names of the enabled CRMs, sorted.

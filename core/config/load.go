@@ -58,7 +58,7 @@ func envKey(s string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(s, EnvPrefix)), "__", ".")
 }
 
-// addCRMDefaults fills the keys each CRM entry left out.
+// addCRMDefaults fills the keys each CRM and each app entry left out.
 func addCRMDefaults(k *koanf.Koanf) error {
 	fill := map[string]any{}
 	for _, name := range k.MapKeys("crms") {
@@ -71,8 +71,15 @@ func addCRMDefaults(k *koanf.Koanf) error {
 			fill["crms."+name+".plugin"] = name
 		}
 	}
+	for _, name := range k.MapKeys("apps") {
+		for key, v := range appDefaults {
+			if !k.Exists("apps." + name + "." + key) {
+				fill["apps."+name+"."+key] = v
+			}
+		}
+	}
 	if err := k.Load(confmap.Provider(fill, "."), nil); err != nil {
-		return fmt.Errorf("config: crm defaults: %w", err)
+		return fmt.Errorf("config: crm and app defaults: %w", err)
 	}
 	return nil
 }

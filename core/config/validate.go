@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -61,6 +62,7 @@ func (c *Config) validate() error {
 	for _, name := range sortedKeys(c.CRMs) {
 		c.CRMs[name].validate(&v, "crms."+name)
 	}
+	c.validateApps(&v)
 	return v.err()
 }
 
@@ -113,3 +115,40 @@ func (v *validator) checkURL(key, raw string) {
 }
 
 func (v *validator) err() error { return errors.Join(v.errs...) }
+
+var appName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// SecretPrefix starts an app's signing secret (Standard Webhooks).
+const SecretPrefix = "whsec_"
+
+// ValidSecret reports whether s is whsec_ followed by base64 of at least
+// 16 bytes.
+func ValidSecret(s string) bool {
+	b64, ok := strings.CutPrefix(s, SecretPrefix)
+	if !ok {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(b64)
+	return err == nil && len(b) >= 16
+}
+
+func (c *Config) validateApps(v *validator) {
+	for _, name := range sortedKeys(c.Apps) {
+		app, key := c.Apps[name], "apps."+name
+		v.check(appName.MatchString(name), key, "an app name is lower-case letters, digits and -")
+		if app.URL != "" {
+			v.checkURL(key+".url", app.URL)
+		}
+		if app.Secret != "" {
+			v.check(ValidSecret(app.Secret), key+".secret", "must be whsec_ followed by base64 of at least 16 bytes")
+		}
+		for _, e := range app.Events {
+			v.oneOf(key+".events", e, EventUserCreated, EventUserUpdated)
+		}
+	}
+	v.check(c.Delivery.MaxAttempts >= 1, "delivery.max_attempts", "must be >= 1")
+	v.check(c.Delivery.BackoffInitial > 0, "delivery.backoff_initial", "must be > 0")
+	v.check(c.Delivery.BackoffMax >= c.Delivery.BackoffInitial, "delivery.backoff_max", "must be >= delivery.backoff_initial")
+	v.check(c.Delivery.Timeout > 0, "delivery.timeout", "must be > 0")
+	v.check(c.Changes.Retention > 0, "changes.retention", "must be > 0")
+}

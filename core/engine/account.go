@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -58,6 +59,7 @@ func (r *run) updateEmail(ctx context.Context, tx *store.Tx, u *store.User) (boo
 		return false, err
 	}
 	r.note(store.LevelInfo, "E-mail address changed from %s to %s.", u.Email, want)
+	message.SetValue(&r.changes.Email, u.Email, want)
 	u.Email = want
 	return true, nil
 }
@@ -69,6 +71,7 @@ func (r *run) updatePassword(u *store.User) bool {
 		return false
 	}
 	u.PasswordHash = r.passwords.hash(r.p.Password)
+	r.changes.Password = true
 	r.note(store.LevelInfo, "Password changed to the one in the CRM's password field.")
 	return true
 }

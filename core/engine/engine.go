@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/sdk"
 )
@@ -71,6 +72,15 @@ type Config struct {
 	UsernameFormat string
 	// CRMs holds each CRM's field mapping, by CRM name.
 	CRMs map[string]CRMConfig
+	// Apps are the applications user events are pushed to.
+	Apps []AppConfig
+}
+
+// AppConfig is an application that is pushed user events.
+type AppConfig struct {
+	Name string
+	// Events are the event types it wants; empty means all.
+	Events []string
 }
 
 // CRMConfig is one CRM's part of the configuration.
@@ -154,7 +164,7 @@ func (e *Engine) Apply(ctx context.Context, ev Event, commit CommitFunc) (Result
 	}
 	var res Result
 	err = e.st.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
-		r.lines = nil
+		r.lines, r.changes = nil, message.Changes{}
 		var err error
 		if res, err = r.apply(ctx, tx); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -14,10 +15,12 @@ import (
 func (r *run) syncFields(ctx context.Context, tx *store.Tx, u *store.User, created bool) (namesChanged bool, err error) {
 	var changed []string
 	if r.p.FirstName != "" && r.p.FirstName != u.FirstName {
+		message.SetValue(&r.changes.FirstName, u.FirstName, r.p.FirstName)
 		u.FirstName = r.p.FirstName
 		changed = append(changed, fieldFirstName)
 	}
 	if r.p.LastName != "" && r.p.LastName != u.LastName {
+		message.SetValue(&r.changes.LastName, u.LastName, r.p.LastName)
 		u.LastName = r.p.LastName
 		changed = append(changed, fieldLastName)
 	}
@@ -33,6 +36,7 @@ func (r *run) syncFields(ctx context.Context, tx *store.Tx, u *store.User, creat
 		write := map[string]string{}
 		for name, v := range r.p.Fields {
 			if current[name] != v {
+				r.changes.SetField(name, current[name], v)
 				write[name] = v
 				changed = append(changed, name)
 			}

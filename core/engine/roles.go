@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -65,6 +66,7 @@ func (r *run) updateRole(u *store.User) bool {
 		return false
 	}
 	r.note(store.LevelInfo, "Role changed from %s to %s.", u.Role, role)
+	message.SetValue(&r.changes.Role, u.Role, role)
 	u.Role = role
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/sdk"
 )
@@ -20,6 +21,8 @@ type run struct {
 	passwords *passwords
 	box       Sealer
 	lines     []*store.Activity
+	// changes is what the event changed of its user, for the user event.
+	changes message.Changes
 }
 
 func newRun(ev Event, contact sdk.Contact, cfg *Config, box Sealer) *run {
@@ -55,6 +58,9 @@ func (r *run) apply(ctx context.Context, tx *store.Tx) (Result, error) {
 		return Result{}, err
 	}
 	if r.ev.Action == ActionUpdateTags {
+		if err := r.publish(ctx, tx, u.ID, false); err != nil {
+			return Result{}, err
+		}
 		return r.result(TagsUpdated, u.ID), nil
 	}
 	changed := false
@@ -71,6 +77,9 @@ func (r *run) apply(ctx context.Context, tx *store.Tx) (Result, error) {
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return Result{}, err
 		}
+	}
+	if err := r.publish(ctx, tx, u.ID, created); err != nil {
+		return Result{}, err
 	}
 	if created {
 		if err := r.queueDeliveries(ctx, tx, u); err != nil {

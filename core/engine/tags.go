@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -22,7 +23,7 @@ func (r *run) syncTags(ctx context.Context, tx *store.Tx, u *store.User) error {
 	var tags []store.UserTag
 	seen := map[string]bool{}
 	var applied, removed []string
-	renamed := false
+	var added, dropped, renamed []message.TagRef
 	for _, t := range r.contact.Tags {
 		if t.ID == "" || seen[t.ID] {
 			continue
@@ -40,16 +41,18 @@ func (r *run) syncTags(ctx context.Context, tx *store.Tx, u *store.User) error {
 		switch {
 		case !had:
 			applied = append(applied, name)
+			added = append(added, message.TagRef{ID: t.ID, Name: name})
 		case before.TagName != name:
-			renamed = true
+			renamed = append(renamed, message.TagRef{ID: t.ID, Name: name})
 		}
 	}
 	for _, t := range old {
 		if !seen[t.TagID] {
 			removed = append(removed, t.TagName)
+			dropped = append(dropped, message.TagRef{ID: t.TagID, Name: t.TagName})
 		}
 	}
-	if len(applied) == 0 && len(removed) == 0 && !renamed {
+	if len(applied) == 0 && len(removed) == 0 && len(renamed) == 0 {
 		r.note(store.LevelInfo, "Tags unchanged.")
 		return nil
 	}
@@ -57,6 +60,7 @@ func (r *run) syncTags(ctx context.Context, tx *store.Tx, u *store.User) error {
 		return err
 	}
 	r.note(store.LevelInfo, "%s", tagLine(applied, removed))
+	r.changes.SetTags(r.ev.CRM, added, dropped, renamed)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -56,8 +57,10 @@ func (r *run) link(ctx context.Context, tx *store.Tx, userID int64) (*store.User
 		return nil, err
 	}
 	old, err := tx.ContactOf(ctx, u.ID, crm)
+	replaced := ""
 	switch {
 	case err == nil:
+		replaced = old
 		if err := tx.UnlinkContact(ctx, crm, old); err != nil {
 			return nil, err
 		}
@@ -76,6 +79,7 @@ func (r *run) link(ctx context.Context, tx *store.Tx, userID int64) (*store.User
 		return nil, fmt.Errorf("%s contact %s was linked to another user meanwhile: %w", crm, contactID, store.ErrContactLinked)
 	}
 	r.note(store.LevelInfo, "Linked %s to %s contact %s (found by e-mail address).", u.Email, crm, contactID)
+	r.changes.AddLink(crm, replaced, contactID)
 	return u, nil
 }
 
@@ -132,6 +136,10 @@ func (r *run) linkNewUser(ctx context.Context, tx *store.Tx, u *store.User) erro
 	if !linked {
 		return fmt.Errorf("%s contact %s was linked to another user meanwhile: %w", r.ev.CRM, r.ev.ContactID, store.ErrContactLinked)
 	}
+	r.changes.AddLink(r.ev.CRM, "", r.ev.ContactID)
+	message.SetValue(&r.changes.Username, "", u.Username)
+	message.SetValue(&r.changes.Email, "", u.Email)
+	message.SetValue(&r.changes.Role, "", u.Role)
 	name := u.Email
 	if u.Username != u.Email {
 		name = u.Username + " <" + u.Email + ">"

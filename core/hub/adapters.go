@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/crmhub/crmhub/core/apps"
 	"github.com/crmhub/crmhub/core/engine"
 	"github.com/crmhub/crmhub/core/host"
 	"github.com/crmhub/crmhub/core/inbox"
@@ -69,16 +70,25 @@ func (p plugins) UpdateContact(ctx context.Context, crm, id string, fields map[s
 
 // kickingEngine applies events through the engine and wakes the outbox
 // when one created a user, so a welcome mail leaves at once rather than at
-// the outbox's next poll.
+// the outbox's next poll, and the apps' delivery worker and change feed
+// when one touched a user.
 type kickingEngine struct {
 	*engine.Engine
 	outbox *outbox.Worker
+	apps   *apps.Worker
+	feed   *apps.Feed
 }
 
 func (k kickingEngine) Apply(ctx context.Context, ev engine.Event, commit engine.CommitFunc) (engine.Result, error) {
 	res, err := k.Engine.Apply(ctx, ev, commit)
 	if err == nil && res.Outcome == engine.Created {
 		k.outbox.Kick()
+	}
+	if err == nil && res.UserID != 0 {
+		// The event may have written a user event: push it and wake the
+		// change feed's readers now rather than at their next poll.
+		k.apps.Kick()
+		k.feed.Notify()
 	}
 	return res, err
 }

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crmhub/crmhub/core/apps"
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/console"
 	"github.com/crmhub/crmhub/core/engine"
@@ -46,10 +47,13 @@ type Hub struct {
 	engine  *engine.Engine
 	inbox   *inbox.Inbox
 	outbox  *outbox.Worker
+	apps    *apps.Worker
+	feed    *apps.Feed
 	server  *server.Server
 	metrics *metrics.Metrics
 
 	out        io.Writer        // start-up guidance; nil prints none
+	appSecrets []string         // apps whose signing secret the store keeps
 	configPath string           // reloaded when it changes and on hup
 	hup        <-chan os.Signal // nil: no reload on a signal
 	addr       net.Addr         // where Serve listens
@@ -83,6 +87,10 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 		}
 		cfg.AccessKey = key
 	}
+	generated, err := resolveAppSecrets(ctx, st, cfg)
+	if err != nil {
+		return nil, err
+	}
 	box, err := openSecretKey(ctx, st, cfg.SecretKeyFile)
 	if err != nil {
 		return nil, err
@@ -92,19 +100,23 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 		return nil, err
 	}
 
-	h := &Hub{log: log, store: st, metrics: metrics.New(log)}
+	h := &Hub{log: log, store: st, metrics: metrics.New(log), appSecrets: generated}
 	h.cfg.Store(cfg)
 	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
 	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
 	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown),
 		outbox.WithObserver(h.metrics))
-	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox}, h.inboxOptions(cfg), log)
+	h.apps = apps.New(st, h.appsOptions(cfg), log)
+	h.feed = apps.NewFeed(st)
+	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox, h.apps, h.feed}, h.inboxOptions(cfg), log)
 	ui := console.New(console.Deps{Config: h.cfg.Load, Log: log,
 		Reads: server.Reads{Store: st, Replayer: h.inbox, Plugins: h.pluginStates}})
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
-		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui})
+		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui,
+		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics)})
 	h.metrics.Watch(st.QueueDepth, h.pluginStates)
+	h.metrics.WatchApps(st.DeliveryBacklog, func() []string { return pushedApps(h.cfg.Load()) })
 	return h, nil
 }
 
@@ -157,6 +169,14 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	outboxDone := make(chan struct{})
 	go func() { defer close(outboxDone); h.outbox.Run(outboxCtx) }()
+	// The delivery worker and the pruner stop after the inbox, whose last
+	// events may still queue user events.
+	appsCtx, stopApps := context.WithCancel(context.WithoutCancel(ctx))
+	var appsDone sync.WaitGroup
+	appsDone.Go(func() { h.apps.Run(appsCtx) })
+	appsDone.Go(func() {
+		apps.RunPruner(appsCtx, h.store, func() time.Duration { return h.cfg.Load().Changes.Retention }, h.log)
+	})
 
 	hs := &http.Server{
 		Handler:           h.server.Handler(),
@@ -197,6 +217,8 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	h.inbox.Stop(stopCtx)
 	stopOutbox()
 	<-outboxDone
+	stopApps() // deliveries being sent finish and are recorded
+	appsDone.Wait()
 	h.host.Shutdown(stopCtx)
 	if err := h.savePluginStates(stopCtx, h.pluginStates(), reporterName()); err != nil {
 		h.log.Warn("could not record the stopped plugins", "err", err)

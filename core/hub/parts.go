@@ -31,6 +31,7 @@ func engineConfig(cfg *config.Config) engine.Config {
 		PrivilegedRoles: cfg.Roles.Privileged,
 		UsernameFormat:  cfg.Users.UsernameFormat,
 		CRMs:            map[string]engine.CRMConfig{},
+		Apps:            engineApps(cfg),
 	}
 	for name, c := range cfg.CRMs {
 		ec.CRMs[name] = engine.CRMConfig{Fields: c.Fields, ReturnPasswordField: c.ReturnPasswordField}

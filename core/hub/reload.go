@@ -49,6 +49,11 @@ func (h *Hub) reload(ctx context.Context) error {
 			return err
 		}
 	}
+	generated, err := resolveAppSecrets(ctx, h.store, next)
+	if err != nil {
+		h.log.Error("config reload rejected; the running config stays", "err", err)
+		return err
+	}
 	prev := h.cfg.Load()
 	for _, key := range restartOnly(prev, next) {
 		h.log.Warn("config change takes effect at the next start", "key", key)
@@ -63,6 +68,7 @@ func (h *Hub) reload(ctx context.Context) error {
 				h.printWebhookURLs(h.out, next, crm)
 			}
 		}
+		printAppSecrets(h.out, next, newlyPushed(prev, next, generated))
 		h.background.Go(func() { h.adviseCRMs(ctx, h.out, changed) })
 	}
 	return nil
@@ -75,6 +81,7 @@ func (h *Hub) apply(ctx context.Context, cfg *config.Config) {
 	h.cfg.Store(cfg)
 	h.engine.SetConfig(engineConfig(cfg))
 	h.inbox.SetOptions(h.inboxOptions(cfg))
+	h.apps.SetOptions(h.appsOptions(cfg))
 	ctx, cancel := context.WithTimeout(ctx, applyTimeout)
 	defer cancel()
 	h.host.Apply(ctx, hostSpecs(cfg))

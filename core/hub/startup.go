@@ -51,6 +51,7 @@ func (h *Hub) announce(ctx context.Context, w io.Writer) {
 	for _, crm := range crms {
 		h.printWebhookURLs(w, cfg, crm)
 	}
+	printAppSecrets(w, cfg, h.appSecrets)
 	h.background.Go(func() { h.adviseCRMs(ctx, w, crms) })
 }
 

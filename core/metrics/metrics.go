@@ -45,6 +45,7 @@ type Metrics struct {
 	crmDuration *prometheus.HistogramVec
 
 	outboxUnopenable *prometheus.CounterVec
+	appMetrics       appMetrics
 }
 
 // New defines the metrics and registers them, with the Go runtime's and
@@ -109,6 +110,7 @@ func New(log *slog.Logger) *Metrics {
 	}
 	m.registry.MustRegister(m.webhooks, m.ingest, m.commitBatch, m.processing, m.processed, m.retries,
 		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration, m.outboxUnopenable)
+	m.appMetrics = newAppMetrics(m.registry)
 	runtime := prometheus.WrapRegistererWithPrefix(Namespace+"_", m.registry)
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -165,3 +165,22 @@ crmhub_plugin_state{crm="klicktipp",state="stopped"} 0
 		Expect(code).To(Equal(http.StatusNotFound))
 	})
 })
+
+var _ = Describe("app metrics", func() {
+	It("count deliveries by app and status, their latency, sign-ins by result, and each app's backlog", func() {
+		m := metrics.New(discard)
+		m.Delivery("shop", "delivered", 30*time.Millisecond)
+		m.Delivery("shop", "retrying", time.Second)
+		m.SignIn("invalid")
+		m.WatchApps(func(context.Context) (map[string]int, error) { return map[string]int{"shop": 3}, nil },
+			func() []string { return []string{"shop", "newsletter"} })
+
+		_, body := scrape(m)
+		Expect(body).To(ContainSubstring(`crmhub_app_deliveries_total{app="shop",status="delivered"} 1`))
+		Expect(body).To(ContainSubstring(`crmhub_app_deliveries_total{app="shop",status="retrying"} 1`))
+		Expect(body).To(ContainSubstring(`crmhub_app_delivery_seconds_count{app="shop"} 2`))
+		Expect(body).To(ContainSubstring(`crmhub_sign_ins_total{result="invalid"} 1`))
+		Expect(body).To(ContainSubstring(`crmhub_app_backlog{app="shop"} 3`))
+		Expect(body).To(ContainSubstring(`crmhub_app_backlog{app="newsletter"} 0`))
+	})
+})

@@ -78,3 +78,11 @@ func CheckPassword(hash, password string) (bool, error) {
 // crypto/rand.Text (A–Z, 2–7), 130 bits, easy to copy and safe in any CRM
 // field, URL or mail.
 func GeneratePassword() string { return rand.Text() }
+
+// NeedsRehash reports whether hash was made with other argon2id parameters
+// than HashPassword uses now (or is no argon2id hash at all), so a
+// password that matched it should be hashed again.
+func NeedsRehash(hash string) bool {
+	want := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$", argon2.Version, argonMemoryKiB, argonTime, argonThreads)
+	return !strings.HasPrefix(hash, want)
+}

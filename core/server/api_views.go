@@ -3,6 +3,7 @@ package server
 import (
 	"time"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -17,54 +18,18 @@ type List[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// User is a user with its CRM contacts, tags and profile fields. It never
-// carries the password hash.
-type User struct {
-	ID        string            `json:"id"`
-	Username  string            `json:"username"`
-	Email     string            `json:"email"`
-	Role      string            `json:"role"`
-	FirstName string            `json:"first_name"`
-	LastName  string            `json:"last_name"`
-	Fields    map[string]string `json:"fields"`
-	Contacts  []Contact         `json:"contacts"`
-	Tags      []Tag             `json:"tags"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
-}
+// User is a user with its CRM contacts, tags and profile fields; apps
+// receive the same shape in their user events.
+type User = message.User
 
 // Contact is a user's link to a CRM contact.
-type Contact struct {
-	CRM       string `json:"crm"`
-	ContactID string `json:"contact_id"`
-}
+type Contact = message.Contact
 
 // Tag is a tag a CRM put on a user.
-type Tag struct {
-	CRM  string `json:"crm"`
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
+type Tag = message.Tag
 
 // NewUser shows a user with its details.
-func NewUser(u store.User, d store.UserDetails) User {
-	out := User{
-		ID: formatID(u.ID), Username: u.Username, Email: u.Email, Role: u.Role,
-		FirstName: u.FirstName, LastName: u.LastName,
-		Fields: map[string]string{}, Contacts: []Contact{}, Tags: []Tag{},
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-	}
-	for name, value := range d.Fields {
-		out.Fields[name] = value
-	}
-	for _, l := range d.Links {
-		out.Contacts = append(out.Contacts, Contact{CRM: l.CRM, ContactID: l.ContactID})
-	}
-	for _, t := range d.Tags {
-		out.Tags = append(out.Tags, Tag{CRM: t.CRM, ID: t.TagID, Name: t.TagName})
-	}
-	return out
-}
+func NewUser(u store.User, d store.UserDetails) User { return message.NewUser(u, d) }
 
 // Event is an event's outcome JSON (what a webhook caller with ?wait=
 // gets) and when it happened.

@@ -16,8 +16,14 @@ func (s *Server) routes() {
 	// The admin API, every route behind the bearer token. The catch-all
 	// answers unknown paths and methods the same way, so none of them tells
 	// whether the API is on.
-	s.mux.HandleFunc("GET /api/v1/users", s.admin(s.listUsers))
-	s.mux.HandleFunc("GET /api/v1/users/{id}", s.admin(s.showUser))
+	s.mux.HandleFunc("GET /api/v1/users", s.appOrAdmin(s.listUsers))
+	s.mux.HandleFunc("GET /api/v1/users/{id}", s.appOrAdmin(s.showUser))
+	s.mux.HandleFunc("GET /api/v1/changes", s.appOrAdmin(s.listChanges))
+	s.mux.HandleFunc("POST /api/v1/auth/verify", s.appOrAdmin(s.verifySignIn))
+	s.mux.HandleFunc("GET /api/v1/apps", s.admin(s.listApps))
+	s.mux.HandleFunc("GET /api/v1/apps/{name}/deliveries", s.admin(s.listDeliveries))
+	s.mux.HandleFunc("POST /api/v1/apps/{name}/replay", s.admin(s.replayDeliveries))
+	s.mux.HandleFunc("POST /api/v1/apps/{name}/test", s.admin(s.testApp))
 	s.mux.HandleFunc("GET /api/v1/events", s.admin(s.listEvents))
 	s.mux.HandleFunc("GET /api/v1/events/{id}", s.admin(s.showEvent))
 	s.mux.HandleFunc("POST /api/v1/events/{id}/replay", s.admin(s.replayEvent))

@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/crmhub/crmhub/core/apps"
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/metrics"
 	"github.com/crmhub/crmhub/core/store"
@@ -41,6 +43,29 @@ type Deps struct {
 	// Console is the web console, served under /ui/; nil answers 404
 	// there.
 	Console http.Handler
+
+	// Apps sends test messages to apps, Feed serves the change feed and
+	// SignIn checks sign-ins; a nil one answers its routes 404.
+	Apps   AppTester
+	Feed   ChangeFeed
+	SignIn Verifier
+}
+
+// AppTester sends an app a signed test message (the delivery worker).
+type AppTester interface {
+	Test(ctx context.Context, app string) (apps.Reply, error)
+	// Kick makes the worker look for due deliveries now.
+	Kick()
+}
+
+// ChangeFeed serves the change feed (an *apps.Feed).
+type ChangeFeed interface {
+	Read(ctx context.Context, after store.ChangeCursor, limit int, wait time.Duration) ([]store.FeedChange, error)
+}
+
+// Verifier checks an app user's login and password (an *apps.SignIn).
+type Verifier interface {
+	Verify(ctx context.Context, login, password, addr string) (*store.User, error)
 }
 
 // Server holds what the handlers need. Build it with New and serve

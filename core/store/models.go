@@ -182,3 +182,56 @@ type Setting struct {
 	Key   string `bun:"key,pk"`
 	Value string `bun:"value,notnull"`
 }
+
+// Change is one user event: a row of the change feed, written in the
+// transaction that changed the user. Data is the event's JSON data.
+type Change struct {
+	bun.BaseModel `bun:"table:changes"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	UserID    int64     `bun:"user_id,notnull"`
+	Type      string    `bun:"type,notnull"`
+	Sequence  int64     `bun:"sequence,notnull"`
+	Data      string    `bun:"data,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
+}
+
+// AppDelivery is one change to push to one app.
+type AppDelivery struct {
+	bun.BaseModel `bun:"table:app_deliveries"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	App           string    `bun:"app,notnull"`
+	ChangeID      int64     `bun:"change_id,notnull"`
+	UserID        int64     `bun:"user_id,notnull"`
+	Status        string    `bun:"status,notnull"` // pending | sending | delivered | dead
+	Attempts      int       `bun:"attempts,notnull"`
+	NextAttemptAt time.Time `bun:"next_attempt_at,notnull"`
+	// LeaseToken names the claim that is sending it; only that claim may
+	// record how the delivery went.
+	LeaseToken string     `bun:"lease_token,notnull"`
+	LeaseUntil *time.Time `bun:"lease_until"`
+	// ResponseStatus is the HTTP status of the last answer, 0 for none.
+	ResponseStatus int        `bun:"response_status,notnull"`
+	LastError      string     `bun:"last_error,notnull"`
+	CreatedAt      time.Time  `bun:"created_at,notnull"`
+	UpdatedAt      time.Time  `bun:"updated_at,notnull"`
+	FinishedAt     *time.Time `bun:"finished_at"`
+}
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliverySending   = "sending"
+	DeliveryDelivered = "delivered"
+	DeliveryDead      = "dead"
+)
+
+// SignInFailure is one failed sign-in for a login (its lower-cased form).
+type SignInFailure struct {
+	bun.BaseModel `bun:"table:sign_in_failures"`
+
+	ID       int64     `bun:"id,pk,autoincrement"`
+	LoginKey string    `bun:"login_key,notnull"`
+	At       time.Time `bun:"at,notnull"`
+}

@@ -17,6 +17,10 @@ const (
 	SettingSecretKeyCheck = "secret_key_check"
 )
 
+// AppSecretSetting is the setting that keeps an app's generated signing
+// secret.
+func AppSecretSetting(app string) string { return "app_secret." + app }
+
 // Setting returns the value of key, or ErrNotFound.
 func (q *Queries) Setting(ctx context.Context, key string) (string, error) {
 	var row Setting

@@ -70,6 +70,27 @@ type Config struct {
 
 	// LogLevel is the hub's log level; "" means info.
 	LogLevel string
+
+	// Apps receive the users, by name.
+	Apps map[string]App
+	// Delivery tunes pushing to the apps; zero values keep the defaults.
+	Delivery Delivery
+}
+
+// App is an application the hub pushes user events to (apps.<name>).
+type App struct {
+	URL    string
+	Secret string // whsec_…; "" lets the hub generate one
+	Token  string
+	Events []string
+}
+
+// Delivery tunes pushing user events (delivery.*).
+type Delivery struct {
+	MaxAttempts    int
+	BackoffInitial time.Duration
+	BackoffMax     time.Duration
+	Timeout        time.Duration
 }
 
 // defaultFields are configs/crmhub.yaml's field mapping.
@@ -155,6 +176,22 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 	}
 	if c.MaxBody != "" {
 		doc["server"] = map[string]any{"max_body": c.MaxBody}
+	}
+	if len(c.Apps) > 0 {
+		appsDoc := map[string]any{}
+		for name, a := range c.Apps {
+			appsDoc[name] = map[string]any{"enabled": true, "url": a.URL, "secret": a.Secret, "token": a.Token,
+				"events": append([]string{}, a.Events...)}
+		}
+		doc["apps"] = appsDoc
+	}
+	delivery := map[string]any{}
+	setIf(delivery, "max_attempts", c.Delivery.MaxAttempts, c.Delivery.MaxAttempts > 0)
+	setIf(delivery, "backoff_initial", c.Delivery.BackoffInitial.String(), c.Delivery.BackoffInitial > 0)
+	setIf(delivery, "backoff_max", c.Delivery.BackoffMax.String(), c.Delivery.BackoffMax > 0)
+	setIf(delivery, "timeout", c.Delivery.Timeout.String(), c.Delivery.Timeout > 0)
+	if len(delivery) > 0 {
+		doc["delivery"] = delivery
 	}
 	if c.SMTP != nil {
 		doc["notify"] = map[string]any{

@@ -1,0 +1,66 @@
+package apps
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// Feed serves the change feed: every user event in commit order, to
+// readers that follow a cursor (see store.ChangesAfter for why each is
+// read exactly once), long-polling when none are new.
+type Feed struct {
+	st   *store.Store
+	poll time.Duration
+
+	mu      sync.Mutex
+	changed chan struct{} // closed by Notify
+}
+
+// NewFeed returns a feed over st.
+func NewFeed(st *store.Store) *Feed {
+	return &Feed{st: st, poll: time.Second, changed: make(chan struct{})}
+}
+
+// Notify wakes the readers waiting for changes (after an event of this
+// hub committed); other hubs' changes are found by polling.
+func (f *Feed) Notify() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+func (f *Feed) wakeup() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.changed
+}
+
+// Read returns up to limit changes after the cursor. When there are none,
+// it waits up to wait for one.
+func (f *Feed) Read(ctx context.Context, after store.ChangeCursor, limit int, wait time.Duration) ([]store.FeedChange, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		woken := f.wakeup()
+		changes, err := f.st.ChangesAfter(ctx, after, limit)
+		if err != nil || len(changes) > 0 {
+			return changes, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, nil
+		}
+		timer := time.NewTimer(min(left, f.poll))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, nil
+		case <-woken:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}

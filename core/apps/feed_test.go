@@ -1,0 +1,155 @@
+package apps_test
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/apps"
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+var _ = Describe("Feed", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		var (
+			s    *store.Store
+			feed *apps.Feed
+		)
+		BeforeEach(func() {
+			s = db.Store()
+			feed = apps.NewFeed(s)
+		})
+		// readAll follows the cursor until the feed has nothing new and
+		// returns the change ids read, and the last cursor.
+		readAll := func(ctx context.Context, after store.ChangeCursor) ([]int64, store.ChangeCursor) {
+			var ids []int64
+			for {
+				changes, err := feed.Read(ctx, after, 2, 0)
+				ExpectWithOffset(1, err).NotTo(HaveOccurred())
+				if len(changes) == 0 {
+					return ids, after
+				}
+				for _, c := range changes {
+					ids = append(ids, c.ID)
+					after = c.Cursor
+				}
+			}
+		}
+		// follow returns a function that reads on from after each time it
+		// is called and returns every id read so far: on PostgreSQL a
+		// change shows once every older transaction of the server has
+		// ended, other clients' too, so specs read until all are in.
+		follow := func(ctx context.Context, after store.ChangeCursor) func() []int64 {
+			var seen []int64
+			return func() []int64 {
+				ids, next := readAll(ctx, after)
+				seen, after = append(seen, ids...), next
+				return seen
+			}
+		}
+
+		It("serves every change once, in order, a page at a time", func(ctx SpecContext) {
+			var want []int64
+			for i := int64(1); i <= 5; i++ {
+				want = append(want, addChange(ctx, s, i, 1))
+			}
+			read := follow(ctx, store.ChangeCursor{})
+			Eventually(read).Should(Equal(want))
+			Consistently(read).WithTimeout(200 * time.Millisecond).Should(Equal(want))
+		})
+
+		It("waits for a change when none is new", func(ctx SpecContext) {
+			_, cursor := readAll(ctx, store.ChangeCursor{})
+			go func() {
+				defer GinkgoRecover()
+				time.Sleep(200 * time.Millisecond)
+				addChange(ctx, s, 1, 1)
+				feed.Notify()
+			}()
+			changes, err := feed.Read(ctx, cursor, 10, 10*time.Second)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(changes).To(HaveLen(1))
+		})
+
+		It("reads a change exactly once although a younger transaction committed a higher id first", func(ctx SpecContext) {
+			if db.Dialect == store.SQLite {
+				Skip("SQLite's single writer commits in id order")
+			}
+			_, cursor := readAll(ctx, store.ChangeCursor{})
+
+			// Transaction A takes id 1 and stays open; B takes id 2 and
+			// commits first.
+			inserted, release, doneA := make(chan int64), make(chan struct{}), make(chan error)
+			go func() {
+				doneA <- s.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+					c := &store.Change{UserID: 1, Type: "user.updated", Sequence: 1, Data: "{}"}
+					if err := tx.AddChange(ctx, c, nil); err != nil {
+						return err
+					}
+					inserted <- c.ID
+					<-release
+					return nil
+				})
+			}()
+			idA := <-inserted
+			idB := addChange(ctx, s, 2, 1)
+			Expect(idB).To(BeNumerically(">", idA))
+
+			// A reader meanwhile must not pass A's id.
+			read := follow(ctx, cursor)
+			Consistently(read).WithTimeout(time.Second).ShouldNot(ContainElement(idB),
+				"B is held back until A, which holds a lower id, commits")
+
+			close(release)
+			Expect(<-doneA).To(Succeed())
+			Eventually(read).Should(ConsistOf(idA, idB))
+		})
+
+		It("reads each change exactly once while many writers commit concurrently", func(ctx SpecContext) {
+			const writers, each = 6, 15
+			done := make(chan struct{})
+			for w := range writers {
+				go func() {
+					defer GinkgoRecover()
+					for i := range each {
+						addChange(context.Background(), s, int64(w), int64(i+1))
+					}
+					done <- struct{}{}
+				}()
+			}
+			read := follow(ctx, store.ChangeCursor{})
+			for finished := 0; finished < writers; {
+				select {
+				case <-done:
+					finished++
+				default:
+				}
+				read() // while they write
+			}
+			Eventually(read).WithTimeout(20 * time.Second).Should(HaveLen(writers * each))
+			seen := read()
+			unique := map[int64]bool{}
+			for _, id := range seen {
+				unique[id] = true
+			}
+			Expect(unique).To(HaveLen(writers * each))
+		})
+
+		It("deletes changes older than the retention that no app waits for", func(ctx SpecContext) {
+			old := addChange(ctx, s, 1, 1)
+			waiting := addChange(ctx, s, 2, 1, "shop")
+			_, err := s.DB().NewUpdate().Model((*store.Change)(nil)).Set("created_at = ?", time.Now().Add(-48*time.Hour).UTC()).
+				Where("id IN (?, ?)", old, waiting).Exec(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			fresh := addChange(ctx, s, 3, 1)
+
+			n, err := apps.Prune(ctx, s, 24*time.Hour)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(n).To(Equal(1))
+			Eventually(follow(ctx, store.ChangeCursor{})).Should(Equal([]int64{waiting, fresh}))
+		})
+	})
+})

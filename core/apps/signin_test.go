@@ -1,0 +1,125 @@
+package apps_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"golang.org/x/crypto/argon2"
+
+	"github.com/crmhub/crmhub/core/apps"
+	"github.com/crmhub/crmhub/core/secret"
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+// results counts sign-ins by result.
+type results map[string]int
+
+func (r results) SignIn(result string) { r[result]++ }
+
+var _ = Describe("SignIn", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		var (
+			s        *store.Store
+			signIn   *apps.SignIn
+			counted  results
+			password string
+			user     *store.User
+		)
+		BeforeEach(func(ctx SpecContext) {
+			s = db.Store()
+			counted = results{}
+			signIn = apps.NewSignIn(s, counted)
+			password = secret.GeneratePassword() // as the welcome mail sends it
+			user = &store.User{Username: "Anna_S", Email: "Anna@Example.com", Role: "subscriber",
+				PasswordHash: secret.HashPassword(password)}
+			Expect(s.CreateUser(ctx, user)).To(Succeed())
+		})
+		verify := func(ctx context.Context, login, pw string) (*store.User, error) {
+			return signIn.Verify(ctx, login, pw, "192.0.2.1")
+		}
+
+		It("signs in by username or e-mail, ignoring case, with a generated password", func(ctx SpecContext) {
+			for _, login := range []string{"anna_s", "ANNA_S", "anna@example.com", " Anna@EXAMPLE.com "} {
+				u, err := verify(ctx, login, password)
+				Expect(err).NotTo(HaveOccurred(), login)
+				Expect(u.ID).To(Equal(user.ID))
+			}
+			Expect(counted).To(Equal(results{"ok": 4}))
+		})
+
+		It("answers a wrong password and an unknown login alike", func(ctx SpecContext) {
+			_, wrong := verify(ctx, "anna_s", password+"x")
+			_, unknown := verify(ctx, "nobody", password)
+			Expect(wrong).To(MatchError(apps.ErrInvalidCredentials))
+			Expect(unknown).To(MatchError(apps.ErrInvalidCredentials))
+			Expect(counted).To(Equal(results{"invalid": 2}))
+		})
+
+		It("refuses a login after 5 failures within 15 minutes, even with the right password, and says when to retry", func(ctx SpecContext) {
+			for range 5 {
+				_, err := verify(ctx, "anna_s", "guess")
+				Expect(err).To(MatchError(apps.ErrInvalidCredentials))
+			}
+			_, err := verify(ctx, "Anna_S", password)
+			var limited *apps.TooManyAttemptsError
+			Expect(errors.As(err, &limited)).To(BeTrue(), "got %v", err)
+			Expect(limited.RetryAfter).To(BeNumerically("~", 15*time.Minute, time.Minute))
+			Expect(counted["limited"]).To(Equal(1))
+
+			// Another login is not blocked.
+			other := &store.User{Username: "bert", Email: "bert@example.com", Role: "subscriber", PasswordHash: secret.HashPassword("pw-bert")}
+			Expect(s.CreateUser(ctx, other)).To(Succeed())
+			_, err = verify(ctx, "bert", "pw-bert")
+			Expect(err).NotTo(HaveOccurred())
+		})
+
+		It("forgets the failures once they are older than 15 minutes", func(ctx SpecContext) {
+			for range 5 {
+				Expect(s.RecordSignInFailure(ctx, "anna_s", time.Now().Add(-16*time.Minute))).To(Succeed())
+			}
+			_, err := verify(ctx, "anna_s", password)
+			Expect(err).NotTo(HaveOccurred())
+		})
+
+		It("limits the attempts of one client address", func(ctx SpecContext) {
+			var err error
+			for i := 0; i < 100 && err == nil || errors.Is(err, apps.ErrInvalidCredentials); i++ {
+				_, err = signIn.Verify(ctx, "user"+itoa(int64(i)), "guess", "198.51.100.7")
+			}
+			var limited *apps.TooManyAttemptsError
+			Expect(errors.As(err, &limited)).To(BeTrue(), "got %v", err)
+			Expect(limited.RetryAfter).To(BeNumerically(">", 0))
+
+			_, err = signIn.Verify(ctx, "anna_s", password, "198.51.100.8")
+			Expect(err).NotTo(HaveOccurred(), "another address is not limited")
+		})
+
+		It("upgrades a hash made with older parameters on a successful sign-in", func(ctx SpecContext) {
+			old := oldHash(password)
+			Expect(s.SetPasswordHash(ctx, user.ID, old)).To(Succeed())
+
+			_, err := verify(ctx, "anna_s", password)
+			Expect(err).NotTo(HaveOccurred())
+			u, err := s.UserByID(ctx, user.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(u.PasswordHash).NotTo(Equal(old))
+			Expect(secret.NeedsRehash(u.PasswordHash)).To(BeFalse())
+			ok, err := secret.CheckPassword(u.PasswordHash, password)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ok).To(BeTrue())
+		})
+	})
+})
+
+// oldHash hashes password with weaker argon2id parameters than the hub's.
+func oldHash(password string) string {
+	salt := []byte("0123456789abcdef")
+	key := argon2.IDKey([]byte(password), salt, 1, 8*1024, 1, 32)
+	b64 := base64.RawStdEncoding
+	return "$argon2id$v=19$m=8192,t=1,p=1$" + b64.EncodeToString(salt) + "$" + b64.EncodeToString(key)
+}

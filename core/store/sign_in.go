@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LoginKey is the form of a login (username or e-mail) that sign-in
+// failures are counted by.
+func LoginKey(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
+
+// UserByLogin returns the user whose e-mail or username is login, ignoring
+// case, or ErrNotFound. An e-mail match wins over a username match.
+func (q *Queries) UserByLogin(ctx context.Context, login string) (*User, error) {
+	key := LoginKey(login)
+	if key == "" {
+		return nil, ErrNotFound
+	}
+	u := new(User)
+	err := q.idb.NewSelect().Model(u).Where("email_key = ? OR LOWER(username) = ?", key, key).
+		OrderExpr("CASE WHEN email_key = ? THEN 0 ELSE 1 END, id", key).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: find user by login: %w", err)
+	}
+	return u, nil
+}
+
+// SetPasswordHash replaces a user's password hash.
+func (q *Queries) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	if _, err := q.idb.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", hash).
+		Where("id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("store: set password of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// RecordSignInFailure counts a failed sign-in for login.
+func (q *Queries) RecordSignInFailure(ctx context.Context, login string, at time.Time) error {
+	if _, err := q.idb.NewInsert().Model(&SignInFailure{LoginKey: LoginKey(login), At: at.UTC()}).Exec(ctx); err != nil {
+		return fmt.Errorf("store: record failed sign-in: %w", err)
+	}
+	return nil
+}
+
+// SignInFailures counts the failed sign-ins for login since `since` and
+// returns the oldest of them (zero when none).
+func (q *Queries) SignInFailures(ctx context.Context, login string, since time.Time) (int, time.Time, error) {
+	var row struct {
+		N      int        `bun:"n"`
+		Oldest *time.Time `bun:"oldest"`
+	}
+	err := q.idb.NewSelect().Model((*SignInFailure)(nil)).ColumnExpr("COUNT(*) AS n").ColumnExpr("MIN(at) AS oldest").
+		Where("login_key = ? AND at >= ?", LoginKey(login), since.UTC()).Scan(ctx, &row)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: count failed sign-ins: %w", err)
+	}
+	if row.Oldest == nil {
+		return row.N, time.Time{}, nil
+	}
+	return row.N, *row.Oldest, nil
+}
+
+// ClearSignInFailures forgets login's failed sign-ins (after a success).
+func (q *Queries) ClearSignInFailures(ctx context.Context, login string) error {
+	if _, err := q.idb.NewDelete().Model((*SignInFailure)(nil)).Where("login_key = ?", LoginKey(login)).Exec(ctx); err != nil {
+		return fmt.Errorf("store: clear failed sign-ins: %w", err)
+	}
+	return nil
+}
+
+// PruneSignInFailures forgets failed sign-ins before `before`.
+func (q *Queries) PruneSignInFailures(ctx context.Context, before time.Time) error {
+	if _, err := q.idb.NewDelete().Model((*SignInFailure)(nil)).Where("at < ?", before.UTC()).Exec(ctx); err != nil {
+		return fmt.Errorf("store: prune failed sign-ins: %w", err)
+	}
+	return nil
+}
