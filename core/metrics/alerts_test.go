@@ -11,16 +11,35 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/crmhub/crmhub/core/apps"
 	"github.com/crmhub/crmhub/core/metrics"
 	"github.com/crmhub/crmhub/core/store"
 )
 
-// alertsFile holds the example alert rules operators load into Prometheus.
-const alertsFile = "../../deploy/prometheus/alerts.yml"
+// alertsFile holds the example alert rules operators load into Prometheus;
+// alertsTestFile is promtool's unit test of them.
+const (
+	alertsFile     = "../../deploy/prometheus/alerts.yml"
+	alertsTestFile = "../../deploy/prometheus/alerts_test.yml"
+)
 
-// notYetExported are metrics the rules name that another part of the hub
-// adds (app deliveries); delete an entry once the hub exports the metric.
-var notYetExported = map[string]bool{"crmhub_app_deliveries_total": true}
+// deliveryStatuses are the status label values of
+// crmhub_app_deliveries_total: the outcomes the delivery worker reports.
+var deliveryStatuses = []string{apps.OutcomeDelivered, apps.OutcomeRetrying, apps.OutcomeDead}
+
+// deliveryStatusMatcher finds the status matchers on app deliveries in a
+// PromQL expression or a promtool series, e.g.
+// crmhub_app_deliveries_total{app="shop", status=~"retrying|dead"}.
+var deliveryStatusMatcher = regexp.MustCompile(`crmhub_app_deliveries_total\{[^}]*\bstatus\s*(?:=~|!~|!=|=)\s*"([^"]*)"`)
+
+// statusValues are the values a status matcher names ("a|b" for a regex).
+func statusValues(text string) []string {
+	var values []string
+	for _, m := range deliveryStatusMatcher.FindAllStringSubmatch(text, -1) {
+		values = append(values, strings.Split(m[1], "|")...)
+	}
+	return values
+}
 
 // exported names every metric the hub's registry can serve, whether or not
 // a series of it exists yet (a counter appears on /metrics at its first
@@ -67,11 +86,23 @@ var _ = Describe("The alert rules in deploy/prometheus", func() {
 				Expect(metricName.FindAllString(r.Expr, -1)).NotTo(BeEmpty(), r.Alert+" names no crmhub_ metric")
 				for _, name := range metricName.FindAllString(r.Expr, -1) {
 					base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
-					Expect(names[name] || names[base] || notYetExported[name]).To(BeTrue(),
+					Expect(names[name] || names[base]).To(BeTrue(),
 						"%s names %s, which the hub does not export", r.Alert, name)
 				}
 			}
 		}
 		Expect(rules).To(BeNumerically(">=", 5))
+	})
+
+	It("count app deliveries by the statuses the delivery worker reports, in the rules and in their test", func() {
+		for _, file := range []string{alertsFile, alertsTestFile} {
+			raw, err := os.ReadFile(file)
+			Expect(err).NotTo(HaveOccurred())
+			values := statusValues(string(raw))
+			Expect(values).NotTo(BeEmpty(), "%s matches no status of crmhub_app_deliveries_total", file)
+			for _, v := range values {
+				Expect(deliveryStatuses).To(ContainElement(v), "%s: crmhub_app_deliveries_total has no status %q", file, v)
+			}
+		}
 	})
 })
