@@ -3,11 +3,13 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -17,9 +19,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/crmhub/crmhub/core/apps"
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/inbox"
 	"github.com/crmhub/crmhub/core/metrics"
+	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/core/store/storetest"
@@ -109,11 +114,20 @@ var _ = Describe("docs/openapi.yaml", func() {
 			var (
 				srv    *httptest.Server
 				st     *store.Store
+				doc    *openapi3.T
 				router routers.Router
+				// shop is the app user events are pushed to: a real HTTP
+				// server that keeps every message and answers 204.
+				shop   *httptest.Server
+				pushed *receiver
+				worker *apps.Worker
 			)
 
 			BeforeEach(func(ctx SpecContext) {
 				st = db.Store()
+				pushed = &receiver{}
+				shop = httptest.NewServer(pushed)
+				DeferCleanup(shop.Close)
 				cfg := loadConfig(`
 access_key: ` + key + `
 admin: { token: ` + token + ` }
@@ -121,14 +135,20 @@ server: { max_body: 1KiB }
 crms:
   klicktipp: { enabled: true }
   hubspot: { enabled: false }
+apps:
+  shop: { url: "` + shop.URL + `", secret: ` + shopSecret + `, token: ` + appToken + ` }
+  old-shop: { enabled: false }
 `)
 				log := slog.New(slog.DiscardHandler)
+				m := metrics.New(log)
+				worker = apps.New(st, apps.Options{Apps: []apps.App{{Name: "shop", URL: shop.URL, Secret: shopSecret}},
+					Timeout: 5 * time.Second, MaxAttempts: 3, Poll: 50 * time.Millisecond, Observer: m}, log)
 				in := inbox.New(st, asleep{}, nil, inbox.Options{CRMs: cfg.Enabled}, log)
 				Expect(in.Start(context.Background())).To(Succeed())
 				DeferCleanup(func() { in.Stop(context.Background()) })
 				s := server.New(server.Deps{
 					Config: func() *config.Config { return cfg }, Store: st, Inbox: in, Replayer: in, Log: log,
-					Metrics: metrics.New(log),
+					Metrics: m, Apps: worker, Feed: apps.NewFeed(st), SignIn: apps.NewSignIn(st, m),
 					Plugins: func() []store.PluginState {
 						return []store.PluginState{
 							{CRM: "hubspot", State: "stopped"},
@@ -140,24 +160,25 @@ crms:
 				srv = httptest.NewServer(s.Handler())
 				DeferCleanup(srv.Close)
 
-				doc := loadOpenAPI(ctx)
+				doc = loadOpenAPI(ctx)
 				doc.Servers = openapi3.Servers{{URL: srv.URL}}
 				var err error
 				router, err = gorillamux.NewRouter(doc)
 				Expect(err).NotTo(HaveOccurred())
 			})
 
-			// conforms sends a request and checks its answer (status,
-			// content type, body) against docs/openapi.yaml.
-			conforms := func(ctx context.Context, method, path, contentType, body string, wantStatus int) []byte {
+			// conformsAs sends a request with a bearer token ("" for none)
+			// and checks its answer (status, headers, content type, body)
+			// against docs/openapi.yaml.
+			conformsAs := func(ctx context.Context, bearer, method, path, contentType, body string, wantStatus int) []byte {
 				GinkgoHelper()
 				req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, strings.NewReader(body))
 				Expect(err).NotTo(HaveOccurred())
 				if contentType != "" {
 					req.Header.Set("Content-Type", contentType)
 				}
-				if strings.HasPrefix(path, "/api/") {
-					req.Header.Set("Authorization", "Bearer "+token)
+				if bearer != "" {
+					req.Header.Set("Authorization", "Bearer "+bearer)
 				}
 				resp, err := http.DefaultClient.Do(req)
 				Expect(err).NotTo(HaveOccurred())
@@ -177,6 +198,15 @@ crms:
 				})
 				Expect(err).NotTo(HaveOccurred(), "%s %s answered %d %s", method, path, resp.StatusCode, got)
 				return got
+			}
+			// conforms is conformsAs with the admin token for the API.
+			conforms := func(ctx context.Context, method, path, contentType, body string, wantStatus int) []byte {
+				GinkgoHelper()
+				bearer := ""
+				if strings.HasPrefix(path, "/api/") {
+					bearer = token
+				}
+				return conformsAs(ctx, bearer, method, path, contentType, body, wantStatus)
 			}
 			form := "application/x-www-form-urlencoded"
 
@@ -231,6 +261,97 @@ crms:
 				conforms(ctx, http.MethodGet, "/api/v1/activity?limit=2", "", "", http.StatusOK)
 			})
 
+			Describe("the apps' API and the apps' admin routes", func() {
+				var anna *store.User
+
+				// BeforeEach writes anna's user.created the way the engine
+				// does: one change, a delivery to shop, in one transaction.
+				BeforeEach(func(ctx SpecContext) {
+					anna = &store.User{Username: "anna", Email: "anna@example.com", Role: "customer",
+						PasswordHash: secret.HashPassword("pw-anna"), FirstName: "Anna"}
+					Expect(st.CreateUser(ctx, anna)).To(Succeed())
+					Expect(st.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
+					Expect(st.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+					Expect(st.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 30 1"})).To(Succeed())
+					details, err := st.DetailsOf(ctx, []int64{anna.ID})
+					Expect(err).NotTo(HaveOccurred())
+					data, err := json.Marshal(message.Data{User: message.NewUser(*anna, details[anna.ID]),
+						Changes: everyKindOfChange(), Sequence: 1,
+						Cause: message.Cause{EventID: "1", CRM: "klicktipp", ContactID: "1001", Action: "add"}})
+					Expect(err).NotTo(HaveOccurred())
+					c := &store.Change{UserID: anna.ID, Type: message.UserCreated, Sequence: 1, Data: string(data)}
+					Expect(st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+						return tx.AddChange(ctx, c, []string{"shop"})
+					})).To(Succeed())
+				})
+
+				It("answers the change feed as documented, with changes and without", func(ctx SpecContext) {
+					var page server.List[server.ChangeItem]
+					Expect(json.Unmarshal(conformsAs(ctx, appToken, http.MethodGet, "/api/v1/changes?wait=10s&limit=10", "", "", http.StatusOK), &page)).To(Succeed())
+					Expect(page.Items).To(HaveLen(1))
+					Expect(page.Items[0].Type).To(Equal(message.UserCreated))
+
+					Expect(json.Unmarshal(conformsAs(ctx, appToken, http.MethodGet, "/api/v1/changes?wait=100ms&after="+page.NextCursor, "", "", http.StatusOK), &page)).To(Succeed())
+					Expect(page.Items).To(BeEmpty())
+					conformsAs(ctx, appToken, http.MethodGet, "/api/v1/changes?after=abc", "", "", http.StatusBadRequest)
+					conformsAs(ctx, appToken, http.MethodGet, "/api/v1/changes?wait=31s", "", "", http.StatusBadRequest)
+					conformsAs(ctx, appToken, http.MethodGet, "/api/v1/users/"+formatID(anna.ID), "", "", http.StatusOK)
+				})
+
+				It("answers sign-ins as documented: 200, 401, 400, then 429 with Retry-After", func(ctx SpecContext) {
+					verify := func(body string, want int) []byte {
+						GinkgoHelper()
+						return conformsAs(ctx, appToken, http.MethodPost, "/api/v1/auth/verify", "application/json", body, want)
+					}
+					Expect(verify(`{"login":"ANNA@example.com","password":"pw-anna"}`, http.StatusOK)).To(ContainSubstring(`"username":"anna"`))
+					Expect(verify(`{"login":"anna","password":"nope"}`, http.StatusUnauthorized)).To(MatchJSON(`{"error":"invalid_credentials"}`))
+					verify(`{"login":"anna"}`, http.StatusBadRequest)
+					for range 4 {
+						verify(`{"login":"anna","password":"nope"}`, http.StatusUnauthorized)
+					}
+					Expect(verify(`{"login":"anna","password":"pw-anna"}`, http.StatusTooManyRequests)).To(MatchJSON(`{"error":"too_many_attempts"}`))
+				})
+
+				It("answers an app's token on an admin route with 403, as documented", func(ctx SpecContext) {
+					conformsAs(ctx, appToken, http.MethodGet, "/api/v1/events", "", "", http.StatusForbidden)
+					conformsAs(ctx, appToken, http.MethodGet, "/api/v1/apps", "", "", http.StatusForbidden)
+					conformsAs(ctx, appToken, http.MethodPost, "/api/v1/apps/shop/replay", "", "", http.StatusForbidden)
+					conformsAs(ctx, "wrong", http.MethodGet, "/api/v1/changes", "", "", http.StatusUnauthorized)
+				})
+
+				It("answers the apps' admin routes as documented, and pushes what the schema describes", func(ctx SpecContext) {
+					conforms(ctx, http.MethodGet, "/api/v1/apps", "", "", http.StatusOK)
+					conforms(ctx, http.MethodGet, "/api/v1/apps/shop/deliveries?status=pending", "", "", http.StatusOK)
+
+					runCtx, stop := context.WithCancel(context.Background())
+					stopped := make(chan struct{})
+					go func() { defer close(stopped); worker.Run(runCtx) }()
+					DeferCleanup(func() { stop(); <-stopped })
+					Eventually(func() []server.Delivery {
+						var list server.List[server.Delivery]
+						Expect(json.Unmarshal(conforms(ctx, http.MethodGet, "/api/v1/apps/shop/deliveries?status=delivered", "", "", http.StatusOK), &list)).To(Succeed())
+						return list.Items
+					}).WithTimeout(20 * time.Second).Should(HaveLen(1))
+					bodies := pushed.bodies()
+					Expect(bodies).To(HaveLen(1))
+					Expect(validateSchema(doc, "PushedMessage", bodies[0])).To(Succeed(), "pushed %s", bodies[0])
+
+					conforms(ctx, http.MethodGet, "/api/v1/apps", "", "", http.StatusOK)
+					conforms(ctx, http.MethodGet, "/api/v1/apps/shop/deliveries?status=lost", "", "", http.StatusBadRequest)
+					conforms(ctx, http.MethodGet, "/api/v1/apps/nosuch/deliveries", "", "", http.StatusNotFound)
+					Expect(conforms(ctx, http.MethodPost, "/api/v1/apps/shop/replay?status=delivered&since=1h", "", "", http.StatusOK)).To(MatchJSON(`{"replayed":1}`))
+					conforms(ctx, http.MethodPost, "/api/v1/apps/shop/replay?status=pending", "", "", http.StatusBadRequest)
+					conforms(ctx, http.MethodPost, "/api/v1/apps/shop/replay?since=yesterday", "", "", http.StatusBadRequest)
+					conforms(ctx, http.MethodPost, "/api/v1/apps/nosuch/replay", "", "", http.StatusNotFound)
+
+					var reply server.TestReply
+					Expect(json.Unmarshal(conforms(ctx, http.MethodPost, "/api/v1/apps/shop/test", "", "", http.StatusOK), &reply)).To(Succeed())
+					Expect(reply.Status).To(Equal(http.StatusNoContent))
+					conforms(ctx, http.MethodPost, "/api/v1/apps/old-shop/test", "", "", http.StatusConflict)
+					conforms(ctx, http.MethodPost, "/api/v1/apps/nosuch/test", "", "", http.StatusNotFound)
+				})
+			})
+
 			It("answers a request without the bearer token as documented", func(ctx SpecContext) {
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/users", nil)
 				Expect(err).NotTo(HaveOccurred())
@@ -249,3 +370,61 @@ crms:
 		})
 	})
 })
+
+// shopSecret signs what the specs' app receives.
+const shopSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// receiver is an app: it keeps the body of every user event pushed to it
+// (not the test pings) and answers 204.
+type receiver struct {
+	mu   sync.Mutex
+	kept [][]byte
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("webhook-id"), "msg_ping_") {
+		rc.mu.Lock()
+		rc.kept = append(rc.kept, body)
+		rc.mu.Unlock()
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (rc *receiver) bodies() [][]byte {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([][]byte(nil), rc.kept...)
+}
+
+// everyKindOfChange is a user event's changes with every kind of change
+// set, so the schema is held to each.
+func everyKindOfChange() message.Changes {
+	var c message.Changes
+	message.SetValue(&c.Username, "", "anna")
+	message.SetValue(&c.Email, "", "anna@example.com")
+	message.SetValue(&c.Role, "", "customer")
+	message.SetValue(&c.FirstName, "", "Anna")
+	message.SetValue(&c.LastName, "", "Schmidt")
+	c.Password = true
+	c.SetField("phone", "", "+49 30 1")
+	c.SetTags("klicktipp", []message.TagRef{{ID: "7", Name: "Customer"}}, []message.TagRef{{ID: "8", Name: "Lead"}},
+		[]message.TagRef{{ID: "9", Name: "VIP"}})
+	c.AddLink("klicktipp", "", "1001")
+	c.AddLink("hubspot", "501", "502")
+	return c
+}
+
+// validateSchema checks a JSON document against a schema of
+// docs/openapi.yaml's components.
+func validateSchema(doc *openapi3.T, name string, body []byte) error {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return err
+	}
+	return doc.Components.Schemas[name].Value.VisitJSON(v, openapi3.MultiErrors())
+}
