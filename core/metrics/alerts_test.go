@@ -43,10 +43,12 @@ func statusValues(text string) []string {
 
 // exported names every metric the hub's registry can serve, whether or not
 // a series of it exists yet (a counter appears on /metrics at its first
-// count, so a scrape alone would miss the quiet ones).
+// count, so a scrape alone would miss the quiet ones), with the store's
+// gauges watched as the hub watches them.
 func exported() map[string]bool {
 	m := metrics.New(discard)
 	m.Watch(func(context.Context) ([]store.QueueCount, error) { return nil, nil }, func() []store.PluginState { return nil })
+	m.WatchApps(func(context.Context) (map[string]int, error) { return nil, nil }, func() []string { return nil })
 	descs := make(chan *prometheus.Desc)
 	go func() {
 		m.Gatherer().(prometheus.Collector).Describe(descs)
