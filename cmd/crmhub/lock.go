@@ -34,6 +34,11 @@ func lockSQLite(dbURL, command, busyHint string) (release func(), err error) {
 	if !ok || path == "" {
 		return func() {}, nil
 	}
+	// Every path to one file must meet one lock: a database reached
+	// through a symlink locks beside the file itself.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	lockPath := path + ".lock"
 	if err := os.MkdirAll(filepath.Dir(lockPath), 0o750); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)

@@ -81,3 +81,20 @@ var _ = Describe("One process per SQLite file", Label("process"), func() {
 		Expect(stderr).To(ContainSubstring(fmt.Sprintf("is in use by crmhub serve (pid %d on %s)", third.cmd.Process.Pid, host)))
 	})
 })
+
+var _ = Describe("The SQLite lock", func() {
+	It("is one lock for every path to the file, a symlink's too", func() {
+		dir := GinkgoT().TempDir()
+		db := filepath.Join(dir, "hub.db")
+		Expect(os.WriteFile(db, nil, 0o600)).To(Succeed())
+		link := filepath.Join(GinkgoT().TempDir(), "link.db")
+		Expect(os.Symlink(db, link)).To(Succeed())
+
+		release, err := lockSQLite("sqlite://"+db, "serve", "stop it first")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(release)
+
+		_, err = lockSQLite("sqlite://"+link, "serve", "stop it first")
+		Expect(err).To(MatchError(ContainSubstring("is in use by crmhub serve")))
+	})
+})
