@@ -31,7 +31,7 @@ func NewApp(name string, a config.App, counts map[string]int) App {
 	if out.Events == nil {
 		out.Events = []string{}
 	}
-	for _, status := range []string{store.DeliveryPending, store.DeliverySending, store.DeliveryDelivered, store.DeliveryDead} {
+	for _, status := range DeliveryStatuses {
 		out.Deliveries[status] = counts[status]
 	}
 	return out
@@ -69,6 +69,14 @@ func NewDelivery(d store.AppDelivery) Delivery {
 		out.FinishedAt = *d.FinishedAt
 	}
 	return out
+}
+
+// DeliveryLine is a delivery with the type of the message it carries
+// (user.created, user.updated), as the console lists it. The admin API
+// answers the Delivery alone.
+type DeliveryLine struct {
+	Delivery
+	Type string `json:"type"`
 }
 
 // ChangeItem is one change of the change feed: the user event an app is

@@ -191,9 +191,11 @@ apps:
 				Expect(string(r.body)).NotTo(ContainSubstring(appToken))
 				Expect(string(r.body)).NotTo(ContainSubstring("MfKQ9r8"))
 
-				deliveries, _ := items[server.Delivery](call("GET", "/api/v1/apps/shop/deliveries?status=pending", token, ""))
+				r = call("GET", "/api/v1/apps/shop/deliveries?status=pending", token, "")
+				deliveries, _ := items[server.Delivery](r)
 				Expect(deliveries).To(HaveLen(1))
 				Expect(deliveries[0].MessageID).To(Equal(apps.MessageID(c.ID)))
+				Expect(r.json()["items"].([]any)[0]).To(HaveLen(12), "a delivery's fields, no more: %s", r.body)
 				Expect(call("GET", "/api/v1/apps/nosuch/deliveries", token, "").code).To(Equal(http.StatusNotFound))
 			})
 

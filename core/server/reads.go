@@ -7,23 +7,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/store"
 )
 
 // Reads is the admin API's read layer: the queries behind its lists and
-// details, shaped as its JSON views, and the replay of one event. The web
-// console reads and replays through it too, so both show the same things
-// the same way.
+// details, shaped as its JSON views, the replay of one event, and the
+// apps' deliveries, replays and test messages (app_reads.go). The web
+// console reads and acts through it too, so both show the same things the
+// same way.
 type Reads struct {
+	// Config returns the current configuration, whose apps are listed.
+	Config   func() *config.Config
 	Store    *store.Store
 	Replayer Replayer
 	// Plugins returns every configured CRM's plugin state; nil lists none.
 	Plugins func() []store.PluginState
+	// Apps sends apps test messages and is woken by a replay; without it
+	// no app can be tested.
+	Apps AppTester
 }
 
 // Reads is the server's read layer, over its own parts.
 func (s *Server) Reads() Reads {
-	return Reads{Store: s.Store, Replayer: s.Replayer, Plugins: s.Plugins}
+	return Reads{Config: s.Config, Store: s.Store, Replayer: s.Replayer, Plugins: s.Plugins, Apps: s.Apps}
 }
 
 // Events lists one page of the events f selects, newest first.

@@ -155,3 +155,20 @@ func (q *Queries) PruneChanges(ctx context.Context, before time.Time) (int, erro
 	}
 	return int(n), nil
 }
+
+// ChangeTypes returns the type of each of the changes ids (user.created,
+// user.updated), by id; an id that no longer exists is left out.
+func (q *Queries) ChangeTypes(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []Change
+	if err := q.idb.NewSelect().Model(&rows).Column("id", "type").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: read the types of %d changes: %w", len(ids), err)
+	}
+	for _, c := range rows {
+		out[c.ID] = c.Type
+	}
+	return out, nil
+}
