@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/crmhub/crmhub/core/apps"
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/console"
 	"github.com/crmhub/crmhub/core/server"
@@ -113,10 +114,11 @@ func seedEvent(ctx context.Context, st *store.Store, crm, contact, status string
 var _ = Describe("The web console", func() {
 	storetest.ForEachDialect(func(db *storetest.DB) {
 		var (
-			st   *store.Store
-			cfg  atomic.Pointer[config.Config]
-			hub  *httptest.Server
-			user *browser
+			st      *store.Store
+			cfg     atomic.Pointer[config.Config]
+			hub     *httptest.Server
+			user    *browser
+			appSite *appReceiver
 		)
 
 		// serve starts a hub's HTTP server with the console on st, as a
@@ -127,8 +129,12 @@ var _ = Describe("The web console", func() {
 				return []store.PluginState{{CRM: "klicktipp", Enabled: true, State: "running", Version: "1.4.2",
 					Restarts: 3, LastError: "exit status 2", Since: time.Now()}}
 			}
-			reads := server.Reads{Store: st, Replayer: st, Plugins: plugins}
-			s := server.New(server.Deps{Config: cfg.Load, Store: st, Replayer: st, Log: log, Plugins: plugins,
+			// The worker is not run: deliveries stay as a spec puts them,
+			// and Send test posts at once.
+			worker := apps.New(st, apps.Options{Apps: []apps.App{{Name: "shop", URL: appSite.URL, Secret: appSecret}},
+				Timeout: 5 * time.Second, MaxAttempts: 3}, log)
+			reads := server.Reads{Config: cfg.Load, Store: st, Replayer: st, Plugins: plugins, Apps: worker}
+			s := server.New(server.Deps{Config: cfg.Load, Store: st, Replayer: st, Log: log, Plugins: plugins, Apps: worker,
 				Console: console.New(console.Deps{Config: cfg.Load, Reads: reads, Log: log})})
 			srv := httptest.NewServer(s.Handler())
 			DeferCleanup(srv.Close)
@@ -137,7 +143,11 @@ var _ = Describe("The web console", func() {
 
 		BeforeEach(func() {
 			st = db.Store()
-			cfg.Store(&config.Config{Admin: config.Admin{Token: token}})
+			appSite = newAppSite()
+			cfg.Store(&config.Config{Admin: config.Admin{Token: token}, Apps: map[string]config.App{
+				"shop":     {Enabled: true, URL: appSite.URL, Secret: appSecret, Token: appToken, Events: []string{"user.created"}},
+				"old-shop": {Enabled: false, Token: "the-old-shop-token"},
+			}})
 			hub = serve()
 			user = newBrowser(hub.URL)
 		})
@@ -277,6 +287,8 @@ var _ = Describe("The web console", func() {
 		Describe("its pages", func() {
 			BeforeEach(func() { Expect(user.signIn(token).code).To(Equal(http.StatusSeeOther)) })
 
+			specsOfApps(func() *store.Store { return st }, func() *browser { return user }, func() *appReceiver { return appSite })
+
 			It("show plugins with their states on the overview and the plugins page", func() {
 				Expect(user.get("/ui/").body).To(And(ContainSubstring("klicktipp"), ContainSubstring(`state-running">running`)))
 				p := user.get("/ui/plugins")
@@ -357,7 +369,7 @@ var _ = Describe("The web console", func() {
 			})
 
 			It("load nothing from another origin: every script, style and link is the console's own", func() {
-				for _, path := range []string{"/ui/", "/ui/events", "/ui/users", "/ui/plugins"} {
+				for _, path := range []string{"/ui/", "/ui/events", "/ui/users", "/ui/plugins", "/ui/apps", "/ui/apps/shop"} {
 					p := user.get(path)
 					Expect(p.header.Get("Content-Security-Policy")).To(ContainSubstring("default-src 'none'"))
 					Expect(p.body).NotTo(MatchRegexp(`(src|href)="(https?:)?//`), path)

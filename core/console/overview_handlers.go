@@ -21,12 +21,14 @@ type overviewData struct {
 	// Received is how many webhooks arrived in the last hour.
 	Received int
 	Dead     server.List[server.Event]
-	// App backlogs join here once the hub delivers to applications: a
-	// table of each app's queued and dead deliveries, beside Queue.
+	// Apps are the configured apps with their deliveries by status: the
+	// backlog (pending, sending) and the dead ones.
+	Apps []server.App
 }
 
 // overview answers GET /ui/: the plugins and their states, the queue by
-// status, the last hour's webhooks and outcomes, and the dead events.
+// status, the last hour's webhooks and outcomes, the dead events, and the
+// apps' backlogs.
 func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	queue, err := c.Reads.Store.QueueDepth(ctx)
@@ -44,7 +46,12 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 		c.failure(w, r, err)
 		return
 	}
-	d := overviewData{Plugins: c.Reads.PluginList().Items, Queue: queue, Outcomes: outcomes, Dead: dead}
+	apps, err := c.Reads.AppList(ctx)
+	if err != nil {
+		c.failure(w, r, err)
+		return
+	}
+	d := overviewData{Plugins: c.Reads.PluginList().Items, Queue: queue, Outcomes: outcomes, Dead: dead, Apps: apps.Items}
 	for _, o := range outcomes {
 		d.Received += o.Count
 	}

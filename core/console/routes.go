@@ -25,6 +25,10 @@ func (c *Console) routes() {
 	c.mux.HandleFunc("GET /ui/users", c.page(c.listUsers))
 	c.mux.HandleFunc("GET /ui/users/{id}", c.page(c.showUser))
 	c.mux.HandleFunc("GET /ui/plugins", c.page(c.listPlugins))
+	c.mux.HandleFunc("GET /ui/apps", c.page(c.listApps))
+	c.mux.HandleFunc("GET /ui/apps/{name}", c.page(c.showApp))
+	c.mux.HandleFunc("POST /ui/apps/{name}/replay", c.action(c.replayApp))
+	c.mux.HandleFunc("POST /ui/apps/{name}/test", c.action(c.testApp))
 
 	c.mux.HandleFunc("/ui/", c.page(c.notFound))
 }

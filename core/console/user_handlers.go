@@ -9,6 +9,9 @@ import (
 // userActivityShown is how many activity lines a user's page shows.
 const userActivityShown = 50
 
+// userDeliveriesShown is how many app deliveries a user's page shows.
+const userDeliveriesShown = 50
+
 type usersData struct {
 	Query map[string]string
 	List  server.List[server.User]
@@ -45,11 +48,12 @@ type userData struct {
 	// TagsByCRM groups the user's tags by the CRM that set them.
 	TagsByCRM map[string][]server.Tag
 	Activity  []server.ActivityLine
-	// App deliveries join here once the hub delivers to applications.
+	// Deliveries are the user's latest deliveries to apps, newest first.
+	Deliveries []server.DeliveryLine
 }
 
 // showUser answers GET /ui/users/{id}: its contact links, tags per CRM,
-// fields and activity.
+// fields, activity and deliveries to apps.
 func (c *Console) showUser(w http.ResponseWriter, r *http.Request) {
 	id, ok := c.pathID(w, r)
 	if !ok {
@@ -65,7 +69,12 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request) {
 		c.failure(w, r, err)
 		return
 	}
-	d := userData{User: u, TagsByCRM: map[string][]server.Tag{}, Activity: server.NewActivity(lines)}
+	deliveries, err := c.Reads.UserDeliveries(r.Context(), id, userDeliveriesShown)
+	if err != nil {
+		c.failure(w, r, err)
+		return
+	}
+	d := userData{User: u, TagsByCRM: map[string][]server.Tag{}, Activity: server.NewActivity(lines), Deliveries: deliveries.Items}
 	for _, t := range u.Tags {
 		d.TagsByCRM[t.CRM] = append(d.TagsByCRM[t.CRM], t)
 	}
