@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -17,6 +22,9 @@ import (
 )
 
 const token = "console-admin-token"
+
+// shopSecret signs what the hub pushes to the shop app.
+const shopSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 // stepTimeout bounds one browser step on a loaded machine.
 const stepTimeout = 30 * time.Second
@@ -32,6 +40,10 @@ var _ = Describe("The web console, in Chromium", Ordered, func() {
 		deadID  string
 		annaID  string
 		benMail = "ben@example.com"
+		// shop is an application the hub pushes the users to; it counts the
+		// test messages (pings) it receives.
+		shop  *httptest.Server
+		pings atomic.Int32
 	)
 
 	// do runs browser steps, bounded by stepTimeout.
@@ -84,8 +96,18 @@ var _ = Describe("The web console, in Chromium", Ordered, func() {
 		ben := kt.AddSubscriber(fakeklicktipp.Subscriber{Email: benMail, ManualTags: []string{"11", "12"}})
 		annaID = kt.AddSubscriber(fakeklicktipp.Subscriber{Email: "anna@example.com", ManualTags: []string{"11"}})
 
+		shop = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(body), `"type":"ping"`) {
+				pings.Add(1)
+			}
+			_, _ = io.WriteString(w, "pong from the shop")
+		}))
+		DeferCleanup(shop.Close)
+
 		var err error
-		hub, err = harness.Start(ctx, bins, harness.Config{Dir: GinkgoT().TempDir(), KlickTipp: kt, AdminToken: token, MaxAttempts: 1})
+		hub, err = harness.Start(ctx, bins, harness.Config{Dir: GinkgoT().TempDir(), KlickTipp: kt, AdminToken: token, MaxAttempts: 1,
+			Apps: map[string]harness.App{"shop": {URL: shop.URL, Secret: shopSecret, Token: "the-shop-token"}}})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() {
 			if CurrentSpecReport().Failed() {
@@ -168,6 +190,19 @@ var _ = Describe("The web console, in Chromium", Ordered, func() {
 		Expect(rowTexts("table tbody")).To(ConsistOf(ContainSubstring(benMail)))
 	})
 
+	It("opens the shop app's page, presses Send test from the keyboard, and shows the shop's reply", func() {
+		do(chromedp.Click(`nav a[href="/ui/apps"]`), chromedp.WaitVisible("#apps"), chromedp.Click(`#apps a[href="/ui/apps/shop"]`),
+			chromedp.WaitVisible("#app-deliveries"))
+		until(`[...document.querySelectorAll("#app-deliveries tbody tr")].some(tr => tr.innerText.includes("delivered"))`)
+		Expect(eval("document.body.innerHTML.includes('"+shopSecret[len("whsec_"):]+"')")).To(BeFalse(), "the app's secret is not on the page")
+
+		do(chromedp.Focus(`form[action="/ui/apps/shop/test"] button`), chromedp.KeyEvent("\r"))
+		do(chromedp.WaitVisible("#test-status"))
+		Expect(text("#test-status")).To(Equal("200"))
+		Expect(text("#test-reply pre")).To(Equal("pong from the shop"))
+		Expect(pings.Load()).To(BeEquivalentTo(1))
+	})
+
 	It("fits the events page on a 360 px wide screen, and saves a screenshot of it", func() {
 		do(chromedp.EmulateViewport(360, 740), chromedp.Navigate(hub.URL+"/ui/events"), chromedp.WaitVisible("#event-rows"))
 		Expect(eval("document.documentElement.scrollWidth")).To(BeNumerically("<=", 360), "no sideways scrolling of the page")
@@ -181,6 +216,13 @@ var _ = Describe("The web console, in Chromium", Ordered, func() {
 		Expect(img.Width).To(Equal(360))
 		if dir := os.Getenv("CRMHUBTEST_SCREENSHOT_DIR"); dir != "" {
 			Expect(os.WriteFile(filepath.Join(dir, "console-events.png"), shot, 0o644)).To(Succeed())
+		}
+	})
+
+	It("fits the apps' pages on a 360 px wide screen", func() {
+		for _, path := range []string{"/ui/apps", "/ui/apps/shop", "/ui/"} {
+			do(chromedp.Navigate(hub.URL+path), chromedp.WaitVisible("main"))
+			Expect(eval("document.documentElement.scrollWidth")).To(BeNumerically("<=", 360), path)
 		}
 	})
 })
