@@ -64,7 +64,9 @@ func (c *Console) appPage(w http.ResponseWriter, r *http.Request) (appData, bool
 	}
 	d := appData{App: app, Status: q.Get("status"), Statuses: server.DeliveryStatuses, Deliveries: deliveries, Replayed: -1}
 	if deliveries.NextCursor != "" {
-		d.Next = withCursor(r, deliveries.NextCursor)
+		// The app's own path: Send test answers at another.
+		q.Set("cursor", deliveries.NextCursor)
+		d.Next = appPath(name) + "?" + q.Encode()
 	}
 	return d, true
 }
@@ -80,12 +82,13 @@ func (c *Console) replayApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.Log.Info("dead deliveries replayed from the console", "app", name, "deliveries", n)
-	http.Redirect(w, r, "/ui/apps/"+url.PathEscape(name)+"?replayed="+strconv.Itoa(n), http.StatusSeeOther)
+	http.Redirect(w, r, appPath(name)+"?replayed="+strconv.Itoa(n), http.StatusSeeOther)
 }
 
 // testApp answers POST /ui/apps/{name}/test: a signed ping message goes
 // to the app now, and the app's page shows what it replied. The reply is
-// shown once, in this answer, as it is kept nowhere.
+// shown once, in this answer, as it is kept nowhere; the page's live
+// parts go on refreshing from the app's page.
 func (c *Console) testApp(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	reply, err := c.Reads.TestApp(r.Context(), name)
@@ -104,5 +107,8 @@ func (c *Console) testApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Test = &reply
-	c.render(w, r, http.StatusOK, "app", page{Title: "App " + d.App.Name, Nav: "apps", Data: d})
+	c.render(w, r, http.StatusOK, "app", page{Title: "App " + d.App.Name, Nav: "apps", LiveFrom: appPath(name), Data: d})
 }
+
+// appPath is the path of an app's page.
+func appPath(name string) string { return "/ui/apps/" + url.PathEscape(name) }

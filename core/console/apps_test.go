@@ -155,7 +155,7 @@ func specsOfApps(st func() *store.Store, user func() *browser, appSite func() *a
 				Expect(p.header.Get("Location")).To(Equal("/ui/apps/shop?replayed=1"))
 				Expect(deliveryStatus(ctx, st(), dead.ID)).To(Equal(store.DeliveryPending))
 				Expect(deliveryStatus(ctx, st(), delivered.ID)).To(Equal(store.DeliveryDelivered))
-				Expect(user().get("/ui/apps/shop?replayed=1").body).To(ContainSubstring("1 dead deliveries queued again."))
+				Expect(user().get("/ui/apps/shop?replayed=1").body).To(ContainSubstring("Dead deliveries queued again: 1."))
 			})
 
 			It("is refused without the page's CSRF token, leaving the deliveries dead", func(ctx SpecContext) {
@@ -174,6 +174,8 @@ func specsOfApps(st func() *store.Store, user func() *browser, appSite func() *a
 				Expect(p.code).To(Equal(http.StatusOK))
 				Expect(p.body).To(And(ContainSubstring(`HTTP <strong id="test-status">418</strong>`),
 					ContainSubstring("HTTP 418"), ContainSubstring("no tea &lt;b&gt;today&lt;/b&gt;")))
+				Expect(p.body).To(ContainSubstring(`<meta name="crmhub-live-from" content="/ui/apps/shop">`),
+					"the live parts refresh from the app's page, not from the POST's path")
 				showsNoAppSecret(p)
 
 				Expect(appSite().received()).To(Equal(1))
@@ -194,6 +196,7 @@ func specsOfApps(st func() *store.Store, user func() *browser, appSite func() *a
 			It("answers 409 for an app nothing is pushed to, and offers no button there", func() {
 				p := user().get("/ui/apps/old-shop")
 				Expect(p.body).NotTo(ContainSubstring("Send test"))
+				Expect(p.body).NotTo(ContainSubstring("Replay dead deliveries"), "it has no dead deliveries")
 				Expect(user().post("/ui/apps/old-shop/test", formWithCSRF(p)).code).To(Equal(http.StatusConflict))
 			})
 		})

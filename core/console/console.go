@@ -106,7 +106,10 @@ type page struct {
 	Nav string
 	// CSRF is the token the page's forms send back; empty when signed out.
 	CSRF string
-	Data any
+	// LiveFrom is the path the page's live parts refresh from, for a page
+	// that answers a POST; empty means the page's own URL.
+	LiveFrom string
+	Data     any
 }
 
 // render writes the page name with data, or a 500 when it cannot be

@@ -201,6 +201,11 @@ var _ = Describe("The web console, in Chromium", Ordered, func() {
 		Expect(text("#test-status")).To(Equal("200"))
 		Expect(text("#test-reply pre")).To(Equal("pong from the shop"))
 		Expect(pings.Load()).To(BeEquivalentTo(1))
+
+		// The reply answers a POST; the deliveries go on refreshing from the
+		// app's page: a part made stale here comes back.
+		eval(`document.getElementById("app-deliveries").innerHTML = "<p>stale</p>"`)
+		until(`document.querySelectorAll("#app-deliveries tbody tr").length > 0`)
 	})
 
 	It("fits the events page on a 360 px wide screen, and saves a screenshot of it", func() {
