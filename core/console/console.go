@@ -96,6 +96,16 @@ var funcs = template.FuncMap{
 		return to.Sub(from).Round(time.Millisecond).String()
 	},
 	"replayable": func(status string) bool { return status == "failed" || status == "dead" },
+	"countOf": func(a server.App, status string) deliveryCount {
+		return deliveryCount{a.Name, status, a.Deliveries[status]}
+	},
+}
+
+// deliveryCount is how many of an app's deliveries are in a status: a
+// cell that links to them.
+type deliveryCount struct {
+	App, Status string
+	N           int
 }
 
 // page is what every page's template gets: its own data and what the
