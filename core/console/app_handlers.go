@@ -64,8 +64,10 @@ func (c *Console) appPage(w http.ResponseWriter, r *http.Request) (appData, bool
 	}
 	d := appData{App: app, Status: q.Get("status"), Statuses: server.DeliveryStatuses, Deliveries: deliveries, Replayed: -1}
 	if deliveries.NextCursor != "" {
-		// The app's own path: Send test answers at another.
+		// The app's own path (Send test answers at another), without the
+		// notice of a replay.
 		q.Set("cursor", deliveries.NextCursor)
+		q.Del("replayed")
 		d.Next = appPath(name) + "?" + q.Encode()
 	}
 	return d, true
