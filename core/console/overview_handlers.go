@@ -31,12 +31,12 @@ type overviewData struct {
 // apps' backlogs.
 func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	queue, err := c.Reads.Store.QueueDepth(ctx)
+	queue, err := c.Reads.Queue(ctx)
 	if err != nil {
 		c.failure(w, r, err)
 		return
 	}
-	outcomes, err := c.Reads.Store.OutcomesSince(ctx, time.Now().Add(-recentWindow))
+	outcomes, err := c.Reads.OutcomesSince(ctx, time.Now().Add(-recentWindow))
 	if err != nil {
 		c.failure(w, r, err)
 		return

@@ -64,7 +64,7 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request) {
 		c.failure(w, r, err)
 		return
 	}
-	lines, err := c.Reads.Store.UserActivity(r.Context(), id, userActivityShown)
+	lines, err := c.Reads.UserActivity(r.Context(), id, userActivityShown)
 	if err != nil {
 		c.failure(w, r, err)
 		return
@@ -74,7 +74,7 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request) {
 		c.failure(w, r, err)
 		return
 	}
-	d := userData{User: u, TagsByCRM: map[string][]server.Tag{}, Activity: server.NewActivity(lines), Deliveries: deliveries.Items}
+	d := userData{User: u, TagsByCRM: map[string][]server.Tag{}, Activity: lines, Deliveries: deliveries.Items}
 	for _, t := range u.Tags {
 		d.TagsByCRM[t.CRM] = append(d.TagsByCRM[t.CRM], t)
 	}

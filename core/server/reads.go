@@ -199,3 +199,23 @@ func parseTime(name, value string) (time.Time, error) {
 	}
 	return time.Time{}, badRequest(name + " must be a time such as 2026-12-01T17:00:00Z")
 }
+
+// Queue counts the events by CRM and status.
+func (rd Reads) Queue(ctx context.Context) ([]store.QueueCount, error) {
+	return rd.Store.QueueDepth(ctx)
+}
+
+// OutcomesSince counts the events received since then by status and
+// outcome.
+func (rd Reads) OutcomesSince(ctx context.Context, since time.Time) ([]store.OutcomeCount, error) {
+	return rd.Store.OutcomesSince(ctx, since)
+}
+
+// UserActivity is a user's newest activity lines, at most limit.
+func (rd Reads) UserActivity(ctx context.Context, userID int64, limit int) ([]ActivityLine, error) {
+	lines, err := rd.Store.UserActivity(ctx, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return NewActivity(lines), nil
+}
