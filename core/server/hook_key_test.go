@@ -187,6 +187,8 @@ apps:
 			bothKeys("in a JSON body, as Go writes it", jsonKey, `{"SubscriberID":"1", "email":"a@example.com"}`),
 			Entry("in a JSON body, as PHP writes it, with a CRM's own key", acme, phpJSONKey, `{"SubscriberID":"1"}`),
 			Entry("in a JSON body's Authorization field, with a CRM's own key", acme, jsonAuthorizationField, `{"SubscriberID":1}`),
+			Entry("in the query and again in JSON, as PHP writes it, inside a form field, with a CRM's own key", acme, queryAndFormJSONKey,
+				"SubscriberID=1&payload="+qe(`{"k":"`)+"[redacted]"+qe(`"}`)),
 			bothKeys("in the Authorization header, as a bearer token", bearerKey, ""),
 			bothKeys("in the Authorization header, bare", bareHeaderKey, ""),
 			Entry("in the query and again in a field of a text body, with a CRM's own key", acme, queryAndTextBodyKey, ""),
@@ -308,6 +310,12 @@ func jsonKey(c crmKey) request {
 func phpJSONKey(c crmKey) request {
 	return request{method: "POST", path: hook(c, ""), contentType: "application/json",
 		body: `{"access_key":"` + strings.ReplaceAll(c.key, "/", `\/`) + `","SubscriberID":"1"}`}
+}
+
+func queryAndFormJSONKey(c crmKey) request {
+	payload := `{"k":"` + strings.ReplaceAll(c.key, "/", `\/`) + `"}`
+	return request{method: "POST", path: hook(c, "&access_key="+qe(c.key)), contentType: "application/x-www-form-urlencoded",
+		body: "SubscriberID=1&payload=" + qe(payload)}
 }
 
 func jsonAuthorizationField(c crmKey) request {
