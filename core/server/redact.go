@@ -58,11 +58,13 @@ func redactSecret(b []byte, secret string) []byte {
 		if p == len(b) {
 			break
 		}
+		var end int
+		var ok bool
 		if runs.escapedAt(b, p) {
-			p++
-			continue
+			end, ok = m.matchAtEscaped(p)
+		} else {
+			end, ok = m.match(p, 0)
 		}
-		end, ok := m.match(p, 0)
 		if !ok {
 			p++
 			continue
@@ -80,8 +82,8 @@ func redactSecret(b []byte, secret string) []byte {
 // backslashRuns follows, as the scan moves forward, whether an odd number
 // of backslashes in a row ends at a position. A backslash after an odd run
 // is the second half of an escaped backslash ("\\"): it starts no escape,
-// and a match starting there would leave its first half to escape the
-// mark, which breaks the JSON. A backslash may be spelled "\", "%5C" or
+// and a match that read it as a backslash would leave the first half to
+// escape the mark, which breaks the JSON. A backslash may be spelled "\", "%5C" or
 // "%255C", and the text may be read as it is or percent-decoded once or
 // twice, so a run is counted for each of those three readings: in the
 // text as it is, only "\" is a backslash; decoded once, "%5C" is one too.
@@ -96,7 +98,7 @@ type backslashRuns struct {
 }
 
 // escapedAt records the backslash that starts at p, if any, and reports
-// whether it is escaped in every reading it is a backslash in. It must be
+// whether it is escaped in every reading of the text it is a backslash in. It must be
 // called at every '\' and '%' of the text, in order.
 func (r *backslashRuns) escapedAt(b []byte, p int) bool {
 	level, width, ok := backslashAt(b[p:])
@@ -155,16 +157,13 @@ func (m *matcher) match(p, i int) (end int, ok bool) {
 	if m.failed[[2]int{p, i}] {
 		return 0, false
 	}
-	rest := m.secret[i:]
 	var buf [4]reading
 	for _, r := range readings(m.b[p:], buf[:0]) {
-		if len(r.text) <= len(rest) && rest[:len(r.text)] == r.text {
-			if end, ok := m.match(p+r.width, i+len(r.text)); ok {
-				return end, true
-			}
+		if end, ok := m.matchReading(p, i, r); ok {
+			return end, true
 		}
 	}
-	if rest[0] == '%' || rest[0] == '\\' {
+	if rest := m.secret[i:]; rest[0] == '%' || rest[0] == '\\' {
 		if m.failed == nil {
 			m.failed = map[[2]int]bool{}
 		}
@@ -173,11 +172,37 @@ func (m *matcher) match(p, i int) (end int, ok bool) {
 	return 0, false
 }
 
+// matchAtEscaped is match of the whole secret from an escaped backslash
+// at p: only a reading that takes it for no backslash may start the
+// secret there, such as the "%" of "%5C" read as itself.
+func (m *matcher) matchAtEscaped(p int) (end int, ok bool) {
+	var buf [4]reading
+	for _, r := range readings(m.b[p:], buf[:0]) {
+		if r.text != `\` && !r.escape {
+			if end, ok := m.matchReading(p, 0, r); ok {
+				return end, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// matchReading reports whether reading r at p spells the secret from
+// offset i on and the rest of the secret follows it, and where that match
+// ends.
+func (m *matcher) matchReading(p, i int, r reading) (end int, ok bool) {
+	if rest := m.secret[i:]; len(r.text) <= len(rest) && rest[:len(r.text)] == r.text {
+		return m.match(p+r.width, i+len(r.text))
+	}
+	return 0, false
+}
+
 // reading is one way to read the bytes at a position: as text, spanning
 // width bytes.
 type reading struct {
-	text  string
-	width int
+	text   string
+	width  int
+	escape bool // a JSON escape
 }
 
 // readings lists the ways to read the start of b as one character.
@@ -185,25 +210,25 @@ func readings(b []byte, out []reading) []reading {
 	if len(b) == 0 {
 		return out
 	}
-	out = append(out, reading{string(b[:1]), 1})
+	out = append(out, reading{text: string(b[:1]), width: 1})
 	switch b[0] {
 	case '+':
-		out = append(out, reading{" ", 1})
+		out = append(out, reading{text: " ", width: 1})
 	case '%':
 		if c, ok := unhex(b[1:]); ok {
-			out = append(out, reading{string([]byte{c}), 3})
+			out = append(out, reading{text: string([]byte{c}), width: 3})
 			switch {
 			case c == '%': // encoded twice: %25XX
 				if c2, ok := unhex(b[3:]); ok {
-					out = append(out, reading{string([]byte{c2}), 5})
+					out = append(out, reading{text: string([]byte{c2}), width: 5})
 				}
 			case c == '+': // a form's space, encoded again: %2B
-				out = append(out, reading{" ", 3})
+				out = append(out, reading{text: " ", width: 3})
 			}
 		}
 	}
 	if r, width, ok := jsonEscape(b); ok {
-		out = append(out, reading{r, width})
+		out = append(out, reading{text: r, width: width, escape: true})
 	}
 	return out
 }

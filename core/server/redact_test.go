@@ -56,6 +56,10 @@ var _ = Describe("Redacting secrets from a stored request", func() {
 		Expect(string(server.RedactSecrets([]byte("note=C%3A%5C%5C%5Cu0061bc"), []string{"abc"}))).To(Equal("note=C%3A%5C%5C[redacted]"))
 	})
 
+	It("still finds a secret spelled with a percent-encoded backslash after an escaped one", func() {
+		Expect(string(server.RedactSecrets([]byte("a=%5C%5Cx"), []string{"%5Cx"}))).To(Equal("a=%5C[redacted]"))
+	})
+
 	It("leaves a request without the secret as it was, byte for byte", func() {
 		stored := []byte("a=k3y+/=&x&b=%zz&c=\\u00&d=%2")
 		Expect(server.RedactSecrets(stored, []string{secret})).To(Equal(stored))
