@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 
@@ -58,6 +61,37 @@ var _ = Describe("Redacting secrets from a stored request", func() {
 
 	It("still finds a secret spelled with a percent-encoded backslash after an escaped one", func() {
 		Expect(string(server.RedactSecrets([]byte("a=%5C%5Cx"), []string{"%5Cx"}))).To(Equal("a=%5C[redacted]"))
+	})
+
+	It("leaves JSON valid and without the secret, as it is or in a form field, whatever its escapes", func() {
+		// Random JSON strings of the characters that matter, each written
+		// as itself or \u-escaped, with a fixed seed so a failure repeats.
+		chars := []byte(`ab\/"u0615C%&`)
+		rnd := rand.New(rand.NewPCG(11, 11))
+		for range 20000 {
+			var doc strings.Builder
+			doc.WriteString(`{"k":"`)
+			for range rnd.IntN(10) {
+				switch c := chars[rnd.IntN(len(chars))]; {
+				case rnd.IntN(3) == 0:
+					fmt.Fprintf(&doc, `\u%04x`, c)
+				case c == '"' || c == '\\' || c == '/' && rnd.IntN(2) == 0:
+					doc.WriteString(`\` + string(c))
+				default:
+					doc.WriteByte(c)
+				}
+			}
+			doc.WriteString(`"}`)
+
+			asJSON := string(server.RedactSecrets([]byte(doc.String()), []string{"/b"}))
+			form, err := url.ParseQuery(string(server.RedactSecrets([]byte("p="+url.QueryEscape(doc.String())), []string{"/b"})))
+			Expect(err).NotTo(HaveOccurred())
+			for _, redacted := range []string{asJSON, form.Get("p")} {
+				var v struct{ K string }
+				Expect(json.Unmarshal([]byte(redacted), &v)).To(Succeed(), "%s became %s", doc.String(), redacted)
+				Expect(v.K).NotTo(ContainSubstring("/b"), "%s became %s", doc.String(), redacted)
+			}
+		}
 	})
 
 	It("leaves a request without the secret as it was, byte for byte", func() {
