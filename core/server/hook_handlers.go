@@ -171,12 +171,17 @@ func newEvent(crm, action, method string, wr *webhookRequest, secrets []string) 
 	}
 }
 
-// hookSecrets lists what must never be stored from a webhook: every access
-// key, and the admin token, should a client send it to a hook.
+// hookSecrets lists what must never be stored from a webhook, should a
+// client send it to a hook: every access key, the admin token, and every
+// app's token and configured signing secret. A disabled app's are kept out
+// too: they are live again the moment the app is enabled.
 func hookSecrets(cfg *config.Config) []string {
 	secrets := []string{cfg.AccessKey, cfg.Admin.Token}
 	for _, crm := range cfg.CRMs {
 		secrets = append(secrets, crm.AccessKey)
+	}
+	for _, app := range cfg.Apps {
+		secrets = append(secrets, app.Token, app.Secret)
 	}
 	return secrets
 }

@@ -28,7 +28,14 @@ const (
 	plainKey   = "plainkey123"    // the global key, klicktipp's
 	specialKey = "k3y+/=&x y"     // acme's own key
 	adminToken = "adm1n/t0k+en&=" // the admin API's token
+	// An app's bearer token and signing secret, and a disabled app's token.
+	hookAppToken         = "4pp+t0k/en&="
+	hookAppSecret        = "whsec_Mf+Q9r8GKYqr/wjUPD8ILPZIo2LaLaSw"
+	hookDisabledAppToken = "0ld/4pp+t0k&="
 )
+
+// secrets are every secret a hook could be sent.
+var secrets = []string{plainKey, specialKey, adminToken, hookAppToken, hookAppSecret, hookDisabledAppToken}
 
 // request is one webhook as a client sends it.
 type request struct {
@@ -112,6 +119,9 @@ admin: { token: "` + adminToken + `" }
 crms:
   klicktipp: { enabled: true }
   acme: { enabled: true, access_key: "` + specialKey + `" }
+apps:
+  shop: { secret: "` + hookAppSecret + `", token: "` + hookAppToken + `" }
+  old-shop: { enabled: false, token: "` + hookDisabledAppToken + `" }
 `)
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			in := inbox.New(st, asleep{}, nil, inbox.Options{CRMs: cfg.Enabled}, log)
@@ -147,7 +157,7 @@ crms:
 				stored := map[string]string{"query": ev.Query, "header": ev.Header, "content type": ev.ContentType,
 					"body": string(ev.Body), "role": ev.Role}
 				for field, text := range stored {
-					for _, secret := range []string{plainKey, specialKey, adminToken} {
+					for _, secret := range secrets {
 						for _, spelled := range spellings(secret) {
 							Expect(text).NotTo(ContainSubstring(spelled), "the stored %s carries a secret", field)
 						}
@@ -177,6 +187,8 @@ crms:
 			bothKeys("in a JSON body, as Go writes it", jsonKey, `{"SubscriberID":"1", "email":"a@example.com"}`),
 			Entry("in a JSON body, as PHP writes it, with a CRM's own key", acme, phpJSONKey, `{"SubscriberID":"1"}`),
 			Entry("in a JSON body's Authorization field, with a CRM's own key", acme, jsonAuthorizationField, `{"SubscriberID":1}`),
+			Entry("in the query and again in JSON, as PHP writes it, inside a form field, with a CRM's own key", acme, queryAndFormJSONKey,
+				"SubscriberID=1&payload="+qe(`{"k":"`)+"[redacted]"+qe(`"}`)),
 			bothKeys("in the Authorization header, as a bearer token", bearerKey, ""),
 			bothKeys("in the Authorization header, bare", bareHeaderKey, ""),
 			Entry("in the query and again in a field of a text body, with a CRM's own key", acme, queryAndTextBodyKey, ""),
@@ -222,6 +234,33 @@ crms:
 			Entry("in the query under another name", func() request {
 				return request{method: "GET", path: hook(acme, "&SubscriberID=1&token="+qe(adminToken)+"&access_key="+qe(specialKey))}
 			}, http.StatusAccepted),
+		)
+
+		DescribeTable("is not stored when an app's token or secret comes with a hook",
+			func(build func() request) {
+				Expect(send(build())).To(Equal(http.StatusAccepted))
+				Expect(events()).To(HaveLen(1))
+				expectNoSecretStored()
+			},
+			Entry("an app's token as the Authorization header, beside the key", func() request {
+				return request{method: "POST", path: hook(acme, "&access_key="+qe(specialKey)), contentType: "application/x-www-form-urlencoded",
+					body: "SubscriberID=1", header: http.Header{"Authorization": {"Bearer " + hookAppToken}}}
+			}),
+			Entry("an app's token in a JSON field", func() request {
+				return request{method: "POST", path: hook(acme, "&access_key="+qe(specialKey)), contentType: "application/json",
+					body: `{"SubscriberID":"1","token":` + jsonString(hookAppToken) + `}`}
+			}),
+			Entry("an app's token in the query under another name", func() request {
+				return request{method: "GET", path: hook(klicktipp, "&SubscriberID=1&token="+qe(hookAppToken)+"&access_key="+qe(plainKey))}
+			}),
+			Entry("an app's signing secret in a form field", func() request {
+				return request{method: "POST", path: hook(klicktipp, "&access_key="+qe(plainKey)), contentType: "application/x-www-form-urlencoded",
+					body: "SubscriberID=1&secret=" + qe(hookAppSecret)}
+			}),
+			Entry("a disabled app's token in another header", func() request {
+				return request{method: "POST", path: hook(klicktipp, "&SubscriberID=1&access_key="+qe(plainKey)),
+					header: http.Header{"X-Api-Key": {hookDisabledAppToken}}}
+			}),
 		)
 	})
 })
@@ -271,6 +310,12 @@ func jsonKey(c crmKey) request {
 func phpJSONKey(c crmKey) request {
 	return request{method: "POST", path: hook(c, ""), contentType: "application/json",
 		body: `{"access_key":"` + strings.ReplaceAll(c.key, "/", `\/`) + `","SubscriberID":"1"}`}
+}
+
+func queryAndFormJSONKey(c crmKey) request {
+	payload := `{"k":"` + strings.ReplaceAll(c.key, "/", `\/`) + `"}`
+	return request{method: "POST", path: hook(c, "&access_key="+qe(c.key)), contentType: "application/x-www-form-urlencoded",
+		body: "SubscriberID=1&payload=" + qe(payload)}
 }
 
 func jsonAuthorizationField(c crmKey) request {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -19,8 +20,15 @@ const redactedMark = "[redacted]"
 // A client may send a secret however its library encodes it, and may mix
 // encodings within it, so each character of the secret is matched as
 // itself, percent-encoded (either case of hex, once or twice), as "+" for
-// a space, or JSON-escaped ("\/", "\u0026", …). Longer secrets go first,
-// so one that contains another is removed whole.
+// a space, or JSON-escaped ("\/", "\u0026", …), a JSON escape inside a
+// percent-encoded field too ("%5C%2F"). Longer secrets go first, so one
+// that contains another is removed whole.
+//
+// The encodings are read by the matcher rather than listed as extra
+// spellings of each secret: a JSON escape may be spelled in many ways
+// (any character as \uXXXX in either case, "/" as "\/", each byte of the
+// escape percent-encoded or not), too many to list, and telling an escape
+// from an escaped backslash needs the text around it anyway.
 func redactSecrets(b []byte, secrets []string) []byte {
 	secrets = slices.Clone(secrets)
 	slices.SortFunc(secrets, func(x, y string) int { return cmp.Compare(len(y), len(x)) })
@@ -34,6 +42,7 @@ func redactSecrets(b []byte, secrets []string) []byte {
 
 func redactSecret(b []byte, secret string) []byte {
 	m := matcher{b: b, secret: secret}
+	var runs backslashRuns
 	var out []byte // nil until the secret is found
 	copied := 0
 	// A match starts with the secret's first byte or with an escape.
@@ -49,18 +58,83 @@ func redactSecret(b []byte, secret string) []byte {
 		if p == len(b) {
 			break
 		}
-		end, ok := m.match(p, 0)
+		var end int
+		var ok bool
+		if runs.escapedAt(b, p) {
+			end, ok = m.matchAtEscaped(p)
+		} else {
+			end, ok = m.match(p, 0)
+		}
 		if !ok {
 			p++
 			continue
 		}
 		out = append(append(out, b[copied:p]...), redactedMark...)
 		copied, p = end, end
+		runs = backslashRuns{} // the mark ends in no backslash
 	}
 	if out == nil {
 		return b
 	}
 	return append(out, b[copied:]...)
+}
+
+// backslashRuns follows, as the scan moves forward, whether an odd number
+// of backslashes in a row ends at a position. A backslash after an odd run
+// is the second half of an escaped backslash ("\\"): it starts no escape,
+// and a match that read it as a backslash would leave the first half to
+// escape the mark, which breaks the JSON. A backslash may be spelled "\", "%5C" or
+// "%255C", and the text may be read as it is or percent-decoded once or
+// twice, so a run is counted for each of those three readings: in the
+// text as it is, only "\" is a backslash; decoded once, "%5C" is one too.
+type backslashRuns struct {
+	// ends holds, for positions just ahead, the runs a backslash seen ends
+	// there; a slot is stale unless its pos is the one asked about, and
+	// its zero value says "no run", right for every position not set.
+	ends [8]struct {
+		pos int
+		odd [3]bool // by reading: as is, decoded once, decoded twice
+	}
+}
+
+// escapedAt records the backslash that starts at p, if any, and reports
+// whether it is escaped in every reading of the text it is a backslash in. It must be
+// called at every '\' and '%' of the text, in order.
+func (r *backslashRuns) escapedAt(b []byte, p int) bool {
+	level, width, ok := backslashAt(b[p:])
+	if !ok {
+		return false
+	}
+	var odd [3]bool
+	if slot := r.ends[p%len(r.ends)]; slot.pos == p {
+		odd = slot.odd
+	}
+	slot := &r.ends[(p+width)%len(r.ends)]
+	slot.pos = p + width
+	escaped := true
+	for reading := range odd {
+		// In a reading that does not decode it, the spelling is no
+		// backslash and ends the run.
+		slot.odd[reading] = reading >= level && !odd[reading]
+		if reading >= level {
+			escaped = escaped && odd[reading]
+		}
+	}
+	return escaped
+}
+
+// backslashAt reports whether b starts with a backslash, how many times it
+// is percent-encoded, and its width.
+func backslashAt(b []byte) (level, width int, ok bool) {
+	switch {
+	case len(b) >= 1 && b[0] == '\\':
+		return 0, 1, true
+	case len(b) >= 3 && bytes.EqualFold(b[:3], []byte("%5c")):
+		return 1, 3, true
+	case len(b) >= 5 && bytes.EqualFold(b[:5], []byte("%255c")):
+		return 2, 5, true
+	}
+	return 0, 0, false
 }
 
 // matcher finds a secret in b, spelled in any mix of the encodings.
@@ -83,16 +157,13 @@ func (m *matcher) match(p, i int) (end int, ok bool) {
 	if m.failed[[2]int{p, i}] {
 		return 0, false
 	}
-	rest := m.secret[i:]
 	var buf [4]reading
 	for _, r := range readings(m.b[p:], buf[:0]) {
-		if len(r.text) <= len(rest) && rest[:len(r.text)] == r.text {
-			if end, ok := m.match(p+r.width, i+len(r.text)); ok {
-				return end, true
-			}
+		if end, ok := m.matchReading(p, i, r); ok {
+			return end, true
 		}
 	}
-	if rest[0] == '%' || rest[0] == '\\' {
+	if rest := m.secret[i:]; rest[0] == '%' || rest[0] == '\\' {
 		if m.failed == nil {
 			m.failed = map[[2]int]bool{}
 		}
@@ -101,11 +172,37 @@ func (m *matcher) match(p, i int) (end int, ok bool) {
 	return 0, false
 }
 
+// matchAtEscaped is match of the whole secret from an escaped backslash
+// at p: only a reading that takes it for no backslash may start the
+// secret there, such as the "%" of "%5C" read as itself.
+func (m *matcher) matchAtEscaped(p int) (end int, ok bool) {
+	var buf [4]reading
+	for _, r := range readings(m.b[p:], buf[:0]) {
+		if r.text != `\` && !r.escape {
+			if end, ok := m.matchReading(p, 0, r); ok {
+				return end, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// matchReading reports whether reading r at p spells the secret from
+// offset i on and the rest of the secret follows it, and where that match
+// ends.
+func (m *matcher) matchReading(p, i int, r reading) (end int, ok bool) {
+	if rest := m.secret[i:]; len(r.text) <= len(rest) && rest[:len(r.text)] == r.text {
+		return m.match(p+r.width, i+len(r.text))
+	}
+	return 0, false
+}
+
 // reading is one way to read the bytes at a position: as text, spanning
 // width bytes.
 type reading struct {
-	text  string
-	width int
+	text   string
+	width  int
+	escape bool // a JSON escape
 }
 
 // readings lists the ways to read the start of b as one character.
@@ -113,26 +210,25 @@ func readings(b []byte, out []reading) []reading {
 	if len(b) == 0 {
 		return out
 	}
-	out = append(out, reading{string(b[:1]), 1})
+	out = append(out, reading{text: string(b[:1]), width: 1})
 	switch b[0] {
 	case '+':
-		out = append(out, reading{" ", 1})
+		out = append(out, reading{text: " ", width: 1})
 	case '%':
 		if c, ok := unhex(b[1:]); ok {
-			out = append(out, reading{string([]byte{c}), 3})
+			out = append(out, reading{text: string([]byte{c}), width: 3})
 			switch {
 			case c == '%': // encoded twice: %25XX
 				if c2, ok := unhex(b[3:]); ok {
-					out = append(out, reading{string([]byte{c2}), 5})
+					out = append(out, reading{text: string([]byte{c2}), width: 5})
 				}
 			case c == '+': // a form's space, encoded again: %2B
-				out = append(out, reading{" ", 3})
+				out = append(out, reading{text: " ", width: 3})
 			}
 		}
-	case '\\':
-		if r, width, ok := jsonEscape(b); ok {
-			out = append(out, reading{r, width})
-		}
+	}
+	if r, width, ok := jsonEscape(b); ok {
+		out = append(out, reading{text: r, width: width, escape: true})
 	}
 	return out
 }
@@ -159,35 +255,68 @@ func hexDigit(c byte) (byte, bool) {
 	return 0, false
 }
 
+// decodedByte reads one byte as itself, percent-encoded (%XX) or encoded
+// twice (%25XX); width is 0 at the end of b.
+func decodedByte(b []byte) (c byte, width int) {
+	if len(b) == 0 {
+		return 0, 0
+	}
+	if b[0] != '%' {
+		return b[0], 1
+	}
+	c, ok := unhex(b[1:])
+	if !ok {
+		return '%', 1
+	}
+	if c == '%' {
+		if c2, ok := unhex(b[3:]); ok {
+			return c2, 5
+		}
+	}
+	return c, 3
+}
+
 // jsonEscape reads the JSON escape at the start of b, a surrogate pair
-// included.
+// included. Each byte of it may be percent-encoded: a JSON document sent
+// in a form field reads "%5C%2F" for "\/".
 func jsonEscape(b []byte) (text string, width int, ok bool) {
-	if len(b) < 2 {
+	backslash, w1 := decodedByte(b)
+	if w1 == 0 || backslash != '\\' {
 		return "", 0, false
 	}
-	if i := strings.IndexByte(`"\/bfnrt`, b[1]); i >= 0 {
-		return "\"\\/\b\f\n\r\t"[i : i+1], 2, true
+	if letter, w2 := decodedByte(b[w1:]); w2 > 0 {
+		if i := strings.IndexByte(`"\/bfnrt`, letter); i >= 0 {
+			return "\"\\/\b\f\n\r\t"[i : i+1], w1 + w2, true
+		}
 	}
-	r1, ok := jsonHex4(b)
+	r1, n1, ok := jsonHex4(b)
 	if !ok {
 		return "", 0, false
 	}
 	if utf16.IsSurrogate(r1) {
-		if r2, ok := jsonHex4(b[6:]); ok {
+		if r2, n2, ok := jsonHex4(b[n1:]); ok {
 			if r := utf16.DecodeRune(r1, r2); r != utf8.RuneError {
-				return string(r), 12, true
+				return string(r), n1 + n2, true
 			}
 		}
 	}
-	return string(r1), 6, true
+	return string(r1), n1, true
 }
 
-// jsonHex4 reads a \uXXXX escape.
-func jsonHex4(b []byte) (rune, bool) {
-	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
-		return 0, false
+// jsonHex4 reads a \uXXXX escape, any byte of it percent-encoded.
+func jsonHex4(b []byte) (r rune, width int, ok bool) {
+	var c [6]byte
+	for i := range c {
+		var w int
+		if c[i], w = decodedByte(b[width:]); w == 0 {
+			return 0, 0, false
+		}
+		width += w
 	}
-	hi, ok1 := unhex(b[2:4])
-	lo, ok2 := unhex(b[4:6])
-	return rune(hi)<<8 | rune(lo), ok1 && ok2
+	if c[0] != '\\' || c[1] != 'u' {
+		return 0, 0, false
+	}
+	hi, ok1 := unhex(c[2:4])
+	lo, ok2 := unhex(c[4:6])
+	return rune(hi)<<8 | rune(lo), width, ok1 && ok2
 }
