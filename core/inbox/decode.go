@@ -222,7 +222,7 @@ func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decod
 	ev.Email = r.Email
 	ev.ContactID = r.ContactID
 	if ev.ContactID == "" {
-		id, err := in.plugins.FindContact(ctx, ev.CRM, r.Email)
+		id, err := in.findContact(ctx, ev.CRM, r.Email)
 		if err != nil {
 			return in.findFailed(ev, r.Email, err)
 		}
@@ -234,6 +234,25 @@ func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decod
 		line = fmt.Sprintf("Decoded: %s contact %s (%s).", ev.CRM, ev.ContactID, ev.Email)
 	}
 	return decoded{ev: ev, line: line}
+}
+
+// findContact resolves email through crm's plugin. The decode loop has
+// one lookup in flight at a time, so a plugin that dies during it most
+// likely died of it: the lookup fails as retryable, charging its webhook
+// an attempt, so that a webhook whose lookup kills the plugin every time
+// ends dead instead of holding up every webhook behind it. Decoding then
+// pauses (see mayDecode), and the lookups after it in the batch wait for
+// the restarted plugin at no cost.
+func (in *Inbox) findContact(ctx context.Context, crm, email string) (string, error) {
+	if !in.mayDecode(crm) {
+		return "", fmt.Errorf("find contact: the plugin died earlier in this batch: %w", host.ErrPluginDown)
+	}
+	id, err := in.plugins.FindContact(ctx, crm, email)
+	if errors.Is(err, host.ErrPluginDied) {
+		in.died[crm] = time.Now()
+		return "", &sdk.Error{Kind: sdk.KindRetryable, Message: "the plugin died looking up the contact of this webhook: " + err.Error()}
+	}
+	return id, err
 }
 
 // decodeFailed applies the failure policy to the decoder's error about ev.
@@ -260,9 +279,6 @@ func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg s
 	ev.Message = msg
 	switch {
 	case v.wait:
-		if errors.Is(err, host.ErrPluginDied) {
-			in.died[ev.CRM] = time.Now()
-		}
 		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + err.Error()
 		return decoded{ev: ev, wait: true, line: ev.Message, level: store.LevelWarning}
 	case v.status == store.StatusFailed:

@@ -27,10 +27,13 @@ import (
 //     host restarts after restartAfter;
 //   - crash-once: the first call that carries it kills the plugin (which
 //     died for a reason of its own).
+//
+// FindContact of an e-mail address in killers kills the plugin every time.
 type plugins struct {
 	mu       sync.Mutex
 	ready    bool
 	emails   map[string]string // e-mail → contact id
+	killers  map[string]bool   // e-mail → FindContact of it kills the plugin
 	findErrs []error           // errors for the next FindContact calls
 	calls    map[string]int    // webhook query → decode calls that carried it
 }
@@ -39,7 +42,7 @@ type plugins struct {
 const restartAfter = 150 * time.Millisecond
 
 func newPlugins() *plugins {
-	return &plugins{ready: true, emails: map[string]string{}, calls: map[string]int{}}
+	return &plugins{ready: true, emails: map[string]string{}, killers: map[string]bool{}, calls: map[string]int{}}
 }
 
 func (p *plugins) setReady(r bool) { p.mu.Lock(); p.ready = r; p.mu.Unlock() }
@@ -116,6 +119,13 @@ func (p *plugins) crash() {
 func (p *plugins) FindContact(_ context.Context, _ string, email string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.ready {
+		return "", fmt.Errorf("crm klicktipp is crashed: find contact: %w", host.ErrPluginDown)
+	}
+	if p.killers[email] {
+		p.crash()
+		return "", fmt.Errorf("crm klicktipp: find contact: %w (EOF)", host.ErrPluginDied)
+	}
 	if len(p.findErrs) > 0 {
 		err := p.findErrs[0]
 		p.findErrs = p.findErrs[1:]

@@ -318,7 +318,7 @@ var _ = Describe("Inbox", func() {
 		Describe("one failure policy for decoding and applying", func() {
 			It("keeps an e-mail-only webhook waiting at no cost while its plugin is down or not configured, and decodes it once the plugin is back", func() {
 				plug.emails["anna@example.com"] = "77"
-				plug.failFind(fmt.Errorf("find contact: %w", host.ErrPluginDied), fmt.Errorf("crm klicktipp is starting: %w", host.ErrPluginDown),
+				plug.failFind(fmt.Errorf("crm klicktipp is crashed: %w", host.ErrPluginDown), fmt.Errorf("crm klicktipp is starting: %w", host.ErrPluginDown),
 					sdk.Unauthenticated("the CRM refused the plugin's credentials"))
 				start()
 				id := accept("email=anna@example.com")
@@ -444,6 +444,21 @@ var _ = Describe("Inbox", func() {
 				Expect(event(killer)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
 					HaveField("Message", ContainSubstring("the plugin died decoding this webhook alone"))))
 				Expect(plug.decodeCalls(key("contact=89&decode=killer"))).To(BeNumerically(">=", 3))
+			})
+
+			It("whose e-mail lookup kills the plugin every time ends dead after its attempts, while the webhooks around it are applied", func() {
+				plug.emails["anna@example.com"], plug.emails["ben@example.com"] = "101", "102"
+				plug.killers["killer@example.com"] = true
+				plug.setReady(false)
+				start()
+				before, killer, after := accept("email=anna@example.com"), accept("email=killer@example.com"), accept("email=ben@example.com")
+				plug.setReady(true)
+				in.Kick()
+				Eventually(event(before), "10s").Should(HaveField("Status", store.StatusDone))
+				Eventually(event(after), "10s").Should(HaveField("Status", store.StatusDone))
+				Eventually(event(killer), "20s").Should(HaveField("Status", store.StatusDead))
+				Expect(event(killer)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
+					HaveField("Message", ContainSubstring("the plugin died looking up the contact of this webhook"))))
 			})
 
 			It("is not what a plugin dying for a reason of its own makes of the webhooks in flight", func() {
