@@ -77,6 +77,7 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		return 0
 	}
 	if len(evs) == 0 {
+		in.forgetIsolation(crm) // every webhook of a failed batch is past
 		return 0
 	}
 	var out []decoded
@@ -154,6 +155,7 @@ func (in *Inbox) decodeTogether(ctx context.Context, crm string, evs []*store.Ev
 	}
 	in.log.Warn("plugin failed a batch of webhooks; decoding them one by one", "crm", crm, "webhooks", len(evs), "err", err)
 	in.isolate[crm] = max(in.isolate[crm], evs[len(evs)-1].ID)
+	in.setQuiet(crm, true)
 	if errors.Is(err, host.ErrPluginDied) {
 		in.died[crm] = time.Now() // one by one once it is back
 		return nil
@@ -168,8 +170,38 @@ func (in *Inbox) suspect(crm string, evs []*store.Event) bool {
 	if evs[0].ID <= in.isolate[crm] { // evs are in id order
 		return true
 	}
-	delete(in.isolate, crm)
+	in.forgetIsolation(crm)
 	return false
+}
+
+// forgetIsolation ends the one-by-one decoding of crm's failed batch.
+func (in *Inbox) forgetIsolation(crm string) {
+	delete(in.isolate, crm)
+	in.setQuiet(crm, false)
+}
+
+// setQuiet stops (or resumes) claiming crm's events. While a failed batch
+// is taken apart, a lone decode call must be the only call in flight to
+// the plugin: else a plugin that dies of an event being applied would be
+// charged to the innocent webhook decoded alone (and the event too), and
+// an event that crash-loops the plugin would charge one webhook after
+// another.
+func (in *Inbox) setQuiet(crm string, quiet bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if quiet {
+		in.quiet[crm] = true
+	} else {
+		delete(in.quiet, crm)
+	}
+}
+
+// quietNow reports whether no event of crm is being claimed or applied, so
+// a lone decode call would be the only call in flight to its plugin.
+func (in *Inbox) quietNow(crm string) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.applying[crm] == 0
 }
 
 // decodeAlone has the plugin read evs one webhook per call, so a webhook
@@ -183,12 +215,14 @@ func (in *Inbox) suspect(crm string, evs []*store.Event) bool {
 // death during a batch call charges nobody either. So an unrelated restart
 // can cost one attempt of one webhook at most, and only while a failed
 // batch is being taken apart. After a death the pass stops: the rest
-// waits for the restarted plugin (see mayDecode).
+// waits for the restarted plugin (see mayDecode). No event of the CRM is
+// applied meanwhile (see setQuiet), so a death during a lone call is this
+// webhook's doing, not an event's.
 func (in *Inbox) decodeAlone(ctx context.Context, crm string, evs []*store.Event) []decoded {
 	var out []decoded
 	for _, ev := range evs {
-		if ctx.Err() != nil || !in.mayDecode(crm) {
-			break
+		if ctx.Err() != nil || !in.mayDecode(crm) || !in.quietNow(crm) {
+			break // the events in flight finish first; see setQuiet
 		}
 		results, err := in.plugins.DecodeWebhooks(ctx, crm, []sdk.RawWebhook{RawWebhook(ev)})
 		if err == nil && len(results) != 1 {

@@ -69,6 +69,7 @@ var _ = Describe("Inbox", func() {
 			st = db.Store()
 			plug = newPlugins()
 			app = newApplier(st)
+			app.plugins = plug
 			opts = inbox.Options{
 				Workers: 4, MaxAttempts: 3,
 				BackoffInitial: 400 * time.Millisecond, BackoffMax: 10 * time.Second,
@@ -148,6 +149,37 @@ var _ = Describe("Inbox", func() {
 			Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
 			Expect(app.callsFor("6")).To(HaveLen(2))
 			Expect(event(id)().Attempts).To(Equal(1))
+		})
+
+		It("charges an attempt when the plugin dies while an event is applied, so one that kills it every time ends dead while the others are applied", func() {
+			app.killers["65"] = true
+			start()
+			killer := accept("contact=65")
+			others := []int64{accept("contact=66"), accept("contact=67")}
+			for _, id := range others {
+				Eventually(event(id), "5s").Should(HaveField("Status", store.StatusDone))
+			}
+			Eventually(event(killer), "10s").Should(HaveField("Status", store.StatusDead))
+			Expect(event(killer)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
+				HaveField("Message", ContainSubstring("plugin died during the call"))))
+			Expect(app.callsFor("65")).To(HaveLen(3))
+		})
+
+		It("charges no webhook decoded alone for a plugin death an event being applied caused", func(ctx SpecContext) {
+			app.killers["65"] = true
+			plug.setReady(false)
+			start()
+			killer := accept("contact=65")
+			Expect(st.MarkDecoded(ctx, killer, "65", "")).To(Succeed())
+			// Its decode call is in flight when the event kills the plugin:
+			// the batch fails as a whole, and the webhook is decoded alone.
+			slow := accept("contact=1&decode=slow")
+			plug.setReady(true)
+			in.Kick()
+			Eventually(event(killer), "10s").Should(HaveField("Status", store.StatusDead))
+			Eventually(event(slow), "10s").Should(HaveField("Status", store.StatusDone))
+			Expect(event(slow)()).To(HaveField("Attempts", 1), "the webhook was charged for the event's crashes")
+			Expect(plug.decodeCalls("contact=1&decode=slow")).To(BeNumerically(">=", 2), "the batch call did not die")
 		})
 
 		It("backs off exponentially with jitter, gives up after max_attempts, and replay brings it to done", func() {

@@ -27,8 +27,21 @@ type verdict struct {
 // included. fromDecoder says the error is the decoder's verdict on the
 // webhook, whose Invalid means the webhook itself is unusable; Invalid
 // from any other call is the CRM refusing a request, a crm_error.
+//
+// A plugin that died during the call (host.ErrPluginDied) may have died
+// of it, so the call counts as a retryable failure: a webhook or event
+// that kills the plugin every time ends dead after its attempts instead
+// of crash-looping the plugin for ever. The hub cannot tell the culprit
+// from the innocent calls in flight at the same moment, so each of those
+// loses one attempt per crash at most; a plugin already down before the
+// call (host.ErrPluginDown alone) costs nothing.
 func judge(err error, attempts int, fromDecoder bool, o *Options) verdict {
 	switch {
+	case errors.Is(err, host.ErrPluginDied):
+		if attempts >= o.MaxAttempts {
+			return verdict{status: store.StatusDead, outcome: store.OutcomeGaveUp}
+		}
+		return verdict{delay: retryDelay(attempts, o, err)}
 	case errors.Is(err, host.ErrPluginDown), sdk.IsUnauthenticated(err):
 		return verdict{wait: true}
 	case sdk.IsNotFound(err):

@@ -59,18 +59,30 @@ func (in *Inbox) workLoop(ctx context.Context) {
 	}
 }
 
-// claim takes up to n due events of the CRMs whose plugins are ready.
+// claim takes up to n due events of the CRMs whose plugins are ready and
+// not quiet (see quieten). Each claim counts as applying until applied.
 func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
 	var ready []string
+	in.mu.Lock()
 	for _, crm := range in.options().CRMs() {
-		if in.plugins.Ready(crm) {
+		if !in.quiet[crm] && in.plugins.Ready(crm) {
 			ready = append(ready, crm)
+			in.applying[crm]++ // claiming: a quieten now waits for it
 		}
 	}
+	in.mu.Unlock()
 	if len(ready) == 0 {
 		return nil
 	}
 	claims, err := in.store.ClaimEvents(ctx, in.owner, ready, time.Now().UTC().Add(in.options().Lease), n)
+	in.mu.Lock()
+	for _, crm := range ready {
+		in.applying[crm]--
+	}
+	for _, c := range claims {
+		in.applying[c.Event.CRM]++
+	}
+	in.mu.Unlock()
 	if err != nil {
 		in.log.Error("claim events", "err", err)
 		return nil
@@ -91,6 +103,11 @@ func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
 // nothing.
 func (in *Inbox) process(ctx context.Context, c store.Claim) {
 	ev := c.Event
+	defer func() {
+		in.mu.Lock()
+		in.applying[ev.CRM]--
+		in.mu.Unlock()
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go in.keepLease(ctx, c, cancel)
