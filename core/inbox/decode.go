@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/host"
@@ -291,47 +290,30 @@ func (in *Inbox) findContact(ctx context.Context, crm, email string) (string, er
 
 // decodeFailed applies the failure policy to the decoder's error about ev.
 func (in *Inbox) decodeFailed(ev *store.Event, err error) decoded {
-	return in.undecodable(ev, err, true, "The webhook could not be read: "+err.Error())
+	return in.undecodable(ev, err, true, "the webhook could not be read: "+err.Error())
 }
 
 // findFailed applies the failure policy to a failed FindContact of the
 // e-mail address ev carries.
 func (in *Inbox) findFailed(ev *store.Event, email string, err error) decoded {
-	msg := "Could not find the contact: " + err.Error()
+	msg := "could not find the contact: " + err.Error()
 	if sdk.IsNotFound(err) {
-		msg = fmt.Sprintf("No %s contact has the e-mail address %s.", ev.CRM, email)
+		msg = fmt.Sprintf("no %s contact has the e-mail address %s", ev.CRM, email)
 	}
 	return in.undecodable(ev, err, false, msg)
 }
 
 // undecodable records what the failure policy makes of err for a webhook
 // that could not be decoded: it waits at no cost, fails with msg, is
-// retried later, or is dead after its last attempt.
+// retried later, or is dead after its last attempt. A webhook that waits
+// or is retried stays received: it is decoded again.
 func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg string) decoded {
-	o := in.options()
-	v := judge(err, ev.Attempts+1, fromDecoder, o)
-	ev.Message = msg
-	switch {
-	case v.wait:
-		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + err.Error()
-		return decoded{ev: ev, wait: true, line: ev.Message, level: store.LevelWarning}
-	case v.status == store.StatusFailed:
-		ev.Status, ev.Outcome = v.status, v.outcome
-		level := store.LevelError
-		if v.outcome == store.OutcomeNotFound {
-			level = store.LevelWarning
-		}
-		return decoded{ev: ev, final: true, line: ev.Message, level: level}
+	v := judge(err, ev.Attempts+1, fromDecoder, in.options())
+	if v.charges() {
+		ev.Attempts++
 	}
-	ev.Attempts++
-	if v.status == store.StatusDead {
-		ev.Status, ev.Outcome = v.status, v.outcome
-		line := fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, strings.TrimSuffix(msg, "."))
-		return decoded{ev: ev, final: true, retried: true, line: line, level: store.LevelError}
-	}
-	ev.NextAttemptAt = time.Now().UTC().Add(v.delay)
-	line := fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, strings.TrimSuffix(msg, "."), v.delay.Round(time.Second))
-	return decoded{ev: ev, retried: true, line: line, level: store.LevelWarning}
+	line, level := v.record(ev, err, msg)
+	return decoded{ev: ev, final: store.Final(ev.Status), wait: v.wait, retried: v.charges(), line: line, level: level}
 }
 
 // saveDecoded records one decoded webhook and its activity line.

@@ -65,6 +65,15 @@ var _ = Describe("Inbox", func() {
 			return msgs
 		}
 
+		// line is the activity line the failure policy writes for an
+		// event that ended with status: the same whatever call failed.
+		line := func(status string) string {
+			if status == store.StatusDead {
+				return "Gave up after 3 attempts: "
+			}
+			return "Failed: "
+		}
+
 		BeforeEach(func() {
 			st = db.Store()
 			plug = newPlugins()
@@ -371,6 +380,7 @@ var _ = Describe("Inbox", func() {
 					id := accept(query)
 					Eventually(event(id), "5s").Should(HaveField("Status", status))
 					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+					Expect(activity(id)).To(ContainElement(And(HavePrefix(line(status)), ContainSubstring(message))))
 				},
 				Entry("Invalid: invalid_payload", "contact=bad", store.StatusFailed, store.OutcomeInvalidPayload, "parameter contact is not a number"),
 				Entry("NotFound: contact_not_found", "contact=1&decode=notfound", store.StatusFailed, store.OutcomeNotFound, "no longer exists"),
@@ -385,6 +395,7 @@ var _ = Describe("Inbox", func() {
 					id := accept("email=anna@example.com")
 					Eventually(event(id), "5s").Should(HaveField("Status", status))
 					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+					Expect(activity(id)).To(ContainElement(And(HavePrefix(line(status)), ContainSubstring(message))))
 				},
 				Entry("NotFound: contact_not_found", sdk.NotFound("no such e-mail"), store.StatusFailed, store.OutcomeNotFound, "anna@example.com"),
 				Entry("Invalid: crm_error with the plugin's message", sdk.Invalid("the e-mail address is malformed"), store.StatusFailed, store.OutcomeCRMError, "the e-mail address is malformed"),
@@ -414,6 +425,7 @@ var _ = Describe("Inbox", func() {
 					id := accept("contact=60")
 					Eventually(event(id), "5s").Should(HaveField("Status", status))
 					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+					Expect(activity(id)).To(ContainElement(And(HavePrefix(line(status)), ContainSubstring(message))))
 				},
 				Entry("NotFound: contact_not_found", fmt.Errorf("update contact: %w", sdk.NotFound("no contact 60")), store.StatusFailed, store.OutcomeNotFound, "no contact 60"),
 				Entry("Invalid: crm_error with the plugin's message", fmt.Errorf("get contact: %w", sdk.Invalid("id 60 is not a subscriber id")), store.StatusFailed, store.OutcomeCRMError, "id 60 is not a subscriber id"),
