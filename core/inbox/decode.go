@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/host"
@@ -77,6 +76,7 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		return 0
 	}
 	if len(evs) == 0 {
+		in.forgetIsolation(crm) // every webhook of a failed batch is past
 		return 0
 	}
 	var out []decoded
@@ -154,6 +154,7 @@ func (in *Inbox) decodeTogether(ctx context.Context, crm string, evs []*store.Ev
 	}
 	in.log.Warn("plugin failed a batch of webhooks; decoding them one by one", "crm", crm, "webhooks", len(evs), "err", err)
 	in.isolate[crm] = max(in.isolate[crm], evs[len(evs)-1].ID)
+	in.setQuiet(crm, true)
 	if errors.Is(err, host.ErrPluginDied) {
 		in.died[crm] = time.Now() // one by one once it is back
 		return nil
@@ -168,8 +169,38 @@ func (in *Inbox) suspect(crm string, evs []*store.Event) bool {
 	if evs[0].ID <= in.isolate[crm] { // evs are in id order
 		return true
 	}
-	delete(in.isolate, crm)
+	in.forgetIsolation(crm)
 	return false
+}
+
+// forgetIsolation ends the one-by-one decoding of crm's failed batch.
+func (in *Inbox) forgetIsolation(crm string) {
+	delete(in.isolate, crm)
+	in.setQuiet(crm, false)
+}
+
+// setQuiet stops (or resumes) claiming crm's events. While a failed batch
+// is taken apart, a lone decode call must be the only call in flight to
+// the plugin: else a plugin that dies of an event being applied would be
+// charged to the innocent webhook decoded alone (and the event too), and
+// an event that crash-loops the plugin would charge one webhook after
+// another.
+func (in *Inbox) setQuiet(crm string, quiet bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if quiet {
+		in.quiet[crm] = true
+	} else {
+		delete(in.quiet, crm)
+	}
+}
+
+// quietNow reports whether no event of crm is being claimed or applied, so
+// a lone decode call would be the only call in flight to its plugin.
+func (in *Inbox) quietNow(crm string) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.applying[crm] == 0
 }
 
 // decodeAlone has the plugin read evs one webhook per call, so a webhook
@@ -183,12 +214,14 @@ func (in *Inbox) suspect(crm string, evs []*store.Event) bool {
 // death during a batch call charges nobody either. So an unrelated restart
 // can cost one attempt of one webhook at most, and only while a failed
 // batch is being taken apart. After a death the pass stops: the rest
-// waits for the restarted plugin (see mayDecode).
+// waits for the restarted plugin (see mayDecode). No event of the CRM is
+// applied meanwhile (see setQuiet), so a death during a lone call is this
+// webhook's doing, not an event's.
 func (in *Inbox) decodeAlone(ctx context.Context, crm string, evs []*store.Event) []decoded {
 	var out []decoded
 	for _, ev := range evs {
-		if ctx.Err() != nil || !in.mayDecode(crm) {
-			break
+		if ctx.Err() != nil || !in.mayDecode(crm) || !in.quietNow(crm) {
+			break // the events in flight finish first; see setQuiet
 		}
 		results, err := in.plugins.DecodeWebhooks(ctx, crm, []sdk.RawWebhook{RawWebhook(ev)})
 		if err == nil && len(results) != 1 {
@@ -222,7 +255,7 @@ func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decod
 	ev.Email = r.Email
 	ev.ContactID = r.ContactID
 	if ev.ContactID == "" {
-		id, err := in.plugins.FindContact(ctx, ev.CRM, r.Email)
+		id, err := in.findContact(ctx, ev.CRM, r.Email)
 		if err != nil {
 			return in.findFailed(ev, r.Email, err)
 		}
@@ -236,52 +269,51 @@ func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decod
 	return decoded{ev: ev, line: line}
 }
 
+// findContact resolves email through crm's plugin. The decode loop has
+// one lookup in flight at a time, so a plugin that dies during it most
+// likely died of it: the lookup fails as retryable, charging its webhook
+// an attempt, so that a webhook whose lookup kills the plugin every time
+// ends dead instead of holding up every webhook behind it. Decoding then
+// pauses (see mayDecode), and the lookups after it in the batch wait for
+// the restarted plugin at no cost.
+func (in *Inbox) findContact(ctx context.Context, crm, email string) (string, error) {
+	if !in.mayDecode(crm) {
+		return "", fmt.Errorf("find contact: the plugin died earlier in this batch: %w", host.ErrPluginDown)
+	}
+	id, err := in.plugins.FindContact(ctx, crm, email)
+	if errors.Is(err, host.ErrPluginDied) {
+		in.died[crm] = time.Now()
+		return "", &sdk.Error{Kind: sdk.KindRetryable, Message: "the plugin died looking up the contact of this webhook: " + err.Error()}
+	}
+	return id, err
+}
+
 // decodeFailed applies the failure policy to the decoder's error about ev.
 func (in *Inbox) decodeFailed(ev *store.Event, err error) decoded {
-	return in.undecodable(ev, err, true, "The webhook could not be read: "+err.Error())
+	return in.undecodable(ev, err, true, "the webhook could not be read: "+err.Error())
 }
 
 // findFailed applies the failure policy to a failed FindContact of the
 // e-mail address ev carries.
 func (in *Inbox) findFailed(ev *store.Event, email string, err error) decoded {
-	msg := "Could not find the contact: " + err.Error()
+	msg := "could not find the contact: " + err.Error()
 	if sdk.IsNotFound(err) {
-		msg = fmt.Sprintf("No %s contact has the e-mail address %s.", ev.CRM, email)
+		msg = fmt.Sprintf("no %s contact has the e-mail address %s", ev.CRM, email)
 	}
 	return in.undecodable(ev, err, false, msg)
 }
 
 // undecodable records what the failure policy makes of err for a webhook
 // that could not be decoded: it waits at no cost, fails with msg, is
-// retried later, or is dead after its last attempt.
+// retried later, or is dead after its last attempt. A webhook that waits
+// or is retried stays received: it is decoded again.
 func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg string) decoded {
-	o := in.options()
-	v := judge(err, ev.Attempts+1, fromDecoder, o)
-	ev.Message = msg
-	switch {
-	case v.wait:
-		if errors.Is(err, host.ErrPluginDied) {
-			in.died[ev.CRM] = time.Now()
-		}
-		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + err.Error()
-		return decoded{ev: ev, wait: true, line: ev.Message, level: store.LevelWarning}
-	case v.status == store.StatusFailed:
-		ev.Status, ev.Outcome = v.status, v.outcome
-		level := store.LevelError
-		if v.outcome == store.OutcomeNotFound {
-			level = store.LevelWarning
-		}
-		return decoded{ev: ev, final: true, line: ev.Message, level: level}
+	v := judge(err, ev.Attempts+1, fromDecoder, in.options())
+	if v.charges() {
+		ev.Attempts++
 	}
-	ev.Attempts++
-	if v.status == store.StatusDead {
-		ev.Status, ev.Outcome = v.status, v.outcome
-		line := fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, strings.TrimSuffix(msg, "."))
-		return decoded{ev: ev, final: true, retried: true, line: line, level: store.LevelError}
-	}
-	ev.NextAttemptAt = time.Now().UTC().Add(v.delay)
-	line := fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, strings.TrimSuffix(msg, "."), v.delay.Round(time.Second))
-	return decoded{ev: ev, retried: true, line: line, level: store.LevelWarning}
+	line, level := v.record(ev, err, msg)
+	return decoded{ev: ev, final: store.Final(ev.Status), wait: v.wait, retried: v.charges(), line: line, level: level}
 }
 
 // saveDecoded records one decoded webhook and its activity line.

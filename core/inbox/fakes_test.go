@@ -26,20 +26,29 @@ import (
 //   - killer: every call that carries it kills the plugin, which the fake
 //     host restarts after restartAfter;
 //   - crash-once: the first call that carries it kills the plugin (which
-//     died for a reason of its own).
+//     died for a reason of its own);
+//   - slow: every call that carries it takes slowDecode, and dies with
+//     the plugin if something else kills it meanwhile.
+//
+// FindContact of an e-mail address in killers kills the plugin every time.
 type plugins struct {
 	mu       sync.Mutex
 	ready    bool
 	emails   map[string]string // e-mail → contact id
+	killers  map[string]bool   // e-mail → FindContact of it kills the plugin
 	findErrs []error           // errors for the next FindContact calls
 	calls    map[string]int    // webhook query → decode calls that carried it
+	crashes  int               // how often the plugin died
 }
 
 // restartAfter is how long the fake plugin stays down after a killer.
 const restartAfter = 150 * time.Millisecond
 
+// slowDecode is how long a decode call of a "decode=slow" webhook takes.
+const slowDecode = time.Second
+
 func newPlugins() *plugins {
-	return &plugins{ready: true, emails: map[string]string{}, calls: map[string]int{}}
+	return &plugins{ready: true, emails: map[string]string{}, killers: map[string]bool{}, calls: map[string]int{}}
 }
 
 func (p *plugins) setReady(r bool) { p.mu.Lock(); p.ready = r; p.mu.Unlock() }
@@ -68,8 +77,21 @@ func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWeb
 		return nil, fmt.Errorf("crm klicktipp is crashed: %w", host.ErrPluginDown)
 	}
 	out := make([]inbox.Decoding, len(hooks))
+	slow := false
 	for _, h := range hooks {
 		p.calls[url.Values(h.Query).Encode()]++
+		slow = slow || first(h.Query["decode"]) == "slow"
+	}
+	if slow {
+		crashes := p.crashes
+		for end := time.Now().Add(slowDecode); time.Now().Before(end); {
+			p.mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+			p.mu.Lock()
+			if p.crashes != crashes { // the connection breaks at once
+				return nil, fmt.Errorf("crm klicktipp: decode webhooks: %w (EOF)", host.ErrPluginDied)
+			}
+		}
 	}
 	for i, h := range hooks {
 		id, email := first(h.Query["contact"]), first(h.Query["email"])
@@ -110,12 +132,20 @@ func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWeb
 // is not ready until it has been started again. Call it with p.mu held.
 func (p *plugins) crash() {
 	p.ready = false
+	p.crashes++
 	time.AfterFunc(restartAfter, func() { p.setReady(true) })
 }
 
 func (p *plugins) FindContact(_ context.Context, _ string, email string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.ready {
+		return "", fmt.Errorf("crm klicktipp is crashed: find contact: %w", host.ErrPluginDown)
+	}
+	if p.killers[email] {
+		p.crash()
+		return "", fmt.Errorf("crm klicktipp: find contact: %w (EOF)", host.ErrPluginDied)
+	}
 	if len(p.findErrs) > 0 {
 		err := p.findErrs[0]
 		p.findErrs = p.findErrs[1:]
@@ -144,9 +174,11 @@ func first(v []string) string {
 // gives for each contact, or fails as told, and records every call's span
 // so specs can check that no two calls for one contact overlap.
 type applier struct {
-	st *store.Store
+	st      *store.Store
+	plugins *plugins // crashed by a killer; nil: no killers
 
 	mu       sync.Mutex
+	killers  map[string]bool     // contact → every call kills the plugin
 	failures map[string][]error  // contact → errors for the next calls
 	stalls   map[string][]*stall // contact → stalls of the next calls
 	delay    time.Duration
@@ -171,7 +203,7 @@ type call struct {
 }
 
 func newApplier(st *store.Store) *applier {
-	return &applier{st: st, failures: map[string][]error{}, stalls: map[string][]*stall{}}
+	return &applier{st: st, killers: map[string]bool{}, failures: map[string][]error{}, stalls: map[string][]*stall{}}
 }
 
 // stallNext makes the next call for contact stall until let, then commit
@@ -206,6 +238,12 @@ func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.Comm
 	var err error
 	if errs := a.failures[ev.ContactID]; len(errs) > 0 {
 		err, a.failures[ev.ContactID] = errs[0], errs[1:]
+	}
+	if a.killers[ev.ContactID] {
+		err = fmt.Errorf("get contact %s: crm klicktipp: %w (EOF)", ev.ContactID, host.ErrPluginDied)
+		a.plugins.mu.Lock()
+		a.plugins.crash()
+		a.plugins.mu.Unlock()
 	}
 	var stalled *stall
 	if ss := a.stalls[ev.ContactID]; len(ss) > 0 {

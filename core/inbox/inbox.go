@@ -94,6 +94,13 @@ type Inbox struct {
 	isolate map[string]int64
 	died    map[string]time.Time
 
+	// Shared by both loops: the CRMs whose failed batch is being decoded
+	// one webhook per call, whose events are not claimed meanwhile; and
+	// per CRM, the claims being made or applied.
+	mu       sync.Mutex
+	quiet    map[string]bool
+	applying map[string]int
+
 	stopOnce sync.Once
 	stopped  chan struct{}      // closed by Stop: take no new work
 	cancel   context.CancelFunc // ends in-flight work when Stop runs out of time
@@ -116,6 +123,8 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 		final:      newBroadcast(),
 		isolate:    map[string]int64{},
 		died:       map[string]time.Time{},
+		quiet:      map[string]bool{},
+		applying:   map[string]int{},
 		stopped:    make(chan struct{}),
 	}
 	if in.obs == nil {

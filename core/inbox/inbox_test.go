@@ -65,10 +65,20 @@ var _ = Describe("Inbox", func() {
 			return msgs
 		}
 
+		// line is the activity line the failure policy writes for an
+		// event that ended with status: the same whatever call failed.
+		line := func(status string) string {
+			if status == store.StatusDead {
+				return "Gave up after 3 attempts: "
+			}
+			return "Failed: "
+		}
+
 		BeforeEach(func() {
 			st = db.Store()
 			plug = newPlugins()
 			app = newApplier(st)
+			app.plugins = plug
 			opts = inbox.Options{
 				Workers: 4, MaxAttempts: 3,
 				BackoffInitial: 400 * time.Millisecond, BackoffMax: 10 * time.Second,
@@ -150,6 +160,37 @@ var _ = Describe("Inbox", func() {
 			Expect(event(id)().Attempts).To(Equal(1))
 		})
 
+		It("charges an attempt when the plugin dies while an event is applied, so one that kills it every time ends dead while the others are applied", func() {
+			app.killers["65"] = true
+			start()
+			killer := accept("contact=65")
+			others := []int64{accept("contact=66"), accept("contact=67")}
+			for _, id := range others {
+				Eventually(event(id), "5s").Should(HaveField("Status", store.StatusDone))
+			}
+			Eventually(event(killer), "10s").Should(HaveField("Status", store.StatusDead))
+			Expect(event(killer)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
+				HaveField("Message", ContainSubstring("plugin died during the call"))))
+			Expect(app.callsFor("65")).To(HaveLen(3))
+		})
+
+		It("charges no webhook decoded alone for a plugin death an event being applied caused", func(ctx SpecContext) {
+			app.killers["65"] = true
+			plug.setReady(false)
+			start()
+			killer := accept("contact=65")
+			Expect(st.MarkDecoded(ctx, killer, "65", "")).To(Succeed())
+			// Its decode call is in flight when the event kills the plugin:
+			// the batch fails as a whole, and the webhook is decoded alone.
+			slow := accept("contact=1&decode=slow")
+			plug.setReady(true)
+			in.Kick()
+			Eventually(event(killer), "10s").Should(HaveField("Status", store.StatusDead))
+			Eventually(event(slow), "10s").Should(HaveField("Status", store.StatusDone))
+			Expect(event(slow)()).To(HaveField("Attempts", 1), "the webhook was charged for the event's crashes")
+			Expect(plug.decodeCalls("contact=1&decode=slow")).To(BeNumerically(">=", 2), "the batch call did not die")
+		})
+
 		It("backs off exponentially with jitter, gives up after max_attempts, and replay brings it to done", func() {
 			app.failNext("9", errCRMDown, errCRMDown, errCRMDown)
 			start()
@@ -187,8 +228,12 @@ var _ = Describe("Inbox", func() {
 			start()
 			id := accept("contact=10")
 			Eventually(event(id)).Should(HaveField("Status", store.StatusRetrying))
+			// The delay is the Retry-After (the backoff is shorter); the store
+			// stamps UpdatedAt after it was drawn, so the gap can only fall
+			// short of it, by however long recording took.
+			Expect(activity(id)).To(ContainElement(ContainSubstring("Retry scheduled in 5s.")))
 			ev := event(id)()
-			Expect(ev.NextAttemptAt.Sub(ev.UpdatedAt)).To(BeNumerically(">=", 4900*time.Millisecond))
+			Expect(ev.NextAttemptAt.Sub(ev.UpdatedAt)).To(And(BeNumerically("<=", 5*time.Second), BeNumerically(">", 4*time.Second)))
 		})
 
 		It("merges identical pending webhooks of a contact into the oldest, and a wait on one answers with its outcome", func() {
@@ -318,7 +363,7 @@ var _ = Describe("Inbox", func() {
 		Describe("one failure policy for decoding and applying", func() {
 			It("keeps an e-mail-only webhook waiting at no cost while its plugin is down or not configured, and decodes it once the plugin is back", func() {
 				plug.emails["anna@example.com"] = "77"
-				plug.failFind(fmt.Errorf("find contact: %w", host.ErrPluginDied), fmt.Errorf("crm klicktipp is starting: %w", host.ErrPluginDown),
+				plug.failFind(fmt.Errorf("crm klicktipp is crashed: %w", host.ErrPluginDown), fmt.Errorf("crm klicktipp is starting: %w", host.ErrPluginDown),
 					sdk.Unauthenticated("the CRM refused the plugin's credentials"))
 				start()
 				id := accept("email=anna@example.com")
@@ -339,6 +384,7 @@ var _ = Describe("Inbox", func() {
 					id := accept(query)
 					Eventually(event(id), "5s").Should(HaveField("Status", status))
 					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+					Expect(activity(id)).To(ContainElement(And(HavePrefix(line(status)), ContainSubstring(message))))
 				},
 				Entry("Invalid: invalid_payload", "contact=bad", store.StatusFailed, store.OutcomeInvalidPayload, "parameter contact is not a number"),
 				Entry("NotFound: contact_not_found", "contact=1&decode=notfound", store.StatusFailed, store.OutcomeNotFound, "no longer exists"),
@@ -353,6 +399,7 @@ var _ = Describe("Inbox", func() {
 					id := accept("email=anna@example.com")
 					Eventually(event(id), "5s").Should(HaveField("Status", status))
 					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+					Expect(activity(id)).To(ContainElement(And(HavePrefix(line(status)), ContainSubstring(message))))
 				},
 				Entry("NotFound: contact_not_found", sdk.NotFound("no such e-mail"), store.StatusFailed, store.OutcomeNotFound, "anna@example.com"),
 				Entry("Invalid: crm_error with the plugin's message", sdk.Invalid("the e-mail address is malformed"), store.StatusFailed, store.OutcomeCRMError, "the e-mail address is malformed"),
@@ -368,7 +415,10 @@ var _ = Describe("Inbox", func() {
 				Eventually(event(id)).Should(HaveField("Attempts", 1))
 				ev := event(id)()
 				Expect(ev.Status).To(Equal(store.StatusReceived))
-				Expect(ev.NextAttemptAt.Sub(ev.UpdatedAt)).To(BeNumerically("~", 400*time.Millisecond, 120*time.Millisecond), "400ms ±20%, less the time it took to record")
+				// At most the first backoff (400ms +20%); the store stamps
+				// UpdatedAt after the delay was drawn, so the gap can only fall
+				// short of it. The delay's own bounds are the backoff specs'.
+				Expect(ev.NextAttemptAt.Sub(ev.UpdatedAt)).To(And(BeNumerically("<=", 480*time.Millisecond), BeNumerically(">", 0)))
 				Eventually(event(id), "5s").Should(HaveField("Status", store.StatusDead))
 				Expect(event(id)().Attempts).To(Equal(3))
 				Expect(activity(id)).To(ContainElement(HavePrefix("Gave up after 3 attempts")))
@@ -382,6 +432,7 @@ var _ = Describe("Inbox", func() {
 					id := accept("contact=60")
 					Eventually(event(id), "5s").Should(HaveField("Status", status))
 					Expect(event(id)()).To(And(HaveField("Outcome", outcome), HaveField("Message", ContainSubstring(message))))
+					Expect(activity(id)).To(ContainElement(And(HavePrefix(line(status)), ContainSubstring(message))))
 				},
 				Entry("NotFound: contact_not_found", fmt.Errorf("update contact: %w", sdk.NotFound("no contact 60")), store.StatusFailed, store.OutcomeNotFound, "no contact 60"),
 				Entry("Invalid: crm_error with the plugin's message", fmt.Errorf("get contact: %w", sdk.Invalid("id 60 is not a subscriber id")), store.StatusFailed, store.OutcomeCRMError, "id 60 is not a subscriber id"),
@@ -444,6 +495,21 @@ var _ = Describe("Inbox", func() {
 				Expect(event(killer)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
 					HaveField("Message", ContainSubstring("the plugin died decoding this webhook alone"))))
 				Expect(plug.decodeCalls(key("contact=89&decode=killer"))).To(BeNumerically(">=", 3))
+			})
+
+			It("whose e-mail lookup kills the plugin every time ends dead after its attempts, while the webhooks around it are applied", func() {
+				plug.emails["anna@example.com"], plug.emails["ben@example.com"] = "101", "102"
+				plug.killers["killer@example.com"] = true
+				plug.setReady(false)
+				start()
+				before, killer, after := accept("email=anna@example.com"), accept("email=killer@example.com"), accept("email=ben@example.com")
+				plug.setReady(true)
+				in.Kick()
+				Eventually(event(before), "10s").Should(HaveField("Status", store.StatusDone))
+				Eventually(event(after), "10s").Should(HaveField("Status", store.StatusDone))
+				Eventually(event(killer), "20s").Should(HaveField("Status", store.StatusDead))
+				Expect(event(killer)()).To(And(HaveField("Outcome", store.OutcomeGaveUp), HaveField("Attempts", 3),
+					HaveField("Message", ContainSubstring("the plugin died looking up the contact of this webhook"))))
 			})
 
 			It("is not what a plugin dying for a reason of its own makes of the webhooks in flight", func() {

@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/host"
@@ -27,8 +29,21 @@ type verdict struct {
 // included. fromDecoder says the error is the decoder's verdict on the
 // webhook, whose Invalid means the webhook itself is unusable; Invalid
 // from any other call is the CRM refusing a request, a crm_error.
+//
+// A plugin that died during the call (host.ErrPluginDied) may have died
+// of it, so the call counts as a retryable failure: a webhook or event
+// that kills the plugin every time ends dead after its attempts instead
+// of crash-looping the plugin for ever. The hub cannot tell the culprit
+// from the innocent calls in flight at the same moment, so each of those
+// loses one attempt per crash at most; a plugin already down before the
+// call (host.ErrPluginDown alone) costs nothing.
 func judge(err error, attempts int, fromDecoder bool, o *Options) verdict {
 	switch {
+	case errors.Is(err, host.ErrPluginDied):
+		if attempts >= o.MaxAttempts {
+			return verdict{status: store.StatusDead, outcome: store.OutcomeGaveUp}
+		}
+		return verdict{delay: retryDelay(attempts, o, err)}
 	case errors.Is(err, host.ErrPluginDown), sdk.IsUnauthenticated(err):
 		return verdict{wait: true}
 	case sdk.IsNotFound(err):
@@ -41,4 +56,34 @@ func judge(err error, attempts int, fromDecoder bool, o *Options) verdict {
 		return verdict{status: store.StatusDead, outcome: store.OutcomeGaveUp}
 	}
 	return verdict{delay: retryDelay(attempts, o, err)}
+}
+
+// charges reports whether the failed attempt counts against the event's
+// max_attempts: it is retried later, or dead after its last.
+func (v verdict) charges() bool { return !v.wait && v.status != store.StatusFailed }
+
+// record writes v onto ev, whose attempt failed with cause, described by
+// msg: the message, and the final status and outcome or the time of the
+// next attempt. ev.Attempts counts the failed attempt when v charges it.
+// The status of an event that waits or is retried is the caller's, as
+// decoding and applying keep them apart. It returns the activity line
+// and its level.
+func (v verdict) record(ev *store.Event, cause error, msg string) (line, level string) {
+	msg = strings.TrimSuffix(msg, ".")
+	switch {
+	case v.wait:
+		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + cause.Error()
+		return ev.Message + ".", store.LevelWarning
+	case v.status == store.StatusDead:
+		ev.Status, ev.Outcome, ev.Message = v.status, v.outcome, msg
+		return fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, msg), store.LevelError
+	case v.status != "":
+		ev.Status, ev.Outcome, ev.Message = v.status, v.outcome, msg
+		if v.outcome == store.OutcomeNotFound {
+			return "Failed: " + msg + ".", store.LevelWarning // the CRM's answer, no fault to fix
+		}
+		return "Failed: " + msg + ".", store.LevelError
+	}
+	ev.Message, ev.NextAttemptAt = msg, time.Now().UTC().Add(v.delay)
+	return fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, msg, v.delay.Round(time.Second)), store.LevelWarning
 }

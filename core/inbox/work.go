@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -59,18 +58,30 @@ func (in *Inbox) workLoop(ctx context.Context) {
 	}
 }
 
-// claim takes up to n due events of the CRMs whose plugins are ready.
+// claim takes up to n due events of the CRMs whose plugins are ready and
+// not quiet (see quieten). Each claim counts as applying until applied.
 func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
 	var ready []string
+	in.mu.Lock()
 	for _, crm := range in.options().CRMs() {
-		if in.plugins.Ready(crm) {
+		if !in.quiet[crm] && in.plugins.Ready(crm) {
 			ready = append(ready, crm)
+			in.applying[crm]++ // claiming: a quieten now waits for it
 		}
 	}
+	in.mu.Unlock()
 	if len(ready) == 0 {
 		return nil
 	}
 	claims, err := in.store.ClaimEvents(ctx, in.owner, ready, time.Now().UTC().Add(in.options().Lease), n)
+	in.mu.Lock()
+	for _, crm := range ready {
+		in.applying[crm]--
+	}
+	for _, c := range claims {
+		in.applying[c.Event.CRM]++
+	}
+	in.mu.Unlock()
 	if err != nil {
 		in.log.Error("claim events", "err", err)
 		return nil
@@ -91,6 +102,11 @@ func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
 // nothing.
 func (in *Inbox) process(ctx context.Context, c store.Claim) {
 	ev := c.Event
+	defer func() {
+		in.mu.Lock()
+		in.applying[ev.CRM]--
+		in.mu.Unlock()
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go in.keepLease(ctx, c, cancel)
@@ -133,32 +149,21 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, lease string, caus
 		log.Warn("another worker took the event over; leaving it to that worker")
 		return
 	}
-	o := in.options()
 	attemptErr := cause.Error()
 	// The attempt to close, numbered before a plugin that was down gives
 	// the event its attempt back.
 	tried := *ev
-	var line string
-	level := store.LevelWarning
-	switch v := judge(cause, ev.Attempts, false, o); {
-	case v.wait, ctx.Err() != nil:
-		// Not the event's fault: it waits for the plugin (or the next
-		// process) and the attempt does not count.
+	v := judge(cause, ev.Attempts, false, in.options())
+	if ctx.Err() != nil {
+		v = verdict{wait: true} // cancelled (the hub stops, or the lease ran out): not the event's doing
+	}
+	line, level := v.record(ev, cause, attemptErr)
+	switch {
+	case v.wait:
+		// Not the event's fault: the attempt does not count.
 		ev.Status, ev.Attempts, ev.NextAttemptAt = store.StatusPending, ev.Attempts-1, time.Now().UTC()
-		ev.Message = "Waiting for the " + ev.CRM + " plugin: " + attemptErr
-		line = ev.Message
-	case v.status == store.StatusDead:
-		ev.Status, ev.Outcome = v.status, v.outcome
-		ev.Message = attemptErr
-		line = fmt.Sprintf("Gave up after %d attempts: %s. Replay it once the cause is fixed.", ev.Attempts, attemptErr)
-		level = store.LevelError
-	case v.status != "":
-		ev.Status, ev.Outcome = v.status, v.outcome
-		ev.Message = attemptErr
-		line, level = "Failed: "+attemptErr, store.LevelError
-	default:
-		ev.Status, ev.NextAttemptAt, ev.Message = store.StatusRetrying, time.Now().UTC().Add(v.delay), attemptErr
-		line = fmt.Sprintf("Attempt %d failed: %s. Retry scheduled in %s.", ev.Attempts, attemptErr, v.delay.Round(time.Second))
+	case !store.Final(ev.Status):
+		ev.Status = store.StatusRetrying
 	}
 	// Record it even when the hub is stopping.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

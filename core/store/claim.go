@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -181,23 +182,49 @@ func (q *Queries) lease(ctx context.Context, ev *Event, lease string, now, until
 	return nil
 }
 
-// RenewLease extends a claim's leases of an event and its contact. It
-// reports false when the event is no longer held under lease.
-func (q *Queries) RenewLease(ctx context.Context, ev *Event, lease string, until time.Time) (bool, error) {
+// RenewLease extends a claim's leases of an event and its contact, both
+// or neither. It reports false when the claim no longer holds either: the
+// event or the contact was taken over, or the contact lease is gone.
+func (s *Store) RenewLease(ctx context.Context, ev *Event, lease string, until time.Time) (bool, error) {
+	renewed := false
+	err := s.InTxNoSync(ctx, func(ctx context.Context, tx *Tx) error {
+		var err error
+		renewed, err = tx.renewLease(ctx, ev, lease, until)
+		if err == nil && !renewed {
+			return errNotRenewed // roll back a renewal of one lease alone
+		}
+		return err
+	})
+	if errors.Is(err, errNotRenewed) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: renew leases of event %d: %w", ev.ID, err)
+	}
+	return true, nil
+}
+
+// errNotRenewed rolls back a RenewLease that found a lease lost.
+var errNotRenewed = errors.New("lease not held")
+
+// renewLease renews the event's lease, then the contact's; false when
+// either is not held under lease.
+func (q *Queries) renewLease(ctx context.Context, ev *Event, lease string, until time.Time) (bool, error) {
 	res, err := q.idb.NewUpdate().Model((*Event)(nil)).Set("lease_until = ?", until).
 		Where("id = ? AND lease_owner = ?", ev.ID, lease).Exec(ctx)
 	if err != nil {
-		return false, fmt.Errorf("store: renew lease of event %d: %w", ev.ID, err)
+		return false, fmt.Errorf("renew lease of event %d: %w", ev.ID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
 	}
-	_, err = q.idb.NewUpdate().Model((*ContactLease)(nil)).Set("until = ?", until).
+	res, err = q.idb.NewUpdate().Model((*ContactLease)(nil)).Set("until = ?", until).
 		Where("crm = ? AND contact_id = ? AND owner = ?", ev.CRM, ev.ContactID, lease).Exec(ctx)
 	if err != nil {
-		return false, fmt.Errorf("store: renew lease of contact %s/%s: %w", ev.CRM, ev.ContactID, err)
+		return false, fmt.Errorf("renew lease of contact %s/%s: %w", ev.CRM, ev.ContactID, err)
 	}
-	return true, nil
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // ReleaseContact gives up a claim's lease of a contact; a contact another

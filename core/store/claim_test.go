@@ -144,6 +144,31 @@ var _ = Describe("claiming events", func() {
 			})
 		})
 
+		DescribeTable("renews a claim's leases only when it still holds both the event and its contact",
+			func(ctx SpecContext, lose func(ctx context.Context, c store.Claim)) {
+				addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
+				until := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+				c := claimOne(ctx, "hub-1", until)
+				lose(ctx, c)
+
+				renewed, err := s.RenewLease(ctx, c.Event, c.Lease, until.Add(time.Hour))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(renewed).To(BeFalse())
+				got, err := s.EventByID(ctx, c.Event.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.LeaseUntil.Equal(until)).To(BeTrue(), "the event's lease was renewed alone: until %s", got.LeaseUntil)
+			},
+			Entry("the contact lease is gone", func(ctx context.Context, c store.Claim) {
+				_, err := s.DB().NewDelete().Model((*store.ContactLease)(nil)).Where("crm = ? AND contact_id = ?", "klicktipp", "9").Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+			}),
+			Entry("another claim holds the contact", func(ctx context.Context, c store.Claim) {
+				_, err := s.DB().NewUpdate().Model((*store.ContactLease)(nil)).Set("owner = ?", "hub-2/0123456789abcdef").
+					Where("crm = ? AND contact_id = ?", "klicktipp", "9").Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+			}),
+		)
+
 		It("releases every lease at the start of a single process, whatever claim holds it", func(ctx SpecContext) {
 			ev := addEvent(ctx, s, "klicktipp", "8", store.StatusPending)
 			claimOne(ctx, "crashed", time.Now().UTC().Add(time.Hour))
