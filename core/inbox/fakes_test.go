@@ -216,6 +216,13 @@ func (a *applier) stallNext(contact, note string) *stall {
 	return s
 }
 
+// setKiller makes every call for contact kill the plugin, or stops it.
+func (a *applier) setKiller(contact string, on bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.killers[contact] = on
+}
+
 func (a *applier) failNext(contact string, errs ...error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -30,20 +30,15 @@ type verdict struct {
 // webhook, whose Invalid means the webhook itself is unusable; Invalid
 // from any other call is the CRM refusing a request, a crm_error.
 //
-// A plugin that died during the call (host.ErrPluginDied) may have died
-// of it, so the call counts as a retryable failure: a webhook or event
-// that kills the plugin every time ends dead after its attempts instead
-// of crash-looping the plugin for ever. The hub cannot tell the culprit
-// from the innocent calls in flight at the same moment, so each of those
-// loses one attempt per crash at most; a plugin already down before the
-// call (host.ErrPluginDown alone) costs nothing.
+// A plugin that dies during a call (host.ErrPluginDied wraps
+// host.ErrPluginDown) costs the event nothing here, like a plugin that was
+// down: a crashed plugin never costs an attempt, since every event in
+// flight dies with it and the hub cannot tell the culprit from the
+// innocent. Decoding is the exception, and decides it before judge: a
+// webhook decoded or resolved alone that kills the plugin is the culprit,
+// and is charged (decodeAlone, findContact).
 func judge(err error, attempts int, fromDecoder bool, o *Options) verdict {
 	switch {
-	case errors.Is(err, host.ErrPluginDied):
-		if attempts >= o.MaxAttempts {
-			return verdict{status: store.StatusDead, outcome: store.OutcomeGaveUp}
-		}
-		return verdict{delay: retryDelay(attempts, o, err)}
 	case errors.Is(err, host.ErrPluginDown), sdk.IsUnauthenticated(err):
 		return verdict{wait: true}
 	case sdk.IsNotFound(err):
