@@ -19,8 +19,8 @@ const (
 	// block it until the oldest of them leaves the window.
 	maxFailures   = 5
 	failureWindow = 15 * time.Minute
-	// One client address may try addrBurst sign-ins at once, then one
-	// per addrEvery.
+	// One end user's address may try addrBurst sign-ins at once, then
+	// one per addrEvery.
 	addrBurst = 20
 	addrEvery = 6 * time.Second
 )
@@ -64,12 +64,17 @@ func NewSignIn(st *store.Store, observer SignInObserver) *SignIn {
 
 // Verify returns the user whose username or e-mail (ignoring case) is
 // login and whose password is password; else ErrInvalidCredentials, or a
-// *TooManyAttemptsError while the login or the client address addr is
-// blocked. A matching hash made with older parameters is replaced.
+// *TooManyAttemptsError while the login or the address addr is blocked.
+// addr is the address of the person signing in, as the app saw it; the
+// hub cannot see it itself, since an app's server makes the call. When
+// addr is empty only the login's limit applies. A matching hash made with
+// older parameters is replaced.
 func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*store.User, error) {
-	if wait, ok := s.allowAddr(addr); !ok {
-		s.count("limited")
-		return nil, &TooManyAttemptsError{RetryAfter: wait}
+	if addr != "" {
+		if wait, ok := s.allowAddr(addr); !ok {
+			s.count("limited")
+			return nil, &TooManyAttemptsError{RetryAfter: wait}
+		}
 	}
 	now := time.Now()
 	n, oldest, err := s.st.SignInFailures(ctx, login, now.Add(-failureWindow))

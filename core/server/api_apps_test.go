@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -174,6 +175,30 @@ apps:
 
 			It("refuses a body without login and password with 400", func() {
 				Expect(call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna"}`).code).To(Equal(http.StatusBadRequest))
+			})
+
+			It("limits the address of the person signing in that the app passes as ip, never the app's own", func() {
+				for i := range 25 {
+					body := `{"login":"user` + strconv.Itoa(i) + `","password":"nope"}`
+					Expect(call("POST", "/api/v1/auth/verify", appToken, body).code).To(Equal(http.StatusUnauthorized), "attempt %d", i+1)
+				}
+				var r reply
+				for i := range 100 {
+					r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"user`+strconv.Itoa(i)+`","password":"nope","ip":"203.0.113.9"}`)
+					if r.code != http.StatusUnauthorized {
+						break
+					}
+				}
+				Expect(r.code).To(Equal(http.StatusTooManyRequests))
+				Expect(r.header.Get("Retry-After")).To(MatchRegexp(`^\d+$`))
+
+				r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna","password":"pw-anna","ip":"203.0.113.10"}`)
+				Expect(r.code).To(Equal(http.StatusOK), "another person is not locked out")
+			})
+
+			It("refuses an ip that is not an IP address with 400", func() {
+				r := call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna","password":"pw-anna","ip":"shop.example"}`)
+				Expect(r.code).To(Equal(http.StatusBadRequest))
 			})
 		})
 
