@@ -105,9 +105,13 @@ func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*sto
 		return nil, err
 	}
 	if secret.NeedsRehash(u.PasswordHash) {
-		u.PasswordHash = secret.HashPassword(password)
-		if err := s.st.SetPasswordHash(ctx, u.ID, u.PasswordHash); err != nil {
+		rehashed := secret.HashPassword(password)
+		replaced, err := s.st.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, rehashed)
+		if err != nil {
 			return nil, err
+		}
+		if replaced {
+			u.PasswordHash = rehashed
 		}
 	}
 	s.count("ok")

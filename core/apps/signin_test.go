@@ -113,7 +113,8 @@ var _ = Describe("SignIn", func() {
 
 		It("upgrades a hash made with older parameters on a successful sign-in", func(ctx SpecContext) {
 			old := oldHash(password)
-			Expect(s.SetPasswordHash(ctx, user.ID, old)).To(Succeed())
+			user.PasswordHash = old
+			Expect(s.UpdateUser(ctx, user)).To(Succeed())
 
 			_, err := verify(ctx, "anna_s", password)
 			Expect(err).NotTo(HaveOccurred())
