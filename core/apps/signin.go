@@ -76,12 +76,21 @@ func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*sto
 			return nil, &TooManyAttemptsError{RetryAfter: wait}
 		}
 	}
+	// The attempt counts as a failure from the start, so that parallel
+	// guesses see each other: at most maxFailures passwords are checked.
 	now := time.Now()
+	attempt, err := s.st.RecordSignInFailure(ctx, login, now)
+	if err != nil {
+		return nil, err
+	}
 	n, oldest, err := s.st.SignInFailures(ctx, login, now.Add(-failureWindow))
 	if err != nil {
 		return nil, err
 	}
-	if n >= maxFailures {
+	if n > maxFailures {
+		if err := s.st.ForgetSignInFailure(ctx, attempt); err != nil {
+			return nil, err
+		}
 		s.count("limited")
 		return nil, &TooManyAttemptsError{RetryAfter: max(time.Second, oldest.Add(failureWindow).Sub(now))}
 	}
@@ -95,9 +104,6 @@ func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*sto
 	}
 	ok, _ := secret.CheckPassword(hash, password) // a hash of another format never matches
 	if u == nil || !ok {
-		if err := s.st.RecordSignInFailure(ctx, login, now); err != nil {
-			return nil, err
-		}
 		s.count("invalid")
 		return nil, ErrInvalidCredentials
 	}
