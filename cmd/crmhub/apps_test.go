@@ -58,6 +58,19 @@ apps:
 			Expect(r.stdout).To(MatchRegexp(`shop\s+true`))
 		})
 
+		It("list an app's URL without the password it holds", func(ctx SpecContext) {
+			withCredentials := writeConfig(db.URL(), `
+apps:
+  shop: { url: "https://shop:hook-password@shop.example/hook", secret: `+secret+` }
+`)
+			for _, args := range [][]string{{"--json"}, {}} {
+				r := crmhub(ctx, append([]string{"apps", "list", "--config", withCredentials}, args...)...)
+				Expect(r.code).To(BeZero(), r.stderr)
+				Expect(r.stdout).NotTo(ContainSubstring("hook-password"))
+				Expect(r.stdout).To(ContainSubstring("shop.example/hook"))
+			}
+		})
+
 		It("list an app's deliveries, and replay the dead ones", func(ctx SpecContext) {
 			r := crmhub(ctx, "apps", "deliveries", "shop", "--config", config, "--json")
 			Expect(r.code).To(BeZero(), r.stderr)

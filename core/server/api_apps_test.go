@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -220,6 +221,22 @@ apps:
 				Expect(deliveries).To(HaveLen(1))
 				Expect(deliveries[0].MessageID).To(Equal(apps.MessageID(c.ID)))
 				Expect(call("GET", "/api/v1/apps/nosuch/deliveries", token, "").code).To(Equal(http.StatusNotFound))
+			})
+
+			It("list an app's URL without the password it holds", func() {
+				c := *cfg.Load()
+				c.Apps = maps.Clone(c.Apps)
+				shop := c.Apps["shop"]
+				shop.URL = "https://shop:hook-password@shop.example/hook"
+				c.Apps["shop"] = shop
+				cfg.Store(&c)
+
+				r := call("GET", "/api/v1/apps", token, "")
+				Expect(r.code).To(Equal(http.StatusOK))
+				Expect(string(r.body)).NotTo(ContainSubstring("hook-password"))
+				list, _ := items[server.App](r)
+				Expect(list[1].URL).To(HavePrefix("https://shop:"))
+				Expect(list[1].URL).To(HaveSuffix("@shop.example/hook"))
 			})
 
 			It("replay an app's dead deliveries", func(ctx SpecContext) {
