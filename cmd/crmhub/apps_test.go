@@ -39,7 +39,7 @@ var _ = Describe("The apps commands", func() {
 			config = writeConfig(db.URL(), `
 apps:
   shop: { url: "`+app.URL+`", secret: `+secret+` }
-  reader: { token: t }
+  reader: { token: the-reader-token-0123 }
 `)
 			change = &store.Change{UserID: 1, Type: "user.created", Sequence: 1, Data: `{}`}
 			Expect(st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.AddChange(ctx, change, []string{"shop"}) })).To(Succeed())

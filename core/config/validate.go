@@ -132,7 +132,11 @@ func ValidSecret(s string) bool {
 	return err == nil && len(b) >= 16
 }
 
+// minAppTokenLen is the shortest app token taken: a short one is guessed.
+const minAppTokenLen = 16
+
 func (c *Config) validateApps(v *validator) {
+	tokenOwner := map[string]string{} // an app token → the first app with it
 	for _, name := range sortedKeys(c.Apps) {
 		app, key := c.Apps[name], "apps."+name
 		v.check(appName.MatchString(name), key, "an app name is lower-case letters, digits and -")
@@ -145,10 +149,26 @@ func (c *Config) validateApps(v *validator) {
 		for _, e := range app.Events {
 			v.oneOf(key+".events", e, EventUserCreated, EventUserUpdated)
 		}
+		if app.Token != "" {
+			c.validateAppToken(v, name, app.Token, tokenOwner)
+		}
 	}
 	v.check(c.Delivery.MaxAttempts >= 1, "delivery.max_attempts", "must be >= 1")
 	v.check(c.Delivery.BackoffInitial > 0, "delivery.backoff_initial", "must be > 0")
 	v.check(c.Delivery.BackoffMax >= c.Delivery.BackoffInitial, "delivery.backoff_max", "must be >= delivery.backoff_initial")
 	v.check(c.Delivery.Timeout > 0, "delivery.timeout", "must be > 0")
 	v.check(c.Changes.Retention > 0, "changes.retention", "must be > 0")
+}
+
+// validateAppToken refuses a token that would not tell who calls: the
+// admin's token (which may do everything) or another app's.
+func (c *Config) validateAppToken(v *validator, name, token string, owner map[string]string) {
+	key := "apps." + name + ".token"
+	v.check(len(token) >= minAppTokenLen, key, fmt.Sprintf("must be at least %d characters", minAppTokenLen))
+	v.check(token != c.Admin.Token, key, "must differ from admin.token")
+	if other, taken := owner[token]; taken {
+		v.add(key, "is also the token of apps."+other+": each app needs its own")
+		return
+	}
+	owner[token] = name
 }

@@ -17,7 +17,7 @@ var _ = Describe("Apps' signing secrets", func() {
 apps:
   shop: { url: https://shop.example/hook }
   crm-sync: { url: https://sync.example/hook, secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }
-  reader: { token: t }
+  reader: { token: the-reader-token-0123 }
 `
 			first := loadConfig(yaml)
 			generated, err := resolveAppSecrets(ctx, db.Store(), first)

@@ -24,7 +24,7 @@ import (
 )
 
 const (
-	appToken      = "the-shop-token"
+	appToken      = "the-shop-token-0123"
 	disabledToken = "the-old-shop-token"
 )
 

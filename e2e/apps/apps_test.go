@@ -23,7 +23,7 @@ import (
 
 const (
 	secret        = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	appToken      = "shop-token"
+	appToken      = "the-shop-token-0123"
 	tagCustomer   = "11"
 	tagPremium    = "12"
 	passwordField = "field20001"
