@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/sdk"
 )
 
@@ -118,20 +118,6 @@ func (v *validator) err() error { return errors.Join(v.errs...) }
 
 var appName = regexp.MustCompile(`^[a-z0-9-]+$`)
 
-// SecretPrefix starts an app's signing secret (Standard Webhooks).
-const SecretPrefix = "whsec_"
-
-// ValidSecret reports whether s is whsec_ followed by base64 of at least
-// 16 bytes.
-func ValidSecret(s string) bool {
-	b64, ok := strings.CutPrefix(s, SecretPrefix)
-	if !ok {
-		return false
-	}
-	b, err := base64.StdEncoding.DecodeString(b64)
-	return err == nil && len(b) >= 16
-}
-
 // minAppTokenLen is the shortest app token taken: a short one is guessed.
 const minAppTokenLen = 16
 
@@ -144,7 +130,9 @@ func (c *Config) validateApps(v *validator) {
 			v.checkURL(key+".url", app.URL)
 		}
 		if app.Secret != "" {
-			v.check(ValidSecret(app.Secret), key+".secret", "must be whsec_ followed by base64 of at least 16 bytes")
+			if _, err := secret.WebhookKey(app.Secret); err != nil {
+				v.add(key+".secret", err.Error())
+			}
 		}
 		for _, e := range app.Events {
 			v.oneOf(key+".events", e, EventUserCreated, EventUserUpdated)
