@@ -32,7 +32,7 @@ func NewApp(name string, a config.App, counts map[string]int) App {
 	if out.Events == nil {
 		out.Events = []string{}
 	}
-	for _, status := range []string{store.DeliveryPending, store.DeliverySending, store.DeliveryDelivered, store.DeliveryDead} {
+	for _, status := range store.DeliveryStatuses {
 		out.Deliveries[status] = counts[status]
 	}
 	return out
