@@ -197,6 +197,19 @@ apps:
 				Expect(r.code).To(Equal(http.StatusOK), "another person is not locked out")
 			})
 
+			It("counts an IPv6 /64 as one address", func() {
+				var r reply
+				for i := range 100 {
+					r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"user`+strconv.Itoa(i)+`","password":"nope","ip":"2001:db8::`+strconv.FormatInt(int64(i+1), 16)+`"}`)
+					if r.code != http.StatusUnauthorized {
+						break
+					}
+				}
+				Expect(r.code).To(Equal(http.StatusTooManyRequests))
+				r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna","password":"pw-anna","ip":"2001:db8:0:1::1"}`)
+				Expect(r.code).To(Equal(http.StatusOK), "another /64 is not limited")
+			})
+
 			It("refuses an ip that is not an IP address with 400", func() {
 				r := call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna","password":"pw-anna","ip":"shop.example"}`)
 				Expect(r.code).To(Equal(http.StatusBadRequest))
