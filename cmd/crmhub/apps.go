@@ -90,8 +90,8 @@ func appsDeliveriesCmd(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if status != "" && !slices.Contains([]string{store.DeliveryPending, store.DeliverySending, store.DeliveryDelivered, store.DeliveryDead}, status) {
-		return fmt.Errorf("--status %q is not one of pending, sending, delivered, dead", status)
+	if status != "" && !slices.Contains(store.DeliveryStatuses, status) {
+		return fmt.Errorf("--status %q is not one of %s", status, strings.Join(store.DeliveryStatuses, ", "))
 	}
 	page, err := pages.page()
 	if err != nil {

@@ -39,7 +39,7 @@ var _ = Describe("The apps commands", func() {
 			config = writeConfig(db.URL(), `
 apps:
   shop: { url: "`+app.URL+`", secret: `+secret+` }
-  reader: { token: t }
+  reader: { token: the-reader-token-0123 }
 `)
 			change = &store.Change{UserID: 1, Type: "user.created", Sequence: 1, Data: `{}`}
 			Expect(st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.AddChange(ctx, change, []string{"shop"}) })).To(Succeed())
@@ -56,6 +56,19 @@ apps:
 
 			r = crmhub(ctx, "apps", "list", "--config", config)
 			Expect(r.stdout).To(MatchRegexp(`shop\s+true`))
+		})
+
+		It("list an app's URL without the password it holds", func(ctx SpecContext) {
+			withCredentials := writeConfig(db.URL(), `
+apps:
+  shop: { url: "https://shop:hook-password@shop.example/hook", secret: `+secret+` }
+`)
+			for _, args := range [][]string{{"--json"}, {}} {
+				r := crmhub(ctx, append([]string{"apps", "list", "--config", withCredentials}, args...)...)
+				Expect(r.code).To(BeZero(), r.stderr)
+				Expect(r.stdout).NotTo(ContainSubstring("hook-password"))
+				Expect(r.stdout).To(ContainSubstring("shop.example/hook"))
+			}
 		})
 
 		It("list an app's deliveries, and replay the dead ones", func(ctx SpecContext) {

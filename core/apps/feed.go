@@ -17,11 +17,14 @@ type Feed struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed by Notify
+
+	closed    chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 // NewFeed returns a feed over st.
 func NewFeed(st *store.Store) *Feed {
-	return &Feed{st: st, poll: time.Second, changed: make(chan struct{})}
+	return &Feed{st: st, poll: time.Second, changed: make(chan struct{}), closed: make(chan struct{})}
 }
 
 // Notify wakes the readers waiting for changes (after an event of this
@@ -33,6 +36,12 @@ func (f *Feed) Notify() {
 	f.changed = make(chan struct{})
 }
 
+// Close ends the waiting reads at once with an empty page, and reads
+// from then on do not wait: a long-poll must not hold up the hub's stop.
+func (f *Feed) Close() {
+	f.closeOnce.Do(func() { close(f.closed) })
+}
+
 func (f *Feed) wakeup() <-chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -40,7 +49,7 @@ func (f *Feed) wakeup() <-chan struct{} {
 }
 
 // Read returns up to limit changes after the cursor. When there are none,
-// it waits up to wait for one.
+// it waits up to wait for one, or until the feed is closed.
 func (f *Feed) Read(ctx context.Context, after store.ChangeCursor, limit int, wait time.Duration) ([]store.FeedChange, error) {
 	deadline := time.Now().Add(wait)
 	for {
@@ -56,6 +65,9 @@ func (f *Feed) Read(ctx context.Context, after store.ChangeCursor, limit int, wa
 		timer := time.NewTimer(min(left, f.poll))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
+			return nil, nil
+		case <-f.closed:
 			timer.Stop()
 			return nil, nil
 		case <-woken:

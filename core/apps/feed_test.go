@@ -74,6 +74,24 @@ var _ = Describe("Feed", func() {
 			Expect(changes).To(HaveLen(1))
 		})
 
+		It("ends a waiting read with an empty page when it closes, and waits no more", func(ctx SpecContext) {
+			_, cursor := readAll(ctx, store.ChangeCursor{})
+			done := make(chan []store.FeedChange)
+			go func() {
+				defer GinkgoRecover()
+				changes, err := feed.Read(ctx, cursor, 10, 10*time.Minute)
+				Expect(err).NotTo(HaveOccurred())
+				done <- changes
+			}()
+			Consistently(done).WithTimeout(300*time.Millisecond).ShouldNot(Receive(), "it waits for a change")
+			feed.Close()
+			Eventually(done).WithTimeout(30*time.Second).Should(Receive(BeEmpty()), "it ends long before its wait")
+
+			changes, err := feed.Read(ctx, cursor, 10, 10*time.Minute)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(changes).To(BeEmpty())
+		})
+
 		It("reads a change exactly once although a younger transaction committed a higher id first", func(ctx SpecContext) {
 			if db.Dialect == store.SQLite {
 				Skip("SQLite's single writer commits in id order")

@@ -1,6 +1,7 @@
 package apps_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"time"
 
@@ -9,18 +10,19 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/crmhub/crmhub/core/apps"
+	"github.com/crmhub/crmhub/core/secret"
 )
 
 var _ = Describe("Sign", func() {
 	It("makes a signature the official Standard Webhooks library accepts", func() {
-		secret, err := apps.NewSecret()
+		signingSecret, err := secret.NewWebhookSecret()
 		Expect(err).NotTo(HaveOccurred())
 		body := []byte(`{"type":"user.created"}`)
 		now := time.Now()
-		sig, err := apps.Sign(secret, "msg_1", now, body)
+		sig, err := apps.Sign(signingSecret, "msg_1", now, body)
 		Expect(err).NotTo(HaveOccurred())
 
-		wh, err := standardwebhooks.NewWebhook(secret)
+		wh, err := standardwebhooks.NewWebhook(signingSecret)
 		Expect(err).NotTo(HaveOccurred())
 		h := http.Header{}
 		h.Set("webhook-id", "msg_1")
@@ -42,7 +44,13 @@ var _ = Describe("Sign", func() {
 
 	It("refuses a secret that is not whsec_<base64>", func() {
 		_, err := apps.Sign("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_1", time.Now(), nil)
-		Expect(err).To(HaveOccurred())
+		Expect(err).To(MatchError(secret.ErrBadWebhookSecret))
+	})
+
+	It("refuses a key shorter than 16 bytes, as the config check does", func() {
+		short := "whsec_" + base64.StdEncoding.EncodeToString([]byte("8-bytes!"))
+		_, err := apps.Sign(short, "msg_1", time.Now(), nil)
+		Expect(err).To(MatchError(secret.ErrBadWebhookSecret))
 	})
 })
 

@@ -19,8 +19,8 @@ const (
 	// block it until the oldest of them leaves the window.
 	maxFailures   = 5
 	failureWindow = 15 * time.Minute
-	// One client address may try addrBurst sign-ins at once, then one
-	// per addrEvery.
+	// One end user's address may try addrBurst sign-ins at once, then
+	// one per addrEvery.
 	addrBurst = 20
 	addrEvery = 6 * time.Second
 )
@@ -64,19 +64,33 @@ func NewSignIn(st *store.Store, observer SignInObserver) *SignIn {
 
 // Verify returns the user whose username or e-mail (ignoring case) is
 // login and whose password is password; else ErrInvalidCredentials, or a
-// *TooManyAttemptsError while the login or the client address addr is
-// blocked. A matching hash made with older parameters is replaced.
+// *TooManyAttemptsError while the login or the address addr is blocked.
+// addr is the address of the person signing in, as the app saw it; the
+// hub cannot see it itself, since an app's server makes the call. When
+// addr is empty only the login's limit applies. A matching hash made with
+// older parameters is replaced.
 func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*store.User, error) {
-	if wait, ok := s.allowAddr(addr); !ok {
-		s.count("limited")
-		return nil, &TooManyAttemptsError{RetryAfter: wait}
+	if addr != "" {
+		if wait, ok := s.allowAddr(addr); !ok {
+			s.count("limited")
+			return nil, &TooManyAttemptsError{RetryAfter: wait}
+		}
 	}
+	// The attempt counts as a failure from the start, so that parallel
+	// guesses see each other: at most maxFailures passwords are checked.
 	now := time.Now()
+	attempt, err := s.st.RecordSignInFailure(ctx, login, now)
+	if err != nil {
+		return nil, err
+	}
 	n, oldest, err := s.st.SignInFailures(ctx, login, now.Add(-failureWindow))
 	if err != nil {
 		return nil, err
 	}
-	if n >= maxFailures {
+	if n > maxFailures {
+		if err := s.st.ForgetSignInFailure(ctx, attempt); err != nil {
+			return nil, err
+		}
 		s.count("limited")
 		return nil, &TooManyAttemptsError{RetryAfter: max(time.Second, oldest.Add(failureWindow).Sub(now))}
 	}
@@ -90,9 +104,6 @@ func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*sto
 	}
 	ok, _ := secret.CheckPassword(hash, password) // a hash of another format never matches
 	if u == nil || !ok {
-		if err := s.st.RecordSignInFailure(ctx, login, now); err != nil {
-			return nil, err
-		}
 		s.count("invalid")
 		return nil, ErrInvalidCredentials
 	}
@@ -100,9 +111,13 @@ func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*sto
 		return nil, err
 	}
 	if secret.NeedsRehash(u.PasswordHash) {
-		u.PasswordHash = secret.HashPassword(password)
-		if err := s.st.SetPasswordHash(ctx, u.ID, u.PasswordHash); err != nil {
+		rehashed := secret.HashPassword(password)
+		replaced, err := s.st.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, rehashed)
+		if err != nil {
 			return nil, err
+		}
+		if replaced {
+			u.PasswordHash = rehashed
 		}
 	}
 	s.count("ok")

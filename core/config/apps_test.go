@@ -48,12 +48,23 @@ var _ = Describe("apps, delivery and changes", func() {
 		Entry("a secret without whsec_", "apps: {shop: {secret: c2VjcmV0c2VjcmV0c2VjcmV0}}", "apps.shop.secret"),
 		Entry("a secret that is no base64", "apps: {shop: {secret: whsec_not*base64}}", "apps.shop.secret"),
 		Entry("an unknown event type", "apps: {shop: {events: [user.deleted]}}", `apps.shop.events: "user.deleted"`),
+		Entry("an app token shorter than 16 characters", "apps: {shop: {token: short-token}}",
+			"apps.shop.token: must be at least 16 characters"),
+		Entry("an app token that is the admin's", "admin: {token: the-admin-token-0123}\napps: {shop: {token: the-admin-token-0123}}",
+			"apps.shop.token: must differ from admin.token"),
+		Entry("an app token that another app has", "apps: {blog: {token: one-token-for-two}, shop: {token: one-token-for-two}}",
+			"apps.shop.token: is also the token of apps.blog"),
 		Entry("an unknown delivery key", "delivery: {retries: 3}", "delivery.retries: unknown key"),
 		Entry("no delivery attempt", "delivery: {max_attempts: 0}", "delivery.max_attempts"),
 		Entry("a backoff cap below its start", "delivery: {backoff_initial: 1m, backoff_max: 1s}", "delivery.backoff_max"),
 		Entry("no delivery timeout", "delivery: {timeout: 0s}", "delivery.timeout"),
 		Entry("no retention", "changes: {retention: 0s}", "changes.retention"),
 	)
+
+	It("accepts an app token of 16 characters", func() {
+		_, err := config.Load(writeFile("apps: {shop: {token: 16-characters-ok}}"))
+		Expect(err).NotTo(HaveOccurred())
+	})
 
 	It("accepts a whsec_ secret", func() {
 		c, err := config.Load(writeFile("apps: {shop: {secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}}"))
@@ -63,11 +74,11 @@ var _ = Describe("apps, delivery and changes", func() {
 
 	It("redacts an app's secret and token", func() {
 		GinkgoT().Setenv("CRMHUB_APPS__SHOP__SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-		GinkgoT().Setenv("CRMHUB_APPS__SHOP__TOKEN", "app-token-value")
+		GinkgoT().Setenv("CRMHUB_APPS__SHOP__TOKEN", "app-token-value-0123")
 		c, err := config.Load("")
 		Expect(err).NotTo(HaveOccurred())
 		out := c.Redacted(nil)
 		Expect(out).NotTo(ContainSubstring("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
-		Expect(out).NotTo(ContainSubstring("app-token-value"))
+		Expect(out).NotTo(ContainSubstring("app-token-value-0123"))
 	})
 })

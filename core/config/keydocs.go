@@ -42,7 +42,7 @@ var keyDocs = map[string]string{
 	"apps.<name>.enabled":      "Whether this application gets user events, reads the API with its token and signs its users in. Toggling it on reload applies at once. The name is `[a-z0-9-]+`.",
 	"apps.<name>.url":          "Where user events (`user.created`, `user.updated`) are POSTed, signed as Standard Webhooks; empty: no push (the change feed and sign-in still work).",
 	"apps.<name>.secret":       "The signing secret, `whsec_<base64>`, as Standard Webhooks libraries take it. Empty: generated once, kept in the store and printed at start.",
-	"apps.<name>.token":        "This application's bearer token: it may only read users (`GET /api/v1/users…`), read `/api/v1/changes` and call `/api/v1/auth/verify` (anything else → 403). Empty: none.",
+	"apps.<name>.token":        "This application's bearer token: it may only read users (`GET /api/v1/users…`), read `/api/v1/changes` and call `/api/v1/auth/verify` (anything else → 403). At least 16 characters, its own: not admin.token nor another app's. Empty: none.",
 	"apps.<name>.events":       "The event types pushed to this application (`user.created`, `user.updated`); empty: all. In the environment: comma-separated.",
 	"delivery.max_attempts":    "Attempts a user event gets at an application before it ends `dead` (replayable).",
 	"delivery.backoff_initial": "Wait before the first retry of a delivery; later waits grow about ×60, ×6, ×4, ×2.5, then ×2, up to `delivery.backoff_max`.",

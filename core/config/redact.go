@@ -53,7 +53,7 @@ func redactTree(m map[string]any, path []string, secretSettings map[string][]str
 			case isSecretPath(p, secretSettings) && v != "" && v != nil:
 				out[k] = Redacted
 			case isString(v):
-				out[k] = redactURLPassword(v.(string))
+				out[k] = RedactURLPassword(v.(string))
 			default:
 				out[k] = v
 			}
@@ -72,8 +72,9 @@ func isSecretPath(p []string, secretSettings map[string][]string) bool {
 
 func isString(v any) bool { _, ok := v.(string); return ok }
 
-// redactURLPassword hides the password of a URL such as a database URL.
-func redactURLPassword(s string) string {
+// RedactURLPassword hides the password of a URL such as a database URL or
+// an app's URL; any other string is returned as it is.
+func RedactURLPassword(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.User == nil {
 		return s

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/sdk"
 )
 
@@ -118,21 +118,11 @@ func (v *validator) err() error { return errors.Join(v.errs...) }
 
 var appName = regexp.MustCompile(`^[a-z0-9-]+$`)
 
-// SecretPrefix starts an app's signing secret (Standard Webhooks).
-const SecretPrefix = "whsec_"
-
-// ValidSecret reports whether s is whsec_ followed by base64 of at least
-// 16 bytes.
-func ValidSecret(s string) bool {
-	b64, ok := strings.CutPrefix(s, SecretPrefix)
-	if !ok {
-		return false
-	}
-	b, err := base64.StdEncoding.DecodeString(b64)
-	return err == nil && len(b) >= 16
-}
+// minAppTokenLen is the shortest app token taken: a short one is guessed.
+const minAppTokenLen = 16
 
 func (c *Config) validateApps(v *validator) {
+	tokenOwner := map[string]string{} // an app token → the first app with it
 	for _, name := range sortedKeys(c.Apps) {
 		app, key := c.Apps[name], "apps."+name
 		v.check(appName.MatchString(name), key, "an app name is lower-case letters, digits and -")
@@ -140,10 +130,15 @@ func (c *Config) validateApps(v *validator) {
 			v.checkURL(key+".url", app.URL)
 		}
 		if app.Secret != "" {
-			v.check(ValidSecret(app.Secret), key+".secret", "must be whsec_ followed by base64 of at least 16 bytes")
+			if _, err := secret.WebhookKey(app.Secret); err != nil {
+				v.add(key+".secret", err.Error())
+			}
 		}
 		for _, e := range app.Events {
 			v.oneOf(key+".events", e, EventUserCreated, EventUserUpdated)
+		}
+		if app.Token != "" {
+			c.validateAppToken(v, name, app.Token, tokenOwner)
 		}
 	}
 	v.check(c.Delivery.MaxAttempts >= 1, "delivery.max_attempts", "must be >= 1")
@@ -151,4 +146,17 @@ func (c *Config) validateApps(v *validator) {
 	v.check(c.Delivery.BackoffMax >= c.Delivery.BackoffInitial, "delivery.backoff_max", "must be >= delivery.backoff_initial")
 	v.check(c.Delivery.Timeout > 0, "delivery.timeout", "must be > 0")
 	v.check(c.Changes.Retention > 0, "changes.retention", "must be > 0")
+}
+
+// validateAppToken refuses a token that would not tell who calls: the
+// admin's token (which may do everything) or another app's.
+func (c *Config) validateAppToken(v *validator, name, token string, owner map[string]string) {
+	key := "apps." + name + ".token"
+	v.check(len(token) >= minAppTokenLen, key, fmt.Sprintf("must be at least %d characters", minAppTokenLen))
+	v.check(token != c.Admin.Token, key, "must differ from admin.token")
+	if other, taken := owner[token]; taken {
+		v.add(key, "is also the token of apps."+other+": each app needs its own")
+		return
+	}
+	owner[token] = name
 }

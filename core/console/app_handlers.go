@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/crmhub/crmhub/core/server"
+	"github.com/crmhub/crmhub/core/store"
 )
 
 // listApps answers GET /ui/apps: every configured app with its
@@ -62,7 +63,7 @@ func (c *Console) appPage(w http.ResponseWriter, r *http.Request) (appData, bool
 		c.failure(w, r, err)
 		return appData{}, false
 	}
-	d := appData{App: app, Status: q.Get("status"), Statuses: server.DeliveryStatuses, Deliveries: deliveries, Replayed: -1}
+	d := appData{App: app, Status: q.Get("status"), Statuses: store.DeliveryStatuses, Deliveries: deliveries, Replayed: -1}
 	if deliveries.NextCursor != "" {
 		// The app's own path (Send test answers at another), without the
 		// notice of a replay.

@@ -17,12 +17,15 @@ func (r *run) updateAccount(ctx context.Context, tx *store.Tx, u *store.User) (c
 		r.protectPrivileged(u)
 		return false, nil
 	}
-	changed = r.updateRole(u)
+	// Each part is applied on its own: an || chain would skip the
+	// password whenever the role or e-mail changed.
+	roleChanged := r.updateRole(u)
 	emailChanged, err := r.updateEmail(ctx, tx, u)
 	if err != nil {
 		return false, err
 	}
-	return changed || emailChanged || r.updatePassword(u), nil
+	passwordChanged := r.updatePassword(u)
+	return roleChanged || emailChanged || passwordChanged, nil
 }
 
 // protectPrivileged notes what the webhook would have changed.

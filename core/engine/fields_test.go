@@ -2,10 +2,12 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/crmhub/crmhub/core/apps/message"
 	"github.com/crmhub/crmhub/core/engine"
 	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/core/store"
@@ -142,6 +144,20 @@ var _ = Describe("updating a user's tags, fields, e-mail and password", func() {
 				u := userByEmail(ctx, s, "anna@example.com")
 				Expect(secret.CheckPassword(u.PasswordHash, "new password")).To(BeTrue())
 				Expect(messages(ctx, s, 1)).To(ContainElement("Password changed to the one in the CRM's password field."))
+			})
+
+			It("changes with the e-mail in one webhook, and the user event says so", func(ctx SpecContext) {
+				update(ctx, withFields("anna.neu@example.com", map[string]string{"fieldPassword": "new password"}), engine.ActionUpdate)
+				u := userByEmail(ctx, s, "anna.neu@example.com")
+				Expect(secret.CheckPassword(u.PasswordHash, "new password")).To(BeTrue())
+
+				rows, err := s.ChangesOf(ctx, anna.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(rows).NotTo(BeEmpty())
+				var d message.Data
+				Expect(json.Unmarshal([]byte(rows[len(rows)-1].Data), &d)).To(Succeed())
+				Expect(d.Changes.Email).To(Equal(&message.Value{Old: "anna@example.com", New: "anna.neu@example.com"}))
+				Expect(d.Changes.Password).To(BeTrue())
 			})
 
 			It("stays when the field holds the same password, or none", func(ctx SpecContext) {

@@ -10,6 +10,7 @@ import (
 	"github.com/crmhub/crmhub/core/apps"
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/engine"
+	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/core/store"
 )
 
@@ -22,7 +23,7 @@ func resolveAppSecrets(ctx context.Context, st *store.Store, cfg *config.Config)
 		if app.Secret != "" {
 			continue
 		}
-		if app.Secret, err = st.SettingOrCreate(ctx, store.AppSecretSetting(name), apps.NewSecret); err != nil {
+		if app.Secret, err = st.SettingOrCreate(ctx, store.AppSecretSetting(name), secret.NewWebhookSecret); err != nil {
 			return nil, fmt.Errorf("apps.%s.secret: %w", name, err)
 		}
 		cfg.Apps[name] = app

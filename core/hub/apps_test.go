@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/secret"
 	"github.com/crmhub/crmhub/core/store/storetest"
 )
 
@@ -17,13 +17,14 @@ var _ = Describe("Apps' signing secrets", func() {
 apps:
   shop: { url: https://shop.example/hook }
   crm-sync: { url: https://sync.example/hook, secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }
-  reader: { token: t }
+  reader: { token: the-reader-token-0123 }
 `
 			first := loadConfig(yaml)
 			generated, err := resolveAppSecrets(ctx, db.Store(), first)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(generated).To(Equal([]string{"reader", "shop"}))
-			Expect(config.ValidSecret(first.Apps["shop"].Secret)).To(BeTrue())
+			_, err = secret.WebhookKey(first.Apps["shop"].Secret)
+			Expect(err).NotTo(HaveOccurred())
 			Expect(first.Apps["crm-sync"].Secret).To(Equal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
 
 			again := loadConfig(yaml)

@@ -188,6 +188,9 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(h.log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for the requests in flight: end the long-polls of
+	// the change feed now, not after their ?wait=.
+	hs.RegisterOnShutdown(h.feed.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 

@@ -24,14 +24,15 @@ type App struct {
 	Deliveries map[string]int `json:"deliveries"`
 }
 
-// NewApp shows an app with its delivery counts.
+// NewApp shows an app with its delivery counts, never the password its
+// URL may hold.
 func NewApp(name string, a config.App, counts map[string]int) App {
-	out := App{Name: name, Enabled: a.Enabled, URL: a.URL, Events: a.Events, Pushed: a.Enabled && a.URL != "",
+	out := App{Name: name, Enabled: a.Enabled, URL: config.RedactURLPassword(a.URL), Events: a.Events, Pushed: a.Enabled && a.URL != "",
 		HasToken: a.Token != "", Deliveries: map[string]int{}}
 	if out.Events == nil {
 		out.Events = []string{}
 	}
-	for _, status := range DeliveryStatuses {
+	for _, status := range store.DeliveryStatuses {
 		out.Deliveries[status] = counts[status]
 	}
 	return out

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -22,7 +24,7 @@ import (
 )
 
 const (
-	appToken      = "the-shop-token"
+	appToken      = "the-shop-token-0123"
 	disabledToken = "the-old-shop-token"
 )
 
@@ -175,6 +177,43 @@ apps:
 			It("refuses a body without login and password with 400", func() {
 				Expect(call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna"}`).code).To(Equal(http.StatusBadRequest))
 			})
+
+			It("limits the address of the person signing in that the app passes as ip, never the app's own", func() {
+				for i := range 25 {
+					body := `{"login":"user` + strconv.Itoa(i) + `","password":"nope"}`
+					Expect(call("POST", "/api/v1/auth/verify", appToken, body).code).To(Equal(http.StatusUnauthorized), "attempt %d", i+1)
+				}
+				var r reply
+				for i := range 100 {
+					r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"user`+strconv.Itoa(i)+`","password":"nope","ip":"203.0.113.9"}`)
+					if r.code != http.StatusUnauthorized {
+						break
+					}
+				}
+				Expect(r.code).To(Equal(http.StatusTooManyRequests))
+				Expect(r.header.Get("Retry-After")).To(MatchRegexp(`^\d+$`))
+
+				r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna","password":"pw-anna","ip":"203.0.113.10"}`)
+				Expect(r.code).To(Equal(http.StatusOK), "another person is not locked out")
+			})
+
+			It("counts an IPv6 /64 as one address", func() {
+				var r reply
+				for i := range 100 {
+					r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"user`+strconv.Itoa(i)+`","password":"nope","ip":"2001:db8::`+strconv.FormatInt(int64(i+1), 16)+`"}`)
+					if r.code != http.StatusUnauthorized {
+						break
+					}
+				}
+				Expect(r.code).To(Equal(http.StatusTooManyRequests))
+				r = call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna","password":"pw-anna","ip":"2001:db8:0:1::1"}`)
+				Expect(r.code).To(Equal(http.StatusOK), "another /64 is not limited")
+			})
+
+			It("refuses an ip that is not an IP address with 400", func() {
+				r := call("POST", "/api/v1/auth/verify", appToken, `{"login":"anna","password":"pw-anna","ip":"shop.example"}`)
+				Expect(r.code).To(Equal(http.StatusBadRequest))
+			})
 		})
 
 		Describe("the apps' admin routes", func() {
@@ -197,6 +236,22 @@ apps:
 				Expect(deliveries[0].MessageID).To(Equal(apps.MessageID(c.ID)))
 				Expect(r.json()["items"].([]any)[0]).To(HaveLen(12), "a delivery's fields, no more: %s", r.body)
 				Expect(call("GET", "/api/v1/apps/nosuch/deliveries", token, "").code).To(Equal(http.StatusNotFound))
+			})
+
+			It("list an app's URL without the password it holds", func() {
+				c := *cfg.Load()
+				c.Apps = maps.Clone(c.Apps)
+				shop := c.Apps["shop"]
+				shop.URL = "https://shop:hook-password@shop.example/hook"
+				c.Apps["shop"] = shop
+				cfg.Store(&c)
+
+				r := call("GET", "/api/v1/apps", token, "")
+				Expect(r.code).To(Equal(http.StatusOK))
+				Expect(string(r.body)).NotTo(ContainSubstring("hook-password"))
+				list, _ := items[server.App](r)
+				Expect(list[1].URL).To(HavePrefix("https://shop:"))
+				Expect(list[1].URL).To(HaveSuffix("@shop.example/hook"))
 			})
 
 			It("replay an app's dead deliveries", func(ctx SpecContext) {

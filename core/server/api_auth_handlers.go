@@ -3,9 +3,10 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 
 	"github.com/crmhub/crmhub/core/apps"
@@ -14,12 +15,14 @@ import (
 // maxSignInBody bounds a sign-in request.
 const maxSignInBody = 16 << 10
 
-// verifySignIn answers POST /api/v1/auth/verify {"login","password"}: 200
-// {"user":{…}} when a user has this username or e-mail (ignoring case)
-// and password; 401 {"error":"invalid_credentials"} otherwise, the same
-// whether the login exists or not; 429 {"error":"too_many_attempts"} with
-// Retry-After while the login or the client address tried too often.
-// Neither the password nor the login is ever logged.
+// verifySignIn answers POST /api/v1/auth/verify {"login","password","ip"}:
+// 200 {"user":{…}} when a user has this username or e-mail (ignoring
+// case) and password; 401 {"error":"invalid_credentials"} otherwise, the
+// same whether the login exists or not; 429 {"error":"too_many_attempts"}
+// with Retry-After while the login or the address tried too often. The
+// optional "ip" is the address of the person signing in: the caller is
+// always an app's server, whose own address says nothing about who signs
+// in. Neither the password nor the login is ever logged.
 func (s *Server) verifySignIn(w http.ResponseWriter, r *http.Request) {
 	if s.SignIn == nil {
 		s.apiNotFound(w, r)
@@ -28,13 +31,19 @@ func (s *Server) verifySignIn(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Login    string `json:"login"`
 		Password string `json:"password"`
+		IP       string `json:"ip"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSignInBody)).Decode(&req); err != nil ||
 		req.Login == "" || req.Password == "" {
 		writeError(w, http.StatusBadRequest, `the body must be JSON {"login": "…", "password": "…"}`)
 		return
 	}
-	u, err := s.SignIn.Verify(r.Context(), req.Login, req.Password, clientAddr(r))
+	addr, err := signInAddr(req.IP)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, `"ip" must be an IP address`)
+		return
+	}
+	u, err := s.SignIn.Verify(r.Context(), req.Login, req.Password, addr)
 	var limited *apps.TooManyAttemptsError
 	switch {
 	case errors.Is(err, apps.ErrInvalidCredentials):
@@ -54,12 +63,20 @@ func (s *Server) verifySignIn(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// clientAddr is the request's remote IP address. Forwarding headers are
-// not trusted: any client could set them.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// signInAddr is the key the address ip is limited by ("" for none): the
+// address itself, or for IPv6 its /64 network, since one subscriber
+// usually holds a whole /64.
+func signInAddr(ip string) (string, error) {
+	if ip == "" {
+		return "", nil
 	}
-	return host
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "", fmt.Errorf("parse ip %q: %w", ip, err)
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String(), nil
+	}
+	return a.String(), nil
 }

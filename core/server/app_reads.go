@@ -46,10 +46,6 @@ func (rd Reads) App(ctx context.Context, name string) (App, error) {
 	return NewApp(name, a, counts[name]), nil
 }
 
-// DeliveryStatuses are a delivery's statuses, in the order it goes
-// through them.
-var DeliveryStatuses = []string{store.DeliveryPending, store.DeliverySending, store.DeliveryDelivered, store.DeliveryDead}
-
 // Deliveries lists one page of the configured app's deliveries, newest
 // first, read from the query as the admin API takes it: status (pending,
 // sending, delivered, dead; all when empty), limit and cursor.
@@ -62,7 +58,7 @@ func (rd Reads) Deliveries(ctx context.Context, app string, q url.Values) (List[
 		return List[DeliveryLine]{}, err
 	}
 	status := q.Get("status")
-	if status != "" && !slices.Contains(DeliveryStatuses, status) {
+	if status != "" && !slices.Contains(store.DeliveryStatuses, status) {
 		return List[DeliveryLine]{}, badRequest("status must be pending, sending, delivered or dead")
 	}
 	return rd.deliveries(ctx, store.DeliveryFilter{App: app, Status: status}, page)

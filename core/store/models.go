@@ -227,6 +227,10 @@ const (
 	DeliveryDead      = "dead"
 )
 
+// DeliveryStatuses are all the delivery statuses, in the order a delivery
+// goes through them (read it, never change it).
+var DeliveryStatuses = []string{DeliveryPending, DeliverySending, DeliveryDelivered, DeliveryDead}
+
 // SignInFailure is one failed sign-in for a login (its lower-cased form).
 type SignInFailure struct {
 	bun.BaseModel `bun:"table:sign_in_failures"`

@@ -32,19 +32,39 @@ func (q *Queries) UserByLogin(ctx context.Context, login string) (*User, error) 
 	return u, nil
 }
 
-// SetPasswordHash replaces a user's password hash.
-func (q *Queries) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	if _, err := q.idb.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", hash).
-		Where("id = ?", userID).Exec(ctx); err != nil {
-		return fmt.Errorf("store: set password of user %d: %w", userID, err)
+// ReplacePasswordHash sets a user's password hash to hash only while it is
+// still verified, the hash a password was just checked against, and
+// reports whether it did. A password changed meanwhile (from the CRM) is
+// thus never undone by an upgrade of the old one's hash.
+func (q *Queries) ReplacePasswordHash(ctx context.Context, userID int64, verified, hash string) (bool, error) {
+	res, err := q.idb.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", hash).
+		Where("id = ? AND password_hash = ?", userID, verified).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: replace password of user %d: %w", userID, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: replace password of user %d: %w", userID, err)
+	}
+	return n == 1, nil
 }
 
-// RecordSignInFailure counts a failed sign-in for login.
-func (q *Queries) RecordSignInFailure(ctx context.Context, login string, at time.Time) error {
-	if _, err := q.idb.NewInsert().Model(&SignInFailure{LoginKey: LoginKey(login), At: at.UTC()}).Exec(ctx); err != nil {
-		return fmt.Errorf("store: record failed sign-in: %w", err)
+// RecordSignInFailure counts a failed sign-in for login and returns its
+// id. A sign-in is recorded before its password is checked, so that
+// parallel guesses count each other.
+func (q *Queries) RecordSignInFailure(ctx context.Context, login string, at time.Time) (int64, error) {
+	f := &SignInFailure{LoginKey: LoginKey(login), At: at.UTC()}
+	if _, err := q.idb.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
+		return 0, fmt.Errorf("store: record failed sign-in: %w", err)
+	}
+	return f.ID, nil
+}
+
+// ForgetSignInFailure removes one recorded failure: a sign-in refused
+// unchecked, which must not lengthen the login's block.
+func (q *Queries) ForgetSignInFailure(ctx context.Context, id int64) error {
+	if _, err := q.idb.NewDelete().Model((*SignInFailure)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("store: forget failed sign-in %d: %w", id, err)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ import (
 
 const (
 	secret        = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	appToken      = "shop-token"
+	appToken      = "the-shop-token-0123"
 	tagCustomer   = "11"
 	tagPremium    = "12"
 	passwordField = "field20001"
@@ -166,7 +166,7 @@ var _ = Describe("Users out to an application", func() {
 				password = sub.Fields[passwordField]
 				return password
 			}).ShouldNot(BeEmpty())
-			code, _, body = asApp(ctx, "POST", "/auth/verify", `{"login":"ANNA@example.com","password":"`+password+`"}`)
+			code, _, body = asApp(ctx, "POST", "/auth/verify", `{"login":"ANNA@example.com","password":"`+password+`","ip":"203.0.113.9"}`)
 			Expect(code).To(Equal(http.StatusOK), string(body))
 			Expect(string(body)).To(ContainSubstring(`"email":"anna@example.com"`))
 
@@ -177,6 +177,23 @@ var _ = Describe("Users out to an application", func() {
 			code, _, _ = asApp(ctx, "GET", "/events", "")
 			Expect(code).To(Equal(http.StatusForbidden), "an app's token reads users and changes only")
 			Expect(hub.LogTail(500)).NotTo(ContainSubstring(password))
+		})
+
+		It("ends a waiting read of the change feed when it stops, not after the read's wait", func(ctx SpecContext) {
+			answered := make(chan int, 1)
+			go func() {
+				defer GinkgoRecover()
+				code, _, body := asApp(ctx, "GET", "/changes?wait=30s", "")
+				Expect(string(body)).To(ContainSubstring(`"items":[]`), "an empty page")
+				answered <- code
+			}()
+			Consistently(answered).WithTimeout(time.Second).ShouldNot(Receive(), "the read waits for a change")
+
+			stopped := make(chan error, 1)
+			go func() { stopped <- hub.Stop() }()
+			Eventually(answered).WithTimeout(20*time.Second).Should(Receive(Equal(http.StatusOK)),
+				"answered well before its 30s wait")
+			Eventually(stopped).WithTimeout(20 * time.Second).Should(Receive(BeNil()))
 		})
 
 		It("lets the operator see deliveries and test the app from the CLI", func(ctx SpecContext) {
