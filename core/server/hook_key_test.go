@@ -29,9 +29,9 @@ const (
 	specialKey = "k3y+/=&x y"     // acme's own key
 	adminToken = "adm1n/t0k+en&=" // the admin API's token
 	// An app's bearer token and signing secret, and a disabled app's token.
-	hookAppToken         = "4pp+t0k/en&="
+	hookAppToken         = "4pp+t0k/en&=-of-the-shop"
 	hookAppSecret        = "whsec_Mf+Q9r8GKYqr/wjUPD8ILPZIo2LaLaSw"
-	hookDisabledAppToken = "0ld/4pp+t0k&="
+	hookDisabledAppToken = "0ld/4pp+t0k&=-of-old-shop"
 )
 
 // secrets are every secret a hook could be sent.
