@@ -107,7 +107,7 @@ var _ = Describe("The web console, in Chromium", Ordered, func() {
 
 		var err error
 		hub, err = harness.Start(ctx, bins, harness.Config{Dir: GinkgoT().TempDir(), KlickTipp: kt, AdminToken: token, MaxAttempts: 1,
-			Apps: map[string]harness.App{"shop": {URL: shop.URL, Secret: shopSecret, Token: "the-shop-token"}}})
+			Apps: map[string]harness.App{"shop": {URL: shop.URL, Secret: shopSecret, Token: "the-shop-app-token"}}})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() {
 			if CurrentSpecReport().Failed() {
