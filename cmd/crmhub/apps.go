@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/crmhub/crmhub/core/apps"
 	"github.com/crmhub/crmhub/core/config"
@@ -142,9 +141,9 @@ func appsReplayCmd(ctx context.Context, c *cli, args []string) error {
 	if status != store.DeliveryDead && status != store.DeliveryDelivered {
 		return fmt.Errorf("--status %q: only dead and delivered deliveries are replayed", status)
 	}
-	from, err := parseSince(since)
+	from, err := server.ParseSince(since)
 	if err != nil {
-		return err
+		return fmt.Errorf("--since %q: %w", since, err)
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {
@@ -160,19 +159,6 @@ func appsReplayCmd(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "%d deliveries to %s queued again\n", n, name)
 	return nil
-}
-
-func parseSince(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return time.Now().Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("--since %q is neither an RFC 3339 time nor a duration such as 24h", s)
 }
 
 // appsTestCmd sends an app a signed ping message, as the admin API's POST

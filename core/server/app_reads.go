@@ -106,7 +106,7 @@ func (rd Reads) ReplayDeliveries(ctx context.Context, app string, q url.Values) 
 	if status != store.DeliveryDead && status != store.DeliveryDelivered {
 		return 0, badRequest("status must be dead or delivered")
 	}
-	since, err := parseSince(q.Get("since"))
+	since, err := ParseSince(q.Get("since"))
 	if err != nil {
 		return 0, err
 	}
@@ -120,8 +120,9 @@ func (rd Reads) ReplayDeliveries(ctx context.Context, app string, q url.Values) 
 	return n, nil
 }
 
-// parseSince reads an RFC 3339 time or a duration back from now.
-func parseSince(s string) (time.Time, error) {
+// ParseSince reads an RFC 3339 time or a duration back from now (24h),
+// as the apps' replay takes it; "" is the zero time.
+func ParseSince(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
