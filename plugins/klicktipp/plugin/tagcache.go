@@ -80,31 +80,39 @@ func (c *tagCache) refresh(ctx context.Context, seen uint64, ids []string) error
 
 	c.mu.Lock()
 	done := c.refreshes != seen
+	if done {
+		c.markAbsent(ids)
+	}
 	c.mu.Unlock()
-	if !done {
-		names, err := c.fetch(ctx)
-		if err != nil {
-			return err
-		}
-		c.store(names)
+	if done {
+		return nil
 	}
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range ids {
-		if _, known := c.names[id]; !known {
-			c.absent[id] = true
-		}
+	names, err := c.fetch(ctx)
+	if err != nil {
+		return err
 	}
+	c.store(names, ids...)
 	return nil
 }
 
-// store replaces the names with a fresh list.
-func (c *tagCache) store(names map[string]string) {
+// store replaces the names with a fresh list, fetched for the ids asked.
+// The ids it lacks are marked in the same step: a caller that looked in
+// between would otherwise take them for new and refresh once more.
+func (c *tagCache) store(names map[string]string, asked ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.names = names
 	c.absent = map[string]bool{}
 	c.fetchedAt = c.now()
 	c.refreshes++
+	c.markAbsent(asked)
+}
+
+// markAbsent remembers which of ids the names lack; c.mu is held.
+func (c *tagCache) markAbsent(ids []string) {
+	for _, id := range ids {
+		if _, known := c.names[id]; !known {
+			c.absent[id] = true
+		}
+	}
 }
