@@ -4,26 +4,31 @@ import "context"
 
 // CRM is what a plugin implements: one value per plugin process, serving one
 // CRM account at a time. The host calls Info first, then Configure, and only
-// then the other methods. Methods may be called concurrently.
+// then the other methods. Methods may be called concurrently, Configure
+// included: a new config reaches a live plugin while other calls run.
 //
 // Errors should be built with NotFound, Invalid, Retryable and Unauthenticated
 // so the host knows whether to give up, retry or mark the CRM not configured;
-// any other error is treated as retryable.
+// any other error is treated as retryable. A CRM whose requests must be
+// checked before they are stored also implements WebhookChecker.
 type CRM interface {
 	// Info describes the plugin. It must work before Configure.
 	Info(ctx context.Context) (Info, error)
 
 	// Configure validates settings (as written under crms.<name>.settings in
-	// the hub's config) and connects, e.g. logs in. Return Invalid for
-	// settings that are wrong, so the operator is told what to fix; return
-	// Retryable when the CRM could not be reached. Configure may be called
-	// again with new settings while the plugin runs.
-	Configure(ctx context.Context, settings map[string]string) error
+	// the hub's config, already checked against Info.Settings, defaults
+	// filled in) and connects, e.g. logs in. Return Invalid for settings
+	// that are wrong, so the operator is told what to fix; Unauthenticated
+	// when the CRM refuses the credentials; Retryable when the CRM could not
+	// be reached. Keep the new settings only once they are valid.
+	Configure(ctx context.Context, settings Settings) error
 
-	// DecodeWebhook reads one webhook the CRM sent and names the contact it
-	// is about. Return Invalid, with a reason an operator can act on, when
-	// the request carries no usable contact. It must not call the CRM.
-	DecodeWebhook(ctx context.Context, hook RawWebhook) (Decoded, error)
+	// DecodeWebhook reads one stored request and returns the contacts it is
+	// about, one item each (none is valid). It runs after the request was
+	// stored, and again when an operator replays it. Return Invalid, with a
+	// reason an operator can act on, when the request cannot be read. It
+	// must not call the CRM.
+	DecodeWebhook(ctx context.Context, hook RawWebhook) ([]Item, error)
 
 	// GetContact fetches one contact; NotFound when the CRM has no such id.
 	GetContact(ctx context.Context, id string) (Contact, error)

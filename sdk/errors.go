@@ -44,20 +44,22 @@ func (k Kind) String() string {
 // Unauthenticated or Unsupported rather than by hand.
 type Error struct {
 	Kind Kind
-	// Message says what happened, for an operator.
+	// Message says what happened, for an operator. When empty, Err's text
+	// is the message.
 	Message string
 	// RetryAfter, when positive, is the earliest time to retry (Retryable).
 	RetryAfter time.Duration
-	// Err is the underlying error, if any. It does not cross the wire.
+	// Err is the underlying error, if any. Its text crosses the wire as
+	// part of the message; the error itself does not.
 	Err error
 }
 
 // Error returns the message, followed by the underlying error if any.
 func (e *Error) Error() string {
-	if e.Err != nil && e.Message == "" {
+	switch {
+	case e.Message == "" && e.Err != nil:
 		return e.Err.Error()
-	}
-	if e.Err != nil {
+	case e.Err != nil:
 		return e.Message + ": " + e.Err.Error()
 	}
 	return e.Message
@@ -66,30 +68,40 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error, so errors.Is and errors.As see it.
 func (e *Error) Unwrap() error { return e.Err }
 
+// The builders below take a format as fmt.Errorf does, %w included, so an
+// error can name its cause and still be matched with errors.Is:
+//
+//	return sdk.NotFound("contact %s: %w", id, err)
+
 // NotFound reports that the CRM has no such contact (or other entity).
 func NotFound(format string, args ...any) error {
-	return &Error{Kind: KindNotFound, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindNotFound, Err: fmt.Errorf(format, args...)}
 }
 
 // Invalid reports input that cannot be used, with a reason an operator can act on.
 func Invalid(format string, args ...any) error {
-	return &Error{Kind: KindInvalid, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindInvalid, Err: fmt.Errorf(format, args...)}
 }
 
 // Unauthenticated reports that the CRM refused the plugin's credentials.
 func Unauthenticated(format string, args ...any) error {
-	return &Error{Kind: KindUnauthenticated, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindUnauthenticated, Err: fmt.Errorf(format, args...)}
 }
 
 // Unsupported reports a call the plugin does not offer.
 func Unsupported(format string, args ...any) error {
-	return &Error{Kind: KindUnsupported, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindUnsupported, Err: fmt.Errorf(format, args...)}
 }
 
 // Retryable wraps err as worth retrying; after, when positive, is the
 // earliest time to retry (e.g. from a Retry-After header).
 func Retryable(err error, after time.Duration) error {
 	return &Error{Kind: KindRetryable, Err: err, RetryAfter: after}
+}
+
+// Retryablef is Retryable with a message built as fmt.Errorf does.
+func Retryablef(after time.Duration, format string, args ...any) error {
+	return &Error{Kind: KindRetryable, Err: fmt.Errorf(format, args...), RetryAfter: after}
 }
 
 // KindOf returns the Kind of err: the kind of the first *Error in its chain,

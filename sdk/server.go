@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	"google.golang.org/grpc/metadata"
+
 	crmv1 "github.com/crmhub/crmhub/sdk/proto"
 )
 
@@ -22,6 +24,7 @@ var _ crmv1.CRMServer = (*grpcServer)(nil)
 // status the host can read back. A panic in the plugin answers Internal
 // (retryable), so one bad call never ends the plugin process.
 func handle[In, Out, Resp any](ctx context.Context, rpc string, in In, method func(context.Context, In) (Out, error), encode func(Out) Resp) (resp Resp, err error) {
+	ctx = withIncomingEventID(ctx)
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Error("plugin panicked", "rpc", rpc, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -41,6 +44,7 @@ func (s *grpcServer) Info(ctx context.Context, _ *crmv1.InfoRequest) (*crmv1.Inf
 	info := func(ctx context.Context, _ none) (Info, error) {
 		info, err := s.impl.Info(ctx)
 		info.ProtocolVersion = ProtocolVersion // the version this SDK speaks, whatever the plugin says
+		_, info.Webhooks.Check = s.impl.(WebhookChecker)
 		return info, err
 	}
 	return handle(ctx, "Info", none{}, info, infoToProto)
@@ -65,8 +69,8 @@ func (s *grpcServer) DecodeWebhooks(ctx context.Context, req *crmv1.DecodeWebhoo
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			decoded, err := s.decodeOne(ctx, hook)
-			results = append(results, decodeResultToProto(decoded, err))
+			items, err := s.decodeOne(ctx, hook)
+			results = append(results, decodeResultToProto(items, err))
 		}
 		return results, nil
 	}
@@ -80,14 +84,29 @@ func (s *grpcServer) DecodeWebhooks(ctx context.Context, req *crmv1.DecodeWebhoo
 // a bug of the plugin, not a verdict on the webhook. The hub retries it
 // with backoff and, if the plugin panics on it every time, ends it dead
 // (gave_up) with this message, to be replayed once the plugin is fixed.
-func (s *grpcServer) decodeOne(ctx context.Context, hook *crmv1.RawWebhook) (d Decoded, err error) {
+func (s *grpcServer) decodeOne(ctx context.Context, hook *crmv1.RawWebhook) (items []Item, err error) {
+	ctx = WithEventID(ctx, hook.GetEventId())
 	defer func() {
 		if p := recover(); p != nil {
-			logger.Error("plugin panicked decoding a webhook", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			d, err = Decoded{}, Retryable(fmt.Errorf("plugin bug: decoding this webhook panicked: %v", p), 0)
+			Log(ctx).Error("plugin panicked decoding a webhook", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			items, err = nil, Retryablef(0, "plugin bug: decoding this webhook panicked: %v", p)
 		}
 	}()
 	return s.impl.DecodeWebhook(ctx, rawWebhookFromProto(hook))
+}
+
+// CheckWebhook serves the door check of a CRM that implements
+// WebhookChecker; for any other it answers Unsupported (the hub asks only
+// plugins whose Info says Check).
+func (s *grpcServer) CheckWebhook(ctx context.Context, req *crmv1.CheckWebhookRequest) (*crmv1.CheckWebhookResponse, error) {
+	check := func(ctx context.Context, req *crmv1.CheckWebhookRequest) (Verdict, error) {
+		checker, ok := s.impl.(WebhookChecker)
+		if !ok {
+			return Verdict{}, Unsupported("this plugin does not check webhooks at the door")
+		}
+		return checker.CheckWebhook(ctx, requestFromProto(req))
+	}
+	return handle(ctx, "CheckWebhook", req, check, verdictToProto)
 }
 
 func (s *grpcServer) GetContact(ctx context.Context, req *crmv1.GetContactRequest) (*crmv1.GetContactResponse, error) {
@@ -123,6 +142,19 @@ func (s *grpcServer) UpdateContact(ctx context.Context, req *crmv1.UpdateContact
 	return handle(ctx, "UpdateContact", req, update, func(none) *crmv1.UpdateContactResponse {
 		return &crmv1.UpdateContactResponse{}
 	})
+}
+
+// EventIDMetadataKey is the gRPC metadata key that carries the event id of
+// a call (see WithEventID).
+const EventIDMetadataKey = "crmhub-event-id"
+
+// withIncomingEventID moves the event id the host sent as metadata into
+// ctx, where EventID and Log find it.
+func withIncomingEventID(ctx context.Context) context.Context {
+	if ids := metadata.ValueFromIncomingContext(ctx, EventIDMetadataKey); len(ids) > 0 {
+		return WithEventID(ctx, ids[0])
+	}
+	return ctx
 }
 
 // nonNil spares plugins a nil check: an empty map arrives as an empty map.

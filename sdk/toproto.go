@@ -15,10 +15,13 @@ func infoToProto(i Info) *crmv1.InfoResponse {
 	settings := make([]*crmv1.Setting, 0, len(i.Settings))
 	for _, s := range i.Settings {
 		settings = append(settings, &crmv1.Setting{
-			Name:        s.Name,
-			Description: s.Description,
-			Required:    s.Required,
-			Secret:      s.Secret,
+			Name:         s.Name,
+			Description:  s.Description,
+			Required:     s.Required,
+			Secret:       s.Secret,
+			Type:         string(s.Type),
+			Values:       s.Values,
+			DefaultValue: s.Default,
 		})
 	}
 	return &crmv1.InfoResponse{
@@ -28,17 +31,56 @@ func infoToProto(i Info) *crmv1.InfoResponse {
 		ProtocolVersion: int32(i.ProtocolVersion),
 		Capabilities:    i.Capabilities,
 		Settings:        settings,
+		Webhooks:        profileToProto(i.Webhooks),
 	}
 }
 
-func decodeResultToProto(d Decoded, err error) *crmv1.DecodeResult {
+// profileToProto leaves the zero profile (KlickTipp's kind) unset.
+func profileToProto(p WebhookProfile) *crmv1.WebhookProfile {
+	if !p.Check && p.DefaultAction == "" && p.Ack.Status == 0 {
+		return nil
+	}
+	return &crmv1.WebhookProfile{
+		Check:         p.Check,
+		Ack:           answerToProto(p.Ack),
+		DefaultAction: string(p.DefaultAction),
+	}
+}
+
+func answerToProto(a Answer) *crmv1.Answer {
+	return &crmv1.Answer{Status: int32(a.Status), ContentType: a.ContentType, Body: a.Body}
+}
+
+func verdictToProto(v Verdict) *crmv1.CheckWebhookResponse {
+	decision := crmv1.Decision_DECISION_ACCEPT
+	switch v.Decision {
+	case DecisionAnswer:
+		decision = crmv1.Decision_DECISION_ANSWER
+	case DecisionReject:
+		decision = crmv1.Decision_DECISION_REJECT
+	}
+	return &crmv1.CheckWebhookResponse{Decision: decision, Answer: answerToProto(v.Answer), Reason: v.Reason}
+}
+
+func decodeResultToProto(items []Item, err error) *crmv1.DecodeResult {
 	if err != nil {
 		return &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Error{Error: errorToProto(err)}}
 	}
-	return &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{
-		ContactId: d.ContactID,
-		Email:     d.Email,
-	}}}
+	out := make([]*crmv1.Item, 0, len(items))
+	for _, it := range items {
+		item := &crmv1.Item{
+			ContactId: it.ContactID,
+			Email:     it.Email,
+			Action:    string(it.Action),
+			Reason:    it.Reason,
+			Notes:     it.Notes,
+		}
+		if it.Contact != nil {
+			item.Contact = contactToProto(*it.Contact)
+		}
+		out = append(out, item)
+	}
+	return &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{Items: out}}}
 }
 
 func contactToProto(c Contact) *crmv1.Contact {

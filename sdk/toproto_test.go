@@ -32,13 +32,14 @@ var _ = Describe("encoding a plugin's answers", func() {
 	)
 
 	DescribeTable("decodeResultToProto",
-		func(d Decoded, err error, want *crmv1.DecodeResult) {
-			Expect(decodeResultToProto(d, err)).To(equalProto(want))
+		func(items []Item, err error, want *crmv1.DecodeResult) {
+			Expect(decodeResultToProto(items, err)).To(equalProto(want))
 		},
-		Entry("zero", Decoded{}, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{}}}),
-		Entry("contact id", Decoded{ContactID: "1"}, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{ContactId: "1"}}}),
-		Entry("email", Decoded{Email: "a@example.com"}, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{Email: "a@example.com"}}}),
-		Entry("error", Decoded{ContactID: "ignored"}, Invalid("no contact"),
+		Entry("no items", nil, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{}}}),
+		Entry("contact id", []Item{{ContactID: "1"}}, nil, &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{Items: []*crmv1.Item{{ContactId: "1"}}}}}),
+		Entry("email and action", []Item{{Email: "a@example.com", Action: ActionUpdateTags}}, nil,
+			&crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{Items: []*crmv1.Item{{Email: "a@example.com", Action: "update_tags"}}}}}),
+		Entry("error", []Item{{ContactID: "ignored"}}, Invalid("no contact"),
 			&crmv1.DecodeResult{Result: &crmv1.DecodeResult_Error{Error: &crmv1.Error{Kind: crmv1.Kind_KIND_INVALID, Message: "no contact"}}}),
 	)
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -64,7 +65,7 @@ var _ = Describe("the plugin host", func() {
 			Eventually(func() host.PluginStatus { return status(h, "future") }).Should(And(
 				HaveField("State", host.StateCrashed),
 				HaveField("LastError", ContainSubstring("it speaks another plugin protocol version")),
-				HaveField("LastError", ContainSubstring("Plugin version: 2")),
+				HaveField("LastError", ContainSubstring(fmt.Sprintf("Plugin version: %d", sdk.ProtocolVersion+1))),
 			))
 		})
 
@@ -228,7 +229,7 @@ var _ = Describe("the plugin host", func() {
 				Method: "POST", ContentType: "application/x-www-form-urlencoded", Body: []byte(body),
 			}})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(results).To(ConsistOf(HaveField("Decoded.ContactID", testplugin.Anna.ID)))
+			Expect(results).To(ConsistOf(HaveField("Items", ConsistOf(HaveField("ContactID", testplugin.Anna.ID)))))
 		})
 
 		It("restarts a plugin killed by SIGKILL, and the next call succeeds", func(ctx SpecContext) {
@@ -297,9 +298,9 @@ var _ = Describe("the plugin host", func() {
 			})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(results).To(HaveLen(3))
-			Expect(results[0].Decoded.ContactID).To(Equal("1001"))
+			Expect(results[0].Items[0].ContactID).To(Equal("1001"))
 			Expect(sdk.IsInvalid(results[1].Err)).To(BeTrue())
-			Expect(results[2].Decoded.Email).To(Equal("ben@example.com"))
+			Expect(results[2].Items[0].Email).To(Equal("ben@example.com"))
 		})
 
 		It("holds calls to the CRM's API to the rate limit, but not decoding", func(ctx SpecContext) {

@@ -39,7 +39,7 @@ func (p plugins) DecodeWebhooks(ctx context.Context, crm string, hooks []sdk.Raw
 	}
 	out := make([]inbox.Decoding, len(results))
 	for i, r := range results {
-		out[i] = inbox.Decoding{Decoded: r.Decoded, Err: r.Err}
+		out[i] = inbox.Decoding{Items: r.Items, Err: r.Err}
 	}
 	return out, nil
 }

@@ -252,12 +252,17 @@ func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decod
 	if r.Err != nil {
 		return in.decodeFailed(ev, r.Err)
 	}
-	ev.Email = r.Email
-	ev.ContactID = r.ContactID
+	// TODO(protocol 2): one event per item; until then only single-item requests.
+	if len(r.Items) != 1 {
+		return in.decodeFailed(ev, sdk.Invalid("the request carries %d items; this hub handles one", len(r.Items)))
+	}
+	item := r.Items[0]
+	ev.Email = item.Email
+	ev.ContactID = item.ContactID
 	if ev.ContactID == "" {
-		id, err := in.findContact(ctx, ev.CRM, r.Email)
+		id, err := in.findContact(ctx, ev.CRM, item.Email)
 		if err != nil {
-			return in.findFailed(ev, r.Email, err)
+			return in.findFailed(ev, item.Email, err)
 		}
 		ev.ContactID = id
 	}

@@ -122,7 +122,7 @@ func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWeb
 		case id == "" && email == "":
 			out[i].Err = sdk.Invalid("no contact")
 		default:
-			out[i].ContactID, out[i].Email = id, email
+			out[i].Items = []sdk.Item{{ContactID: id, Email: email}}
 		}
 	}
 	return out, nil

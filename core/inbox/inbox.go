@@ -25,11 +25,11 @@ type Plugins interface {
 	FindContact(ctx context.Context, crm, email string) (string, error)
 }
 
-// Decoding is the plugin's reading of one webhook: the contact, or Err
-// saying why the webhook cannot be used.
+// Decoding is the plugin's reading of one webhook: the items (contacts) it
+// carries, or Err saying why the webhook cannot be used.
 type Decoding struct {
-	sdk.Decoded
-	Err error
+	Items []sdk.Item
+	Err   error
 }
 
 // Applier applies one event's effects: the engine.

@@ -53,7 +53,7 @@ func (c *CRM) Info(context.Context) (sdk.Info, error) {
 }
 
 // Configure checks the api_key and honours fail_configure.
-func (c *CRM) Configure(_ context.Context, settings map[string]string) error {
+func (c *CRM) Configure(_ context.Context, settings sdk.Settings) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.configures++
@@ -84,7 +84,7 @@ func (c *CRM) Configure(_ context.Context, settings map[string]string) error {
 
 // DecodeWebhook reads a contact id and e-mail (see decode.go), or plays a
 // broken decoder for the special ids of the package doc.
-func (c *CRM) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) (sdk.Decoded, error) {
+func (c *CRM) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) ([]sdk.Item, error) {
 	d, err := decode(hook)
 	switch d.ContactID {
 	case PanicOnDecode:
@@ -94,7 +94,10 @@ func (c *CRM) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) (sdk.Decoded
 		fmt.Fprintln(os.Stderr, "testplugin: told to die decoding this webhook")
 		os.Exit(3)
 	}
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return []sdk.Item{d}, nil
 }
 
 // GetContact returns a contact of the directory, or plays one of the

@@ -17,16 +17,16 @@ var _ = Describe("the test plugin", func() {
 	})
 
 	DescribeTable("decodes a webhook",
-		func(hook sdk.RawWebhook, want sdk.Decoded, invalid bool) {
+		func(hook sdk.RawWebhook, want []sdk.Item, invalid bool) {
 			got, err := testplugin.New(testplugin.NewDirectory()).DecodeWebhook(context.Background(), hook)
 			Expect(sdk.IsInvalid(err)).To(Equal(invalid), "error: %v", err)
 			Expect(got).To(Equal(want))
 		},
-		Entry("from the query", sdk.RawWebhook{Query: map[string][]string{"contact_id": {"7"}}}, sdk.Decoded{ContactID: "7"}, false),
-		Entry("from a form body", sdk.RawWebhook{Body: []byte("email=a%40example.com")}, sdk.Decoded{Email: "a@example.com"}, false),
-		Entry("from a JSON body", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{"contact_id":"7"}`)}, sdk.Decoded{ContactID: "7"}, false),
-		Entry("not from broken JSON", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{`)}, sdk.Decoded{}, true),
-		Entry("not from an empty request", sdk.RawWebhook{}, sdk.Decoded{}, true),
+		Entry("from the query", sdk.RawWebhook{Query: map[string][]string{"contact_id": {"7"}}}, []sdk.Item{{ContactID: "7"}}, false),
+		Entry("from a form body", sdk.RawWebhook{Body: []byte("email=a%40example.com")}, []sdk.Item{{Email: "a@example.com"}}, false),
+		Entry("from a JSON body", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{"contact_id":"7"}`)}, []sdk.Item{{ContactID: "7"}}, false),
+		Entry("not from broken JSON", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{`)}, []sdk.Item(nil), true),
+		Entry("not from an empty request", sdk.RawWebhook{}, []sdk.Item(nil), true),
 	)
 
 	It("fails as many Configure calls as fail_configure says, as retryable, then works", func(ctx SpecContext) {

@@ -10,7 +10,7 @@ import (
 
 // decode reads contact_id and email from the query, a form body or a JSON
 // object body.
-func decode(hook sdk.RawWebhook) (sdk.Decoded, error) {
+func decode(hook sdk.RawWebhook) (sdk.Item, error) {
 	values := url.Values(hook.Query)
 	if values == nil {
 		values = url.Values{}
@@ -19,7 +19,7 @@ func decode(hook sdk.RawWebhook) (sdk.Decoded, error) {
 	case strings.HasPrefix(hook.ContentType, "application/json"):
 		var body map[string]string
 		if err := json.Unmarshal(hook.Body, &body); err != nil {
-			return sdk.Decoded{}, sdk.Invalid("body is not a JSON object of strings: %v", err)
+			return sdk.Item{}, sdk.Invalid("body is not a JSON object of strings: %v", err)
 		}
 		for k, v := range body {
 			values.Set(k, v)
@@ -27,14 +27,14 @@ func decode(hook sdk.RawWebhook) (sdk.Decoded, error) {
 	case len(hook.Body) > 0:
 		form, err := url.ParseQuery(string(hook.Body))
 		if err != nil {
-			return sdk.Decoded{}, sdk.Invalid("body is not a form: %v", err)
+			return sdk.Item{}, sdk.Invalid("body is not a form: %v", err)
 		}
 		for k, v := range form {
 			values[k] = v
 		}
 	}
-	d := sdk.Decoded{ContactID: values.Get("contact_id"), Email: values.Get("email")}
-	if d == (sdk.Decoded{}) {
+	d := sdk.Item{ContactID: values.Get("contact_id"), Email: values.Get("email")}
+	if d.ContactID == "" && d.Email == "" {
 		return d, sdk.Invalid("the request has neither contact_id nor email")
 	}
 	return d, nil

@@ -22,7 +22,7 @@ func Kit(dir *Directory) sdktest.Kit {
 				ContentType: "application/x-www-form-urlencoded",
 				Body:        []byte("contact_id=1001&email=anna%40example.com"),
 			},
-			WantDecoded:    sdk.Decoded{ContactID: Anna.ID, Email: Anna.Email},
+			WantItems:      []sdk.Item{{ContactID: Anna.ID, Email: Anna.Email}},
 			InvalidWebhook: sdk.RawWebhook{Method: "POST", ContentType: "application/json", Body: []byte(`{"name":"Anna"}`)},
 			UpdateField:    "fieldPhone",
 			Stall:          dir.Stall,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/crmhub/crmhub/sdk"
 	crmv1 "github.com/crmhub/crmhub/sdk/proto"
@@ -49,7 +50,10 @@ type Client struct {
 	rpc crmv1.CRMClient
 }
 
-var _ sdk.CRM = (*Client)(nil)
+var (
+	_ sdk.CRM            = (*Client)(nil)
+	_ sdk.WebhookChecker = (*Client)(nil)
+)
 
 // New returns a Client that calls the plugin at the other end of conn.
 func New(conn grpc.ClientConnInterface) *Client {
@@ -59,7 +63,7 @@ func New(conn grpc.ClientConnInterface) *Client {
 // Info describes the plugin; ProtocolVersion is the version the plugin's
 // SDK speaks.
 func (c *Client) Info(ctx context.Context) (sdk.Info, error) {
-	resp, err := c.rpc.Info(ctx, &crmv1.InfoRequest{})
+	resp, err := c.rpc.Info(outgoing(ctx), &crmv1.InfoRequest{})
 	if err != nil {
 		return sdk.Info{}, fromStatus(ctx, "info", err)
 	}
@@ -67,16 +71,26 @@ func (c *Client) Info(ctx context.Context) (sdk.Info, error) {
 }
 
 // Configure hands the plugin its settings.
-func (c *Client) Configure(ctx context.Context, settings map[string]string) error {
-	_, err := c.rpc.Configure(ctx, &crmv1.ConfigureRequest{Settings: settings})
+func (c *Client) Configure(ctx context.Context, settings sdk.Settings) error {
+	_, err := c.rpc.Configure(outgoing(ctx), &crmv1.ConfigureRequest{Settings: settings})
 	return fromStatus(ctx, "configure", err)
 }
 
-// DecodeResult is the plugin's reading of one webhook of a batch: Decoded,
-// or Err (an *sdk.Error, normally Invalid) when it has no usable contact.
+// CheckWebhook asks the plugin to judge a request before it is stored.
+func (c *Client) CheckWebhook(ctx context.Context, req sdk.Request) (sdk.Verdict, error) {
+	resp, err := c.rpc.CheckWebhook(outgoing(ctx), requestToProto(req))
+	if err != nil {
+		return sdk.Verdict{}, fromStatus(ctx, "check webhook", err)
+	}
+	return verdictFromProto(resp), nil
+}
+
+// DecodeResult is the plugin's reading of one webhook of a batch: its
+// items (possibly none), or Err (an *sdk.Error, normally Invalid) when the
+// request cannot be read.
 type DecodeResult struct {
-	Decoded sdk.Decoded
-	Err     error
+	Items []sdk.Item
+	Err   error
 }
 
 // maxBatchBytes keeps one DecodeWebhooks request of several webhooks under
@@ -91,7 +105,7 @@ const maxBatchBytes = 3 << 20
 func (c *Client) DecodeWebhooks(ctx context.Context, hooks []sdk.RawWebhook) ([]DecodeResult, error) {
 	results := make([]DecodeResult, 0, len(hooks))
 	for _, chunk := range chunks(hooks, maxBatchBytes) {
-		resp, err := c.rpc.DecodeWebhooks(ctx, &crmv1.DecodeWebhooksRequest{Webhooks: chunk})
+		resp, err := c.rpc.DecodeWebhooks(outgoing(ctx), &crmv1.DecodeWebhooksRequest{Webhooks: chunk})
 		if err != nil {
 			return nil, fromStatus(ctx, "decode webhooks", err)
 		}
@@ -127,17 +141,17 @@ func chunks(hooks []sdk.RawWebhook, max int) [][]*crmv1.RawWebhook {
 }
 
 // DecodeWebhook has the plugin read one webhook (a batch of one).
-func (c *Client) DecodeWebhook(ctx context.Context, hook sdk.RawWebhook) (sdk.Decoded, error) {
+func (c *Client) DecodeWebhook(ctx context.Context, hook sdk.RawWebhook) ([]sdk.Item, error) {
 	results, err := c.DecodeWebhooks(ctx, []sdk.RawWebhook{hook})
 	if err != nil {
-		return sdk.Decoded{}, err
+		return nil, err
 	}
-	return results[0].Decoded, results[0].Err
+	return results[0].Items, results[0].Err
 }
 
 // GetContact fetches one contact.
 func (c *Client) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
-	resp, err := c.rpc.GetContact(ctx, &crmv1.GetContactRequest{Id: id})
+	resp, err := c.rpc.GetContact(outgoing(ctx), &crmv1.GetContactRequest{Id: id})
 	if err != nil {
 		return sdk.Contact{}, fromStatus(ctx, "get contact", err)
 	}
@@ -146,7 +160,7 @@ func (c *Client) GetContact(ctx context.Context, id string) (sdk.Contact, error)
 
 // FindContact returns the id of the contact with this e-mail address.
 func (c *Client) FindContact(ctx context.Context, email string) (string, error) {
-	resp, err := c.rpc.FindContact(ctx, &crmv1.FindContactRequest{Email: email})
+	resp, err := c.rpc.FindContact(outgoing(ctx), &crmv1.FindContactRequest{Email: email})
 	if err != nil {
 		return "", fromStatus(ctx, "find contact", err)
 	}
@@ -155,7 +169,7 @@ func (c *Client) FindContact(ctx context.Context, email string) (string, error) 
 
 // ListTags returns every tag of the account.
 func (c *Client) ListTags(ctx context.Context) ([]sdk.Tag, error) {
-	resp, err := c.rpc.ListTags(ctx, &crmv1.ListTagsRequest{})
+	resp, err := c.rpc.ListTags(outgoing(ctx), &crmv1.ListTagsRequest{})
 	if err != nil {
 		return nil, fromStatus(ctx, "list tags", err)
 	}
@@ -164,7 +178,7 @@ func (c *Client) ListTags(ctx context.Context) ([]sdk.Tag, error) {
 
 // ListFields returns every contact field of the account.
 func (c *Client) ListFields(ctx context.Context) ([]sdk.Field, error) {
-	resp, err := c.rpc.ListFields(ctx, &crmv1.ListFieldsRequest{})
+	resp, err := c.rpc.ListFields(outgoing(ctx), &crmv1.ListFieldsRequest{})
 	if err != nil {
 		return nil, fromStatus(ctx, "list fields", err)
 	}
@@ -173,6 +187,15 @@ func (c *Client) ListFields(ctx context.Context) ([]sdk.Field, error) {
 
 // UpdateContact writes fields to a contact.
 func (c *Client) UpdateContact(ctx context.Context, id string, fields map[string]string) error {
-	_, err := c.rpc.UpdateContact(ctx, &crmv1.UpdateContactRequest{Id: id, Fields: fields})
+	_, err := c.rpc.UpdateContact(outgoing(ctx), &crmv1.UpdateContactRequest{Id: id, Fields: fields})
 	return fromStatus(ctx, "update contact", err)
+}
+
+// outgoing puts the event id of ctx (sdk.WithEventID), if any, into the
+// call's metadata, where the plugin's sdk.EventID finds it.
+func outgoing(ctx context.Context) context.Context {
+	if id := sdk.EventID(ctx); id != "" {
+		return metadata.AppendToOutgoingContext(ctx, sdk.EventIDMetadataKey, id)
+	}
+	return ctx
 }

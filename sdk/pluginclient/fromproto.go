@@ -15,10 +15,14 @@ func infoFromProto(r *crmv1.InfoResponse) sdk.Info {
 		settings = append(settings, sdk.Setting{
 			Name:        s.GetName(),
 			Description: s.GetDescription(),
+			Type:        sdk.SettingType(s.GetType()),
+			Values:      append([]string(nil), s.GetValues()...),
+			Default:     s.GetDefaultValue(),
 			Required:    s.GetRequired(),
 			Secret:      s.GetSecret(),
 		})
 	}
+	profile := r.GetWebhooks()
 	return sdk.Info{
 		Name:            r.GetName(),
 		DisplayName:     r.GetDisplayName(),
@@ -26,18 +30,55 @@ func infoFromProto(r *crmv1.InfoResponse) sdk.Info {
 		ProtocolVersion: int(r.GetProtocolVersion()),
 		Capabilities:    append([]string{}, r.GetCapabilities()...),
 		Settings:        settings,
+		Webhooks: sdk.WebhookProfile{
+			Check:         profile.GetCheck(),
+			Ack:           answerFromProto(profile.GetAck()),
+			DefaultAction: sdk.Action(profile.GetDefaultAction()),
+		},
 	}
+}
+
+func answerFromProto(a *crmv1.Answer) sdk.Answer {
+	return sdk.Answer{Status: int(a.GetStatus()), ContentType: a.GetContentType(), Body: a.GetBody()}
+}
+
+func verdictFromProto(r *crmv1.CheckWebhookResponse) sdk.Verdict {
+	v := sdk.Verdict{Answer: answerFromProto(r.GetAnswer()), Reason: r.GetReason()}
+	switch r.GetDecision() {
+	case crmv1.Decision_DECISION_ANSWER:
+		v.Decision = sdk.DecisionAnswer
+	case crmv1.Decision_DECISION_REJECT:
+		v.Decision = sdk.DecisionReject
+	default:
+		v.Decision = sdk.DecisionAccept
+	}
+	return v
 }
 
 func decodeResultFromProto(r *crmv1.DecodeResult) DecodeResult {
 	if e := r.GetError(); e != nil {
 		return DecodeResult{Err: errorFromProto(e)}
 	}
-	d := r.GetDecoded()
-	if d == nil {
+	list := r.GetItems()
+	if list == nil {
 		return DecodeResult{Err: &sdk.Error{Kind: sdk.KindInvalid, Message: "plugin returned no result for this webhook"}}
 	}
-	return DecodeResult{Decoded: sdk.Decoded{ContactID: d.GetContactId(), Email: d.GetEmail()}}
+	items := make([]sdk.Item, 0, len(list.GetItems()))
+	for _, it := range list.GetItems() {
+		item := sdk.Item{
+			ContactID: it.GetContactId(),
+			Email:     it.GetEmail(),
+			Action:    sdk.Action(it.GetAction()),
+			Reason:    it.GetReason(),
+			Notes:     append([]string(nil), it.GetNotes()...),
+		}
+		if it.GetContact() != nil {
+			c := contactFromProto(it.GetContact())
+			item.Contact = &c
+		}
+		items = append(items, item)
+	}
+	return DecodeResult{Items: items}
 }
 
 func contactFromProto(c *crmv1.Contact) sdk.Contact {

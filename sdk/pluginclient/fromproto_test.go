@@ -30,10 +30,16 @@ var _ = Describe("decoding a plugin's answers", func() {
 		func(in *crmv1.DecodeResult, want DecodeResult) { Expect(decodeResultFromProto(in)).To(Equal(want)) },
 		Entry("nil", nil, DecodeResult{Err: &sdk.Error{Kind: sdk.KindInvalid, Message: "plugin returned no result for this webhook"}}),
 		Entry("zero", &crmv1.DecodeResult{}, DecodeResult{Err: &sdk.Error{Kind: sdk.KindInvalid, Message: "plugin returned no result for this webhook"}}),
-		Entry("contact id", &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{ContactId: "1"}}},
-			DecodeResult{Decoded: sdk.Decoded{ContactID: "1"}}),
-		Entry("email", &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Decoded{Decoded: &crmv1.Decoded{Email: "a@example.com"}}},
-			DecodeResult{Decoded: sdk.Decoded{Email: "a@example.com"}}),
+		Entry("no items", &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{}}},
+			DecodeResult{Items: []sdk.Item{}}),
+		Entry("contact id", &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{Items: []*crmv1.Item{{ContactId: "1"}}}}},
+			DecodeResult{Items: []sdk.Item{{ContactID: "1"}}}),
+		Entry("email, action, notes", &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{Items: []*crmv1.Item{
+			{Email: "a@example.com", Action: "ignore", Reason: "deleted", Notes: []string{"n"}}}}}},
+			DecodeResult{Items: []sdk.Item{{Email: "a@example.com", Action: sdk.ActionIgnore, Reason: "deleted", Notes: []string{"n"}}}}),
+		Entry("a carried contact", &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Items{Items: &crmv1.Items{Items: []*crmv1.Item{
+			{ContactId: "7", Contact: &crmv1.Contact{Id: "7", Email: "b@example.com"}}}}}},
+			DecodeResult{Items: []sdk.Item{{ContactID: "7", Contact: &sdk.Contact{ID: "7", Email: "b@example.com", Tags: []sdk.Tag{}, Fields: map[string]string{}}}}}),
 		Entry("error", &crmv1.DecodeResult{Result: &crmv1.DecodeResult_Error{Error: &crmv1.Error{Kind: crmv1.Kind_KIND_INVALID, Message: "no id"}}},
 			DecodeResult{Err: &sdk.Error{Kind: sdk.KindInvalid, Message: "no id"}}),
 	)

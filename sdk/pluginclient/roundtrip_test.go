@@ -18,19 +18,19 @@ type scripted struct {
 	sdk.CRM // nil: calls not scripted here panic, which the SDK must survive
 	info    sdk.Info
 	contact func(ctx context.Context, id string) (sdk.Contact, error)
-	decode  func(hook sdk.RawWebhook) (sdk.Decoded, error)
-	got     map[string]string
+	decode  func(hook sdk.RawWebhook) ([]sdk.Item, error)
+	got     sdk.Settings
 }
 
 func (s *scripted) Info(context.Context) (sdk.Info, error) { return s.info, nil }
-func (s *scripted) Configure(_ context.Context, settings map[string]string) error {
+func (s *scripted) Configure(_ context.Context, settings sdk.Settings) error {
 	s.got = settings
 	return nil
 }
 func (s *scripted) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
 	return s.contact(ctx, id)
 }
-func (s *scripted) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) (sdk.Decoded, error) {
+func (s *scripted) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) ([]sdk.Item, error) {
 	return s.decode(hook)
 }
 
@@ -82,13 +82,13 @@ var _ = Describe("a call across the plugin connection", func() {
 	})
 
 	It("fails only the webhook whose decoding panics, as retryable and naming the panic, and keeps serving", func() {
-		plugin.decode = func(hook sdk.RawWebhook) (sdk.Decoded, error) {
+		plugin.decode = func(hook sdk.RawWebhook) ([]sdk.Item, error) {
 			id := hook.Query["id"][0]
 			if id == "poison" {
 				var contacts map[string]string
 				contacts[id] = id // a nil map: the kind of bug a plugin ships
 			}
-			return sdk.Decoded{ContactID: id}, nil
+			return []sdk.Item{{ContactID: id}}, nil
 		}
 		hook := func(id string) sdk.RawWebhook {
 			return sdk.RawWebhook{Method: "POST", Query: map[string][]string{"id": {id}}}
@@ -96,8 +96,8 @@ var _ = Describe("a call across the plugin connection", func() {
 		results, err := client.DecodeWebhooks(context.Background(), []sdk.RawWebhook{hook("1"), hook("poison"), hook("3")})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(results).To(HaveLen(3))
-		Expect(results[0]).To(Equal(pluginclient.DecodeResult{Decoded: sdk.Decoded{ContactID: "1"}}))
-		Expect(results[2]).To(Equal(pluginclient.DecodeResult{Decoded: sdk.Decoded{ContactID: "3"}}))
+		Expect(results[0]).To(Equal(pluginclient.DecodeResult{Items: []sdk.Item{{ContactID: "1"}}}))
+		Expect(results[2]).To(Equal(pluginclient.DecodeResult{Items: []sdk.Item{{ContactID: "3"}}}))
 		Expect(sdk.KindOf(results[1].Err)).To(Equal(sdk.KindRetryable))
 		Expect(results[1].Err).To(MatchError(ContainSubstring("decoding this webhook panicked: assignment to entry in nil map")))
 
@@ -129,6 +129,38 @@ var _ = Describe("a call across the plugin connection", func() {
 		Expect(client.GetContact(context.Background(), "7")).To(Equal(anna))
 	})
 
+	It("carries the event id, the receipt time and every item field to the plugin and back", func() {
+		received := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		var seen sdk.RawWebhook
+		plugin.decode = func(hook sdk.RawWebhook) ([]sdk.Item, error) {
+			seen = hook
+			return []sdk.Item{
+				{ContactID: "1", Action: sdk.ActionUpdateTags, Notes: []string{"from the webhook"}},
+				sdk.Ignore("2", "a deletion"),
+				{Email: "c@example.com", Contact: &sdk.Contact{ID: "3", Email: "c@example.com", Tags: []sdk.Tag{}, Fields: map[string]string{}}},
+			}, nil
+		}
+		items, err := client.DecodeWebhook(context.Background(), sdk.RawWebhook{EventID: "42", ReceivedAt: received, Method: "POST"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(seen.EventID).To(Equal("42"))
+		Expect(seen.ReceivedAt.Equal(received)).To(BeTrue())
+		Expect(items).To(HaveLen(3))
+		Expect(items[0]).To(Equal(sdk.Item{ContactID: "1", Action: sdk.ActionUpdateTags, Notes: []string{"from the webhook"}}))
+		Expect(items[1]).To(Equal(sdk.Item{ContactID: "2", Action: sdk.ActionIgnore, Reason: "a deletion"}))
+		Expect(items[2].Contact).To(Equal(&sdk.Contact{ID: "3", Email: "c@example.com", Tags: []sdk.Tag{}, Fields: map[string]string{}}))
+	})
+
+	It("hands the event id of the caller's context to the plugin's method", func() {
+		var got string
+		plugin.contact = func(ctx context.Context, _ string) (sdk.Contact, error) {
+			got = sdk.EventID(ctx)
+			return sdk.Contact{}, nil
+		}
+		_, err := client.GetContact(sdk.WithEventID(context.Background(), "99"), "7")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got).To(Equal("99"))
+	})
+
 	It("tells the host the SDK's protocol version, whatever the plugin's Info says", func() {
 		plugin.info = sdk.Info{Name: "x", ProtocolVersion: 99}
 		info, err := client.Info(context.Background())
@@ -138,15 +170,15 @@ var _ = Describe("a call across the plugin connection", func() {
 
 	It("hands Configure an empty map, not nil, when there are no settings", func() {
 		Expect(client.Configure(context.Background(), nil)).To(Succeed())
-		Expect(plugin.got).To(Equal(map[string]string{}))
+		Expect(plugin.got).To(Equal(sdk.Settings{}))
 	})
 
 	It("decodes a batch with one result per webhook, in order", func() {
-		plugin.decode = func(hook sdk.RawWebhook) (sdk.Decoded, error) {
+		plugin.decode = func(hook sdk.RawWebhook) ([]sdk.Item, error) {
 			if id := hook.Query["id"]; len(id) > 0 {
-				return sdk.Decoded{ContactID: id[0]}, nil
+				return []sdk.Item{{ContactID: id[0]}}, nil
 			}
-			return sdk.Decoded{}, sdk.Invalid("no id")
+			return nil, sdk.Invalid("no id")
 		}
 		big := make([]byte, 1<<20)
 		var hooks []sdk.RawWebhook
@@ -160,8 +192,8 @@ var _ = Describe("a call across the plugin connection", func() {
 		results, err := client.DecodeWebhooks(context.Background(), hooks)
 		Expect(err).NotTo(HaveOccurred(), "5 MiB of bodies exceed one message: the client splits the batch")
 		Expect(results).To(HaveLen(5))
-		Expect(results[0]).To(Equal(pluginclient.DecodeResult{Decoded: sdk.Decoded{ContactID: "1"}}))
+		Expect(results[0]).To(Equal(pluginclient.DecodeResult{Items: []sdk.Item{{ContactID: "1"}}}))
 		Expect(sdk.IsInvalid(results[1].Err)).To(BeTrue())
-		Expect(results[4].Decoded.ContactID).To(Equal("5"))
+		Expect(results[4].Items[0].ContactID).To(Equal("5"))
 	})
 })

@@ -17,6 +17,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -88,6 +89,55 @@ func (Kind) EnumDescriptor() ([]byte, []int) {
 	return file_crm_proto_rawDescGZIP(), []int{0}
 }
 
+type Decision int32
+
+const (
+	Decision_DECISION_ACCEPT Decision = 0
+	Decision_DECISION_ANSWER Decision = 1
+	Decision_DECISION_REJECT Decision = 2
+)
+
+// Enum value maps for Decision.
+var (
+	Decision_name = map[int32]string{
+		0: "DECISION_ACCEPT",
+		1: "DECISION_ANSWER",
+		2: "DECISION_REJECT",
+	}
+	Decision_value = map[string]int32{
+		"DECISION_ACCEPT": 0,
+		"DECISION_ANSWER": 1,
+		"DECISION_REJECT": 2,
+	}
+)
+
+func (x Decision) Enum() *Decision {
+	p := new(Decision)
+	*p = x
+	return p
+}
+
+func (x Decision) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Decision) Descriptor() protoreflect.EnumDescriptor {
+	return file_crm_proto_enumTypes[1].Descriptor()
+}
+
+func (Decision) Type() protoreflect.EnumType {
+	return &file_crm_proto_enumTypes[1]
+}
+
+func (x Decision) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Decision.Descriptor instead.
+func (Decision) EnumDescriptor() ([]byte, []int) {
+	return file_crm_proto_rawDescGZIP(), []int{1}
+}
+
 // Error is a plugin's error. It travels as a detail of a failed RPC's status
 // (its presence tells a plugin's answer from a broken connection) and inside
 // a DecodeResult for one request of a batch.
@@ -153,11 +203,15 @@ func (x *Error) GetRetryAfter() *durationpb.Duration {
 }
 
 type Setting struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	Required      bool                   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
-	Secret        bool                   `protobuf:"varint,4,opt,name=secret,proto3" json:"secret,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Name        string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Description string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	Required    bool                   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Secret      bool                   `protobuf:"varint,4,opt,name=secret,proto3" json:"secret,omitempty"`
+	// type is sdk.SettingType: string, int, bool, duration, enum, list.
+	Type          string   `protobuf:"bytes,5,opt,name=type,proto3" json:"type,omitempty"`
+	Values        []string `protobuf:"bytes,6,rep,name=values,proto3" json:"values,omitempty"`
+	DefaultValue  string   `protobuf:"bytes,7,opt,name=default_value,json=defaultValue,proto3" json:"default_value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -220,6 +274,149 @@ func (x *Setting) GetSecret() bool {
 	return false
 }
 
+func (x *Setting) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Setting) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *Setting) GetDefaultValue() string {
+	if x != nil {
+		return x.DefaultValue
+	}
+	return ""
+}
+
+// Answer is an HTTP response the host sends to the CRM for the plugin.
+type Answer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Status        int32                  `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	ContentType   string                 `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Body          []byte                 `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Answer) Reset() {
+	*x = Answer{}
+	mi := &file_crm_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Answer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Answer) ProtoMessage() {}
+
+func (x *Answer) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Answer.ProtoReflect.Descriptor instead.
+func (*Answer) Descriptor() ([]byte, []int) {
+	return file_crm_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Answer) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *Answer) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *Answer) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// WebhookProfile is how the CRM's webhooks behave (sdk.WebhookProfile).
+type WebhookProfile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Check         bool                   `protobuf:"varint,1,opt,name=check,proto3" json:"check,omitempty"`
+	Ack           *Answer                `protobuf:"bytes,2,opt,name=ack,proto3" json:"ack,omitempty"`
+	DefaultAction string                 `protobuf:"bytes,3,opt,name=default_action,json=defaultAction,proto3" json:"default_action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookProfile) Reset() {
+	*x = WebhookProfile{}
+	mi := &file_crm_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookProfile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookProfile) ProtoMessage() {}
+
+func (x *WebhookProfile) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookProfile.ProtoReflect.Descriptor instead.
+func (*WebhookProfile) Descriptor() ([]byte, []int) {
+	return file_crm_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *WebhookProfile) GetCheck() bool {
+	if x != nil {
+		return x.Check
+	}
+	return false
+}
+
+func (x *WebhookProfile) GetAck() *Answer {
+	if x != nil {
+		return x.Ack
+	}
+	return nil
+}
+
+func (x *WebhookProfile) GetDefaultAction() string {
+	if x != nil {
+		return x.DefaultAction
+	}
+	return ""
+}
+
 type InfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -228,7 +425,7 @@ type InfoRequest struct {
 
 func (x *InfoRequest) Reset() {
 	*x = InfoRequest{}
-	mi := &file_crm_proto_msgTypes[2]
+	mi := &file_crm_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -240,7 +437,7 @@ func (x *InfoRequest) String() string {
 func (*InfoRequest) ProtoMessage() {}
 
 func (x *InfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[2]
+	mi := &file_crm_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -253,7 +450,7 @@ func (x *InfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InfoRequest.ProtoReflect.Descriptor instead.
 func (*InfoRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{2}
+	return file_crm_proto_rawDescGZIP(), []int{4}
 }
 
 type InfoResponse struct {
@@ -264,13 +461,14 @@ type InfoResponse struct {
 	ProtocolVersion int32                  `protobuf:"varint,4,opt,name=protocol_version,json=protocolVersion,proto3" json:"protocol_version,omitempty"`
 	Capabilities    []string               `protobuf:"bytes,5,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
 	Settings        []*Setting             `protobuf:"bytes,6,rep,name=settings,proto3" json:"settings,omitempty"`
+	Webhooks        *WebhookProfile        `protobuf:"bytes,7,opt,name=webhooks,proto3" json:"webhooks,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
 
 func (x *InfoResponse) Reset() {
 	*x = InfoResponse{}
-	mi := &file_crm_proto_msgTypes[3]
+	mi := &file_crm_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +480,7 @@ func (x *InfoResponse) String() string {
 func (*InfoResponse) ProtoMessage() {}
 
 func (x *InfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[3]
+	mi := &file_crm_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +493,7 @@ func (x *InfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InfoResponse.ProtoReflect.Descriptor instead.
 func (*InfoResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{3}
+	return file_crm_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InfoResponse) GetName() string {
@@ -340,6 +538,13 @@ func (x *InfoResponse) GetSettings() []*Setting {
 	return nil
 }
 
+func (x *InfoResponse) GetWebhooks() *WebhookProfile {
+	if x != nil {
+		return x.Webhooks
+	}
+	return nil
+}
+
 type ConfigureRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Settings      map[string]string      `protobuf:"bytes,1,rep,name=settings,proto3" json:"settings,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
@@ -349,7 +554,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_crm_proto_msgTypes[4]
+	mi := &file_crm_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -361,7 +566,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[4]
+	mi := &file_crm_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -374,7 +579,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{4}
+	return file_crm_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ConfigureRequest) GetSettings() map[string]string {
@@ -392,7 +597,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_crm_proto_msgTypes[5]
+	mi := &file_crm_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +609,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[5]
+	mi := &file_crm_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +622,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{5}
+	return file_crm_proto_rawDescGZIP(), []int{7}
 }
 
 // Values is the list of values of one query parameter or header.
@@ -430,7 +635,7 @@ type Values struct {
 
 func (x *Values) Reset() {
 	*x = Values{}
-	mi := &file_crm_proto_msgTypes[6]
+	mi := &file_crm_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -442,7 +647,7 @@ func (x *Values) String() string {
 func (*Values) ProtoMessage() {}
 
 func (x *Values) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[6]
+	mi := &file_crm_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -455,7 +660,7 @@ func (x *Values) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Values.ProtoReflect.Descriptor instead.
 func (*Values) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{6}
+	return file_crm_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Values) GetValues() []string {
@@ -472,13 +677,15 @@ type RawWebhook struct {
 	Header        map[string]*Values     `protobuf:"bytes,3,rep,name=header,proto3" json:"header,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	ContentType   string                 `protobuf:"bytes,4,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
 	Body          []byte                 `protobuf:"bytes,5,opt,name=body,proto3" json:"body,omitempty"`
+	EventId       string                 `protobuf:"bytes,6,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RawWebhook) Reset() {
 	*x = RawWebhook{}
-	mi := &file_crm_proto_msgTypes[7]
+	mi := &file_crm_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +697,7 @@ func (x *RawWebhook) String() string {
 func (*RawWebhook) ProtoMessage() {}
 
 func (x *RawWebhook) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[7]
+	mi := &file_crm_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +710,7 @@ func (x *RawWebhook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RawWebhook.ProtoReflect.Descriptor instead.
 func (*RawWebhook) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{7}
+	return file_crm_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RawWebhook) GetMethod() string {
@@ -541,29 +748,50 @@ func (x *RawWebhook) GetBody() []byte {
 	return nil
 }
 
-type Decoded struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ContactId     string                 `protobuf:"bytes,1,opt,name=contact_id,json=contactId,proto3" json:"contact_id,omitempty"`
-	Email         string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+func (x *RawWebhook) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *RawWebhook) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+// Item is one contact a request is about (sdk.Item).
+type Item struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ContactId string                 `protobuf:"bytes,1,opt,name=contact_id,json=contactId,proto3" json:"contact_id,omitempty"`
+	Email     string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	// action is "", add, update, update_tags or ignore.
+	Action string `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// contact, when set, is the contact's data as the webhook carried it.
+	Contact       *Contact `protobuf:"bytes,5,opt,name=contact,proto3" json:"contact,omitempty"`
+	Notes         []string `protobuf:"bytes,6,rep,name=notes,proto3" json:"notes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *Decoded) Reset() {
-	*x = Decoded{}
-	mi := &file_crm_proto_msgTypes[8]
+func (x *Item) Reset() {
+	*x = Item{}
+	mi := &file_crm_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *Decoded) String() string {
+func (x *Item) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*Decoded) ProtoMessage() {}
+func (*Item) ProtoMessage() {}
 
-func (x *Decoded) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[8]
+func (x *Item) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -574,30 +802,102 @@ func (x *Decoded) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use Decoded.ProtoReflect.Descriptor instead.
-func (*Decoded) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{8}
+// Deprecated: Use Item.ProtoReflect.Descriptor instead.
+func (*Item) Descriptor() ([]byte, []int) {
+	return file_crm_proto_rawDescGZIP(), []int{10}
 }
 
-func (x *Decoded) GetContactId() string {
+func (x *Item) GetContactId() string {
 	if x != nil {
 		return x.ContactId
 	}
 	return ""
 }
 
-func (x *Decoded) GetEmail() string {
+func (x *Item) GetEmail() string {
 	if x != nil {
 		return x.Email
 	}
 	return ""
 }
 
+func (x *Item) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *Item) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Item) GetContact() *Contact {
+	if x != nil {
+		return x.Contact
+	}
+	return nil
+}
+
+func (x *Item) GetNotes() []string {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+type Items struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*Item                `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Items) Reset() {
+	*x = Items{}
+	mi := &file_crm_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Items) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Items) ProtoMessage() {}
+
+func (x *Items) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Items.ProtoReflect.Descriptor instead.
+func (*Items) Descriptor() ([]byte, []int) {
+	return file_crm_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Items) GetItems() []*Item {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
 type DecodeResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Result:
 	//
-	//	*DecodeResult_Decoded
+	//	*DecodeResult_Items
 	//	*DecodeResult_Error
 	Result        isDecodeResult_Result `protobuf_oneof:"result"`
 	unknownFields protoimpl.UnknownFields
@@ -606,7 +906,7 @@ type DecodeResult struct {
 
 func (x *DecodeResult) Reset() {
 	*x = DecodeResult{}
-	mi := &file_crm_proto_msgTypes[9]
+	mi := &file_crm_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -618,7 +918,7 @@ func (x *DecodeResult) String() string {
 func (*DecodeResult) ProtoMessage() {}
 
 func (x *DecodeResult) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[9]
+	mi := &file_crm_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -631,7 +931,7 @@ func (x *DecodeResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecodeResult.ProtoReflect.Descriptor instead.
 func (*DecodeResult) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{9}
+	return file_crm_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DecodeResult) GetResult() isDecodeResult_Result {
@@ -641,10 +941,10 @@ func (x *DecodeResult) GetResult() isDecodeResult_Result {
 	return nil
 }
 
-func (x *DecodeResult) GetDecoded() *Decoded {
+func (x *DecodeResult) GetItems() *Items {
 	if x != nil {
-		if x, ok := x.Result.(*DecodeResult_Decoded); ok {
-			return x.Decoded
+		if x, ok := x.Result.(*DecodeResult_Items); ok {
+			return x.Items
 		}
 	}
 	return nil
@@ -663,17 +963,162 @@ type isDecodeResult_Result interface {
 	isDecodeResult_Result()
 }
 
-type DecodeResult_Decoded struct {
-	Decoded *Decoded `protobuf:"bytes,1,opt,name=decoded,proto3,oneof"`
+type DecodeResult_Items struct {
+	Items *Items `protobuf:"bytes,3,opt,name=items,proto3,oneof"`
 }
 
 type DecodeResult_Error struct {
 	Error *Error `protobuf:"bytes,2,opt,name=error,proto3,oneof"`
 }
 
-func (*DecodeResult_Decoded) isDecodeResult_Result() {}
+func (*DecodeResult_Items) isDecodeResult_Result() {}
 
 func (*DecodeResult_Error) isDecodeResult_Result() {}
+
+// CheckWebhookRequest is a request as the host received it (sdk.Request).
+type CheckWebhookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Method        string                 `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
+	Url           string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Header        map[string]*Values     `protobuf:"bytes,3,rep,name=header,proto3" json:"header,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Body          []byte                 `protobuf:"bytes,4,opt,name=body,proto3" json:"body,omitempty"`
+	RemoteAddr    string                 `protobuf:"bytes,5,opt,name=remote_addr,json=remoteAddr,proto3" json:"remote_addr,omitempty"`
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckWebhookRequest) Reset() {
+	*x = CheckWebhookRequest{}
+	mi := &file_crm_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckWebhookRequest) ProtoMessage() {}
+
+func (x *CheckWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckWebhookRequest.ProtoReflect.Descriptor instead.
+func (*CheckWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_crm_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CheckWebhookRequest) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *CheckWebhookRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *CheckWebhookRequest) GetHeader() map[string]*Values {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+func (x *CheckWebhookRequest) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+func (x *CheckWebhookRequest) GetRemoteAddr() string {
+	if x != nil {
+		return x.RemoteAddr
+	}
+	return ""
+}
+
+func (x *CheckWebhookRequest) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+type CheckWebhookResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Decision      Decision               `protobuf:"varint,1,opt,name=decision,proto3,enum=crmhub.crm.v1.Decision" json:"decision,omitempty"`
+	Answer        *Answer                `protobuf:"bytes,2,opt,name=answer,proto3" json:"answer,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckWebhookResponse) Reset() {
+	*x = CheckWebhookResponse{}
+	mi := &file_crm_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckWebhookResponse) ProtoMessage() {}
+
+func (x *CheckWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckWebhookResponse.ProtoReflect.Descriptor instead.
+func (*CheckWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_crm_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CheckWebhookResponse) GetDecision() Decision {
+	if x != nil {
+		return x.Decision
+	}
+	return Decision_DECISION_ACCEPT
+}
+
+func (x *CheckWebhookResponse) GetAnswer() *Answer {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
+func (x *CheckWebhookResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
 
 type DecodeWebhooksRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -684,7 +1129,7 @@ type DecodeWebhooksRequest struct {
 
 func (x *DecodeWebhooksRequest) Reset() {
 	*x = DecodeWebhooksRequest{}
-	mi := &file_crm_proto_msgTypes[10]
+	mi := &file_crm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -696,7 +1141,7 @@ func (x *DecodeWebhooksRequest) String() string {
 func (*DecodeWebhooksRequest) ProtoMessage() {}
 
 func (x *DecodeWebhooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[10]
+	mi := &file_crm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -709,7 +1154,7 @@ func (x *DecodeWebhooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecodeWebhooksRequest.ProtoReflect.Descriptor instead.
 func (*DecodeWebhooksRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{10}
+	return file_crm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DecodeWebhooksRequest) GetWebhooks() []*RawWebhook {
@@ -729,7 +1174,7 @@ type DecodeWebhooksResponse struct {
 
 func (x *DecodeWebhooksResponse) Reset() {
 	*x = DecodeWebhooksResponse{}
-	mi := &file_crm_proto_msgTypes[11]
+	mi := &file_crm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -741,7 +1186,7 @@ func (x *DecodeWebhooksResponse) String() string {
 func (*DecodeWebhooksResponse) ProtoMessage() {}
 
 func (x *DecodeWebhooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[11]
+	mi := &file_crm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -754,7 +1199,7 @@ func (x *DecodeWebhooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecodeWebhooksResponse.ProtoReflect.Descriptor instead.
 func (*DecodeWebhooksResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{11}
+	return file_crm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DecodeWebhooksResponse) GetResults() []*DecodeResult {
@@ -774,7 +1219,7 @@ type Tag struct {
 
 func (x *Tag) Reset() {
 	*x = Tag{}
-	mi := &file_crm_proto_msgTypes[12]
+	mi := &file_crm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +1231,7 @@ func (x *Tag) String() string {
 func (*Tag) ProtoMessage() {}
 
 func (x *Tag) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[12]
+	mi := &file_crm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +1244,7 @@ func (x *Tag) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tag.ProtoReflect.Descriptor instead.
 func (*Tag) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{12}
+	return file_crm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Tag) GetId() string {
@@ -826,7 +1271,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_crm_proto_msgTypes[13]
+	mi := &file_crm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -838,7 +1283,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[13]
+	mi := &file_crm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -851,7 +1296,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{13}
+	return file_crm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Field) GetId() string {
@@ -880,7 +1325,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_crm_proto_msgTypes[14]
+	mi := &file_crm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -892,7 +1337,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[14]
+	mi := &file_crm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -905,7 +1350,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{14}
+	return file_crm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Contact) GetId() string {
@@ -945,7 +1390,7 @@ type GetContactRequest struct {
 
 func (x *GetContactRequest) Reset() {
 	*x = GetContactRequest{}
-	mi := &file_crm_proto_msgTypes[15]
+	mi := &file_crm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1402,7 @@ func (x *GetContactRequest) String() string {
 func (*GetContactRequest) ProtoMessage() {}
 
 func (x *GetContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[15]
+	mi := &file_crm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1415,7 @@ func (x *GetContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContactRequest.ProtoReflect.Descriptor instead.
 func (*GetContactRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{15}
+	return file_crm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetContactRequest) GetId() string {
@@ -989,7 +1434,7 @@ type GetContactResponse struct {
 
 func (x *GetContactResponse) Reset() {
 	*x = GetContactResponse{}
-	mi := &file_crm_proto_msgTypes[16]
+	mi := &file_crm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1001,7 +1446,7 @@ func (x *GetContactResponse) String() string {
 func (*GetContactResponse) ProtoMessage() {}
 
 func (x *GetContactResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[16]
+	mi := &file_crm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1014,7 +1459,7 @@ func (x *GetContactResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContactResponse.ProtoReflect.Descriptor instead.
 func (*GetContactResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{16}
+	return file_crm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetContactResponse) GetContact() *Contact {
@@ -1033,7 +1478,7 @@ type FindContactRequest struct {
 
 func (x *FindContactRequest) Reset() {
 	*x = FindContactRequest{}
-	mi := &file_crm_proto_msgTypes[17]
+	mi := &file_crm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1490,7 @@ func (x *FindContactRequest) String() string {
 func (*FindContactRequest) ProtoMessage() {}
 
 func (x *FindContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[17]
+	mi := &file_crm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1503,7 @@ func (x *FindContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindContactRequest.ProtoReflect.Descriptor instead.
 func (*FindContactRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{17}
+	return file_crm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *FindContactRequest) GetEmail() string {
@@ -1077,7 +1522,7 @@ type FindContactResponse struct {
 
 func (x *FindContactResponse) Reset() {
 	*x = FindContactResponse{}
-	mi := &file_crm_proto_msgTypes[18]
+	mi := &file_crm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1089,7 +1534,7 @@ func (x *FindContactResponse) String() string {
 func (*FindContactResponse) ProtoMessage() {}
 
 func (x *FindContactResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[18]
+	mi := &file_crm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1102,7 +1547,7 @@ func (x *FindContactResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindContactResponse.ProtoReflect.Descriptor instead.
 func (*FindContactResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{18}
+	return file_crm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *FindContactResponse) GetId() string {
@@ -1120,7 +1565,7 @@ type ListTagsRequest struct {
 
 func (x *ListTagsRequest) Reset() {
 	*x = ListTagsRequest{}
-	mi := &file_crm_proto_msgTypes[19]
+	mi := &file_crm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1577,7 @@ func (x *ListTagsRequest) String() string {
 func (*ListTagsRequest) ProtoMessage() {}
 
 func (x *ListTagsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[19]
+	mi := &file_crm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1590,7 @@ func (x *ListTagsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTagsRequest.ProtoReflect.Descriptor instead.
 func (*ListTagsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{19}
+	return file_crm_proto_rawDescGZIP(), []int{24}
 }
 
 type ListTagsResponse struct {
@@ -1157,7 +1602,7 @@ type ListTagsResponse struct {
 
 func (x *ListTagsResponse) Reset() {
 	*x = ListTagsResponse{}
-	mi := &file_crm_proto_msgTypes[20]
+	mi := &file_crm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1169,7 +1614,7 @@ func (x *ListTagsResponse) String() string {
 func (*ListTagsResponse) ProtoMessage() {}
 
 func (x *ListTagsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[20]
+	mi := &file_crm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1182,7 +1627,7 @@ func (x *ListTagsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTagsResponse.ProtoReflect.Descriptor instead.
 func (*ListTagsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{20}
+	return file_crm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListTagsResponse) GetTags() []*Tag {
@@ -1200,7 +1645,7 @@ type ListFieldsRequest struct {
 
 func (x *ListFieldsRequest) Reset() {
 	*x = ListFieldsRequest{}
-	mi := &file_crm_proto_msgTypes[21]
+	mi := &file_crm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1657,7 @@ func (x *ListFieldsRequest) String() string {
 func (*ListFieldsRequest) ProtoMessage() {}
 
 func (x *ListFieldsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[21]
+	mi := &file_crm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1670,7 @@ func (x *ListFieldsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFieldsRequest.ProtoReflect.Descriptor instead.
 func (*ListFieldsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{21}
+	return file_crm_proto_rawDescGZIP(), []int{26}
 }
 
 type ListFieldsResponse struct {
@@ -1237,7 +1682,7 @@ type ListFieldsResponse struct {
 
 func (x *ListFieldsResponse) Reset() {
 	*x = ListFieldsResponse{}
-	mi := &file_crm_proto_msgTypes[22]
+	mi := &file_crm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1694,7 @@ func (x *ListFieldsResponse) String() string {
 func (*ListFieldsResponse) ProtoMessage() {}
 
 func (x *ListFieldsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[22]
+	mi := &file_crm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1707,7 @@ func (x *ListFieldsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFieldsResponse.ProtoReflect.Descriptor instead.
 func (*ListFieldsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{22}
+	return file_crm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListFieldsResponse) GetFields() []*Field {
@@ -1282,7 +1727,7 @@ type UpdateContactRequest struct {
 
 func (x *UpdateContactRequest) Reset() {
 	*x = UpdateContactRequest{}
-	mi := &file_crm_proto_msgTypes[23]
+	mi := &file_crm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1294,7 +1739,7 @@ func (x *UpdateContactRequest) String() string {
 func (*UpdateContactRequest) ProtoMessage() {}
 
 func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[23]
+	mi := &file_crm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1307,7 +1752,7 @@ func (x *UpdateContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContactRequest) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{23}
+	return file_crm_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UpdateContactRequest) GetId() string {
@@ -1332,7 +1777,7 @@ type UpdateContactResponse struct {
 
 func (x *UpdateContactResponse) Reset() {
 	*x = UpdateContactResponse{}
-	mi := &file_crm_proto_msgTypes[24]
+	mi := &file_crm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1344,7 +1789,7 @@ func (x *UpdateContactResponse) String() string {
 func (*UpdateContactResponse) ProtoMessage() {}
 
 func (x *UpdateContactResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_proto_msgTypes[24]
+	mi := &file_crm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1357,32 +1802,44 @@ func (x *UpdateContactResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContactResponse.ProtoReflect.Descriptor instead.
 func (*UpdateContactResponse) Descriptor() ([]byte, []int) {
-	return file_crm_proto_rawDescGZIP(), []int{24}
+	return file_crm_proto_rawDescGZIP(), []int{29}
 }
 
 var File_crm_proto protoreflect.FileDescriptor
 
 const file_crm_proto_rawDesc = "" +
 	"\n" +
-	"\tcrm.proto\x12\rcrmhub.crm.v1\x1a\x1egoogle/protobuf/duration.proto\"\x86\x01\n" +
+	"\tcrm.proto\x12\rcrmhub.crm.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x01\n" +
 	"\x05Error\x12'\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x13.crmhub.crm.v1.KindR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12:\n" +
 	"\vretry_after\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfter\"s\n" +
+	"retryAfter\"\xc4\x01\n" +
 	"\aSetting\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12\x16\n" +
-	"\x06secret\x18\x04 \x01(\bR\x06secret\"\r\n" +
-	"\vInfoRequest\"\xe2\x01\n" +
+	"\x06secret\x18\x04 \x01(\bR\x06secret\x12\x12\n" +
+	"\x04type\x18\x05 \x01(\tR\x04type\x12\x16\n" +
+	"\x06values\x18\x06 \x03(\tR\x06values\x12#\n" +
+	"\rdefault_value\x18\a \x01(\tR\fdefaultValue\"W\n" +
+	"\x06Answer\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\x05R\x06status\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04body\x18\x03 \x01(\fR\x04body\"v\n" +
+	"\x0eWebhookProfile\x12\x14\n" +
+	"\x05check\x18\x01 \x01(\bR\x05check\x12'\n" +
+	"\x03ack\x18\x02 \x01(\v2\x15.crmhub.crm.v1.AnswerR\x03ack\x12%\n" +
+	"\x0edefault_action\x18\x03 \x01(\tR\rdefaultAction\"\r\n" +
+	"\vInfoRequest\"\x9d\x02\n" +
 	"\fInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\tR\aversion\x12)\n" +
 	"\x10protocol_version\x18\x04 \x01(\x05R\x0fprotocolVersion\x12\"\n" +
 	"\fcapabilities\x18\x05 \x03(\tR\fcapabilities\x122\n" +
-	"\bsettings\x18\x06 \x03(\v2\x16.crmhub.crm.v1.SettingR\bsettings\"\x9a\x01\n" +
+	"\bsettings\x18\x06 \x03(\v2\x16.crmhub.crm.v1.SettingR\bsettings\x129\n" +
+	"\bwebhooks\x18\a \x01(\v2\x1d.crmhub.crm.v1.WebhookProfileR\bwebhooks\"\x9a\x01\n" +
 	"\x10ConfigureRequest\x12I\n" +
 	"\bsettings\x18\x01 \x03(\v2-.crmhub.crm.v1.ConfigureRequest.SettingsEntryR\bsettings\x1a;\n" +
 	"\rSettingsEntry\x12\x10\n" +
@@ -1390,29 +1847,54 @@ const file_crm_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x13\n" +
 	"\x11ConfigureResponse\" \n" +
 	"\x06Values\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\tR\x06values\"\xf9\x02\n" +
+	"\x06values\x18\x01 \x03(\tR\x06values\"\xd1\x03\n" +
 	"\n" +
 	"RawWebhook\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12:\n" +
 	"\x05query\x18\x02 \x03(\v2$.crmhub.crm.v1.RawWebhook.QueryEntryR\x05query\x12=\n" +
 	"\x06header\x18\x03 \x03(\v2%.crmhub.crm.v1.RawWebhook.HeaderEntryR\x06header\x12!\n" +
 	"\fcontent_type\x18\x04 \x01(\tR\vcontentType\x12\x12\n" +
-	"\x04body\x18\x05 \x01(\fR\x04body\x1aO\n" +
+	"\x04body\x18\x05 \x01(\fR\x04body\x12\x19\n" +
+	"\bevent_id\x18\x06 \x01(\tR\aeventId\x12;\n" +
+	"\vreceived_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\x1aO\n" +
 	"\n" +
 	"QueryEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.crmhub.crm.v1.ValuesR\x05value:\x028\x01\x1aP\n" +
 	"\vHeaderEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.crmhub.crm.v1.ValuesR\x05value:\x028\x01\">\n" +
-	"\aDecoded\x12\x1d\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.crmhub.crm.v1.ValuesR\x05value:\x028\x01\"\xb3\x01\n" +
+	"\x04Item\x12\x1d\n" +
 	"\n" +
 	"contact_id\x18\x01 \x01(\tR\tcontactId\x12\x14\n" +
-	"\x05email\x18\x02 \x01(\tR\x05email\"z\n" +
-	"\fDecodeResult\x122\n" +
-	"\adecoded\x18\x01 \x01(\v2\x16.crmhub.crm.v1.DecodedH\x00R\adecoded\x12,\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12\x16\n" +
+	"\x06action\x18\x03 \x01(\tR\x06action\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x120\n" +
+	"\acontact\x18\x05 \x01(\v2\x16.crmhub.crm.v1.ContactR\acontact\x12\x14\n" +
+	"\x05notes\x18\x06 \x03(\tR\x05notes\"2\n" +
+	"\x05Items\x12)\n" +
+	"\x05items\x18\x01 \x03(\v2\x13.crmhub.crm.v1.ItemR\x05items\"z\n" +
+	"\fDecodeResult\x12,\n" +
+	"\x05items\x18\x03 \x01(\v2\x14.crmhub.crm.v1.ItemsH\x00R\x05items\x12,\n" +
 	"\x05error\x18\x02 \x01(\v2\x14.crmhub.crm.v1.ErrorH\x00R\x05errorB\b\n" +
-	"\x06result\"N\n" +
+	"\x06resultJ\x04\b\x01\x10\x02\"\xcb\x02\n" +
+	"\x13CheckWebhookRequest\x12\x16\n" +
+	"\x06method\x18\x01 \x01(\tR\x06method\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12F\n" +
+	"\x06header\x18\x03 \x03(\v2..crmhub.crm.v1.CheckWebhookRequest.HeaderEntryR\x06header\x12\x12\n" +
+	"\x04body\x18\x04 \x01(\fR\x04body\x12\x1f\n" +
+	"\vremote_addr\x18\x05 \x01(\tR\n" +
+	"remoteAddr\x12;\n" +
+	"\vreceived_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\x1aP\n" +
+	"\vHeaderEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.crmhub.crm.v1.ValuesR\x05value:\x028\x01\"\x92\x01\n" +
+	"\x14CheckWebhookResponse\x123\n" +
+	"\bdecision\x18\x01 \x01(\x0e2\x17.crmhub.crm.v1.DecisionR\bdecision\x12-\n" +
+	"\x06answer\x18\x02 \x01(\v2\x15.crmhub.crm.v1.AnswerR\x06answer\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"N\n" +
 	"\x15DecodeWebhooksRequest\x125\n" +
 	"\bwebhooks\x18\x01 \x03(\v2\x19.crmhub.crm.v1.RawWebhookR\bwebhooks\"O\n" +
 	"\x16DecodeWebhooksResponse\x125\n" +
@@ -1458,10 +1940,15 @@ const file_crm_proto_rawDesc = "" +
 	"\x0eKIND_NOT_FOUND\x10\x02\x12\x10\n" +
 	"\fKIND_INVALID\x10\x03\x12\x18\n" +
 	"\x14KIND_UNAUTHENTICATED\x10\x04\x12\x14\n" +
-	"\x10KIND_UNSUPPORTED\x10\x052\x9a\x05\n" +
+	"\x10KIND_UNSUPPORTED\x10\x05*I\n" +
+	"\bDecision\x12\x13\n" +
+	"\x0fDECISION_ACCEPT\x10\x00\x12\x13\n" +
+	"\x0fDECISION_ANSWER\x10\x01\x12\x13\n" +
+	"\x0fDECISION_REJECT\x10\x022\xf3\x05\n" +
 	"\x03CRM\x12?\n" +
 	"\x04Info\x12\x1a.crmhub.crm.v1.InfoRequest\x1a\x1b.crmhub.crm.v1.InfoResponse\x12N\n" +
-	"\tConfigure\x12\x1f.crmhub.crm.v1.ConfigureRequest\x1a .crmhub.crm.v1.ConfigureResponse\x12]\n" +
+	"\tConfigure\x12\x1f.crmhub.crm.v1.ConfigureRequest\x1a .crmhub.crm.v1.ConfigureResponse\x12W\n" +
+	"\fCheckWebhook\x12\".crmhub.crm.v1.CheckWebhookRequest\x1a#.crmhub.crm.v1.CheckWebhookResponse\x12]\n" +
 	"\x0eDecodeWebhooks\x12$.crmhub.crm.v1.DecodeWebhooksRequest\x1a%.crmhub.crm.v1.DecodeWebhooksResponse\x12Q\n" +
 	"\n" +
 	"GetContact\x12 .crmhub.crm.v1.GetContactRequest\x1a!.crmhub.crm.v1.GetContactResponse\x12T\n" +
@@ -1483,82 +1970,102 @@ func file_crm_proto_rawDescGZIP() []byte {
 	return file_crm_proto_rawDescData
 }
 
-var file_crm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_crm_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crm_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_crm_proto_goTypes = []any{
 	(Kind)(0),                      // 0: crmhub.crm.v1.Kind
-	(*Error)(nil),                  // 1: crmhub.crm.v1.Error
-	(*Setting)(nil),                // 2: crmhub.crm.v1.Setting
-	(*InfoRequest)(nil),            // 3: crmhub.crm.v1.InfoRequest
-	(*InfoResponse)(nil),           // 4: crmhub.crm.v1.InfoResponse
-	(*ConfigureRequest)(nil),       // 5: crmhub.crm.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),      // 6: crmhub.crm.v1.ConfigureResponse
-	(*Values)(nil),                 // 7: crmhub.crm.v1.Values
-	(*RawWebhook)(nil),             // 8: crmhub.crm.v1.RawWebhook
-	(*Decoded)(nil),                // 9: crmhub.crm.v1.Decoded
-	(*DecodeResult)(nil),           // 10: crmhub.crm.v1.DecodeResult
-	(*DecodeWebhooksRequest)(nil),  // 11: crmhub.crm.v1.DecodeWebhooksRequest
-	(*DecodeWebhooksResponse)(nil), // 12: crmhub.crm.v1.DecodeWebhooksResponse
-	(*Tag)(nil),                    // 13: crmhub.crm.v1.Tag
-	(*Field)(nil),                  // 14: crmhub.crm.v1.Field
-	(*Contact)(nil),                // 15: crmhub.crm.v1.Contact
-	(*GetContactRequest)(nil),      // 16: crmhub.crm.v1.GetContactRequest
-	(*GetContactResponse)(nil),     // 17: crmhub.crm.v1.GetContactResponse
-	(*FindContactRequest)(nil),     // 18: crmhub.crm.v1.FindContactRequest
-	(*FindContactResponse)(nil),    // 19: crmhub.crm.v1.FindContactResponse
-	(*ListTagsRequest)(nil),        // 20: crmhub.crm.v1.ListTagsRequest
-	(*ListTagsResponse)(nil),       // 21: crmhub.crm.v1.ListTagsResponse
-	(*ListFieldsRequest)(nil),      // 22: crmhub.crm.v1.ListFieldsRequest
-	(*ListFieldsResponse)(nil),     // 23: crmhub.crm.v1.ListFieldsResponse
-	(*UpdateContactRequest)(nil),   // 24: crmhub.crm.v1.UpdateContactRequest
-	(*UpdateContactResponse)(nil),  // 25: crmhub.crm.v1.UpdateContactResponse
-	nil,                            // 26: crmhub.crm.v1.ConfigureRequest.SettingsEntry
-	nil,                            // 27: crmhub.crm.v1.RawWebhook.QueryEntry
-	nil,                            // 28: crmhub.crm.v1.RawWebhook.HeaderEntry
-	nil,                            // 29: crmhub.crm.v1.Contact.FieldsEntry
-	nil,                            // 30: crmhub.crm.v1.UpdateContactRequest.FieldsEntry
-	(*durationpb.Duration)(nil),    // 31: google.protobuf.Duration
+	(Decision)(0),                  // 1: crmhub.crm.v1.Decision
+	(*Error)(nil),                  // 2: crmhub.crm.v1.Error
+	(*Setting)(nil),                // 3: crmhub.crm.v1.Setting
+	(*Answer)(nil),                 // 4: crmhub.crm.v1.Answer
+	(*WebhookProfile)(nil),         // 5: crmhub.crm.v1.WebhookProfile
+	(*InfoRequest)(nil),            // 6: crmhub.crm.v1.InfoRequest
+	(*InfoResponse)(nil),           // 7: crmhub.crm.v1.InfoResponse
+	(*ConfigureRequest)(nil),       // 8: crmhub.crm.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),      // 9: crmhub.crm.v1.ConfigureResponse
+	(*Values)(nil),                 // 10: crmhub.crm.v1.Values
+	(*RawWebhook)(nil),             // 11: crmhub.crm.v1.RawWebhook
+	(*Item)(nil),                   // 12: crmhub.crm.v1.Item
+	(*Items)(nil),                  // 13: crmhub.crm.v1.Items
+	(*DecodeResult)(nil),           // 14: crmhub.crm.v1.DecodeResult
+	(*CheckWebhookRequest)(nil),    // 15: crmhub.crm.v1.CheckWebhookRequest
+	(*CheckWebhookResponse)(nil),   // 16: crmhub.crm.v1.CheckWebhookResponse
+	(*DecodeWebhooksRequest)(nil),  // 17: crmhub.crm.v1.DecodeWebhooksRequest
+	(*DecodeWebhooksResponse)(nil), // 18: crmhub.crm.v1.DecodeWebhooksResponse
+	(*Tag)(nil),                    // 19: crmhub.crm.v1.Tag
+	(*Field)(nil),                  // 20: crmhub.crm.v1.Field
+	(*Contact)(nil),                // 21: crmhub.crm.v1.Contact
+	(*GetContactRequest)(nil),      // 22: crmhub.crm.v1.GetContactRequest
+	(*GetContactResponse)(nil),     // 23: crmhub.crm.v1.GetContactResponse
+	(*FindContactRequest)(nil),     // 24: crmhub.crm.v1.FindContactRequest
+	(*FindContactResponse)(nil),    // 25: crmhub.crm.v1.FindContactResponse
+	(*ListTagsRequest)(nil),        // 26: crmhub.crm.v1.ListTagsRequest
+	(*ListTagsResponse)(nil),       // 27: crmhub.crm.v1.ListTagsResponse
+	(*ListFieldsRequest)(nil),      // 28: crmhub.crm.v1.ListFieldsRequest
+	(*ListFieldsResponse)(nil),     // 29: crmhub.crm.v1.ListFieldsResponse
+	(*UpdateContactRequest)(nil),   // 30: crmhub.crm.v1.UpdateContactRequest
+	(*UpdateContactResponse)(nil),  // 31: crmhub.crm.v1.UpdateContactResponse
+	nil,                            // 32: crmhub.crm.v1.ConfigureRequest.SettingsEntry
+	nil,                            // 33: crmhub.crm.v1.RawWebhook.QueryEntry
+	nil,                            // 34: crmhub.crm.v1.RawWebhook.HeaderEntry
+	nil,                            // 35: crmhub.crm.v1.CheckWebhookRequest.HeaderEntry
+	nil,                            // 36: crmhub.crm.v1.Contact.FieldsEntry
+	nil,                            // 37: crmhub.crm.v1.UpdateContactRequest.FieldsEntry
+	(*durationpb.Duration)(nil),    // 38: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),  // 39: google.protobuf.Timestamp
 }
 var file_crm_proto_depIdxs = []int32{
 	0,  // 0: crmhub.crm.v1.Error.kind:type_name -> crmhub.crm.v1.Kind
-	31, // 1: crmhub.crm.v1.Error.retry_after:type_name -> google.protobuf.Duration
-	2,  // 2: crmhub.crm.v1.InfoResponse.settings:type_name -> crmhub.crm.v1.Setting
-	26, // 3: crmhub.crm.v1.ConfigureRequest.settings:type_name -> crmhub.crm.v1.ConfigureRequest.SettingsEntry
-	27, // 4: crmhub.crm.v1.RawWebhook.query:type_name -> crmhub.crm.v1.RawWebhook.QueryEntry
-	28, // 5: crmhub.crm.v1.RawWebhook.header:type_name -> crmhub.crm.v1.RawWebhook.HeaderEntry
-	9,  // 6: crmhub.crm.v1.DecodeResult.decoded:type_name -> crmhub.crm.v1.Decoded
-	1,  // 7: crmhub.crm.v1.DecodeResult.error:type_name -> crmhub.crm.v1.Error
-	8,  // 8: crmhub.crm.v1.DecodeWebhooksRequest.webhooks:type_name -> crmhub.crm.v1.RawWebhook
-	10, // 9: crmhub.crm.v1.DecodeWebhooksResponse.results:type_name -> crmhub.crm.v1.DecodeResult
-	13, // 10: crmhub.crm.v1.Contact.tags:type_name -> crmhub.crm.v1.Tag
-	29, // 11: crmhub.crm.v1.Contact.fields:type_name -> crmhub.crm.v1.Contact.FieldsEntry
-	15, // 12: crmhub.crm.v1.GetContactResponse.contact:type_name -> crmhub.crm.v1.Contact
-	13, // 13: crmhub.crm.v1.ListTagsResponse.tags:type_name -> crmhub.crm.v1.Tag
-	14, // 14: crmhub.crm.v1.ListFieldsResponse.fields:type_name -> crmhub.crm.v1.Field
-	30, // 15: crmhub.crm.v1.UpdateContactRequest.fields:type_name -> crmhub.crm.v1.UpdateContactRequest.FieldsEntry
-	7,  // 16: crmhub.crm.v1.RawWebhook.QueryEntry.value:type_name -> crmhub.crm.v1.Values
-	7,  // 17: crmhub.crm.v1.RawWebhook.HeaderEntry.value:type_name -> crmhub.crm.v1.Values
-	3,  // 18: crmhub.crm.v1.CRM.Info:input_type -> crmhub.crm.v1.InfoRequest
-	5,  // 19: crmhub.crm.v1.CRM.Configure:input_type -> crmhub.crm.v1.ConfigureRequest
-	11, // 20: crmhub.crm.v1.CRM.DecodeWebhooks:input_type -> crmhub.crm.v1.DecodeWebhooksRequest
-	16, // 21: crmhub.crm.v1.CRM.GetContact:input_type -> crmhub.crm.v1.GetContactRequest
-	18, // 22: crmhub.crm.v1.CRM.FindContact:input_type -> crmhub.crm.v1.FindContactRequest
-	20, // 23: crmhub.crm.v1.CRM.ListTags:input_type -> crmhub.crm.v1.ListTagsRequest
-	22, // 24: crmhub.crm.v1.CRM.ListFields:input_type -> crmhub.crm.v1.ListFieldsRequest
-	24, // 25: crmhub.crm.v1.CRM.UpdateContact:input_type -> crmhub.crm.v1.UpdateContactRequest
-	4,  // 26: crmhub.crm.v1.CRM.Info:output_type -> crmhub.crm.v1.InfoResponse
-	6,  // 27: crmhub.crm.v1.CRM.Configure:output_type -> crmhub.crm.v1.ConfigureResponse
-	12, // 28: crmhub.crm.v1.CRM.DecodeWebhooks:output_type -> crmhub.crm.v1.DecodeWebhooksResponse
-	17, // 29: crmhub.crm.v1.CRM.GetContact:output_type -> crmhub.crm.v1.GetContactResponse
-	19, // 30: crmhub.crm.v1.CRM.FindContact:output_type -> crmhub.crm.v1.FindContactResponse
-	21, // 31: crmhub.crm.v1.CRM.ListTags:output_type -> crmhub.crm.v1.ListTagsResponse
-	23, // 32: crmhub.crm.v1.CRM.ListFields:output_type -> crmhub.crm.v1.ListFieldsResponse
-	25, // 33: crmhub.crm.v1.CRM.UpdateContact:output_type -> crmhub.crm.v1.UpdateContactResponse
-	26, // [26:34] is the sub-list for method output_type
-	18, // [18:26] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	38, // 1: crmhub.crm.v1.Error.retry_after:type_name -> google.protobuf.Duration
+	4,  // 2: crmhub.crm.v1.WebhookProfile.ack:type_name -> crmhub.crm.v1.Answer
+	3,  // 3: crmhub.crm.v1.InfoResponse.settings:type_name -> crmhub.crm.v1.Setting
+	5,  // 4: crmhub.crm.v1.InfoResponse.webhooks:type_name -> crmhub.crm.v1.WebhookProfile
+	32, // 5: crmhub.crm.v1.ConfigureRequest.settings:type_name -> crmhub.crm.v1.ConfigureRequest.SettingsEntry
+	33, // 6: crmhub.crm.v1.RawWebhook.query:type_name -> crmhub.crm.v1.RawWebhook.QueryEntry
+	34, // 7: crmhub.crm.v1.RawWebhook.header:type_name -> crmhub.crm.v1.RawWebhook.HeaderEntry
+	39, // 8: crmhub.crm.v1.RawWebhook.received_at:type_name -> google.protobuf.Timestamp
+	21, // 9: crmhub.crm.v1.Item.contact:type_name -> crmhub.crm.v1.Contact
+	12, // 10: crmhub.crm.v1.Items.items:type_name -> crmhub.crm.v1.Item
+	13, // 11: crmhub.crm.v1.DecodeResult.items:type_name -> crmhub.crm.v1.Items
+	2,  // 12: crmhub.crm.v1.DecodeResult.error:type_name -> crmhub.crm.v1.Error
+	35, // 13: crmhub.crm.v1.CheckWebhookRequest.header:type_name -> crmhub.crm.v1.CheckWebhookRequest.HeaderEntry
+	39, // 14: crmhub.crm.v1.CheckWebhookRequest.received_at:type_name -> google.protobuf.Timestamp
+	1,  // 15: crmhub.crm.v1.CheckWebhookResponse.decision:type_name -> crmhub.crm.v1.Decision
+	4,  // 16: crmhub.crm.v1.CheckWebhookResponse.answer:type_name -> crmhub.crm.v1.Answer
+	11, // 17: crmhub.crm.v1.DecodeWebhooksRequest.webhooks:type_name -> crmhub.crm.v1.RawWebhook
+	14, // 18: crmhub.crm.v1.DecodeWebhooksResponse.results:type_name -> crmhub.crm.v1.DecodeResult
+	19, // 19: crmhub.crm.v1.Contact.tags:type_name -> crmhub.crm.v1.Tag
+	36, // 20: crmhub.crm.v1.Contact.fields:type_name -> crmhub.crm.v1.Contact.FieldsEntry
+	21, // 21: crmhub.crm.v1.GetContactResponse.contact:type_name -> crmhub.crm.v1.Contact
+	19, // 22: crmhub.crm.v1.ListTagsResponse.tags:type_name -> crmhub.crm.v1.Tag
+	20, // 23: crmhub.crm.v1.ListFieldsResponse.fields:type_name -> crmhub.crm.v1.Field
+	37, // 24: crmhub.crm.v1.UpdateContactRequest.fields:type_name -> crmhub.crm.v1.UpdateContactRequest.FieldsEntry
+	10, // 25: crmhub.crm.v1.RawWebhook.QueryEntry.value:type_name -> crmhub.crm.v1.Values
+	10, // 26: crmhub.crm.v1.RawWebhook.HeaderEntry.value:type_name -> crmhub.crm.v1.Values
+	10, // 27: crmhub.crm.v1.CheckWebhookRequest.HeaderEntry.value:type_name -> crmhub.crm.v1.Values
+	6,  // 28: crmhub.crm.v1.CRM.Info:input_type -> crmhub.crm.v1.InfoRequest
+	8,  // 29: crmhub.crm.v1.CRM.Configure:input_type -> crmhub.crm.v1.ConfigureRequest
+	15, // 30: crmhub.crm.v1.CRM.CheckWebhook:input_type -> crmhub.crm.v1.CheckWebhookRequest
+	17, // 31: crmhub.crm.v1.CRM.DecodeWebhooks:input_type -> crmhub.crm.v1.DecodeWebhooksRequest
+	22, // 32: crmhub.crm.v1.CRM.GetContact:input_type -> crmhub.crm.v1.GetContactRequest
+	24, // 33: crmhub.crm.v1.CRM.FindContact:input_type -> crmhub.crm.v1.FindContactRequest
+	26, // 34: crmhub.crm.v1.CRM.ListTags:input_type -> crmhub.crm.v1.ListTagsRequest
+	28, // 35: crmhub.crm.v1.CRM.ListFields:input_type -> crmhub.crm.v1.ListFieldsRequest
+	30, // 36: crmhub.crm.v1.CRM.UpdateContact:input_type -> crmhub.crm.v1.UpdateContactRequest
+	7,  // 37: crmhub.crm.v1.CRM.Info:output_type -> crmhub.crm.v1.InfoResponse
+	9,  // 38: crmhub.crm.v1.CRM.Configure:output_type -> crmhub.crm.v1.ConfigureResponse
+	16, // 39: crmhub.crm.v1.CRM.CheckWebhook:output_type -> crmhub.crm.v1.CheckWebhookResponse
+	18, // 40: crmhub.crm.v1.CRM.DecodeWebhooks:output_type -> crmhub.crm.v1.DecodeWebhooksResponse
+	23, // 41: crmhub.crm.v1.CRM.GetContact:output_type -> crmhub.crm.v1.GetContactResponse
+	25, // 42: crmhub.crm.v1.CRM.FindContact:output_type -> crmhub.crm.v1.FindContactResponse
+	27, // 43: crmhub.crm.v1.CRM.ListTags:output_type -> crmhub.crm.v1.ListTagsResponse
+	29, // 44: crmhub.crm.v1.CRM.ListFields:output_type -> crmhub.crm.v1.ListFieldsResponse
+	31, // 45: crmhub.crm.v1.CRM.UpdateContact:output_type -> crmhub.crm.v1.UpdateContactResponse
+	37, // [37:46] is the sub-list for method output_type
+	28, // [28:37] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_crm_proto_init() }
@@ -1566,8 +2073,8 @@ func file_crm_proto_init() {
 	if File_crm_proto != nil {
 		return
 	}
-	file_crm_proto_msgTypes[9].OneofWrappers = []any{
-		(*DecodeResult_Decoded)(nil),
+	file_crm_proto_msgTypes[12].OneofWrappers = []any{
+		(*DecodeResult_Items)(nil),
 		(*DecodeResult_Error)(nil),
 	}
 	type x struct{}
@@ -1575,8 +2082,8 @@ func file_crm_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_proto_rawDesc), len(file_crm_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   30,
+			NumEnums:      2,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

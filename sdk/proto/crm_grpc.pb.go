@@ -28,6 +28,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	CRM_Info_FullMethodName           = "/crmhub.crm.v1.CRM/Info"
 	CRM_Configure_FullMethodName      = "/crmhub.crm.v1.CRM/Configure"
+	CRM_CheckWebhook_FullMethodName   = "/crmhub.crm.v1.CRM/CheckWebhook"
 	CRM_DecodeWebhooks_FullMethodName = "/crmhub.crm.v1.CRM/DecodeWebhooks"
 	CRM_GetContact_FullMethodName     = "/crmhub.crm.v1.CRM/GetContact"
 	CRM_FindContact_FullMethodName    = "/crmhub.crm.v1.CRM/FindContact"
@@ -40,12 +41,16 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// CRM is served by every plugin process and called by the host.
+// CRM is served by every plugin process and called by the host. A call made
+// for one event carries its id in the gRPC metadata key "crmhub-event-id".
 type CRMClient interface {
 	// Info describes the plugin; it works before Configure.
 	Info(ctx context.Context, in *InfoRequest, opts ...grpc.CallOption) (*InfoResponse, error)
 	// Configure validates settings and connects to the CRM.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
+	// CheckWebhook judges one request before the host stores it; only for
+	// plugins whose WebhookProfile asks for it.
+	CheckWebhook(ctx context.Context, in *CheckWebhookRequest, opts ...grpc.CallOption) (*CheckWebhookResponse, error)
 	// DecodeWebhooks reads a batch of raw requests; each gets its own result.
 	DecodeWebhooks(ctx context.Context, in *DecodeWebhooksRequest, opts ...grpc.CallOption) (*DecodeWebhooksResponse, error)
 	// GetContact fetches one contact; NOT_FOUND when the CRM has no such id.
@@ -82,6 +87,16 @@ func (c *cRMClient) Configure(ctx context.Context, in *ConfigureRequest, opts ..
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ConfigureResponse)
 	err := c.cc.Invoke(ctx, CRM_Configure_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *cRMClient) CheckWebhook(ctx context.Context, in *CheckWebhookRequest, opts ...grpc.CallOption) (*CheckWebhookResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckWebhookResponse)
+	err := c.cc.Invoke(ctx, CRM_CheckWebhook_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +167,16 @@ func (c *cRMClient) UpdateContact(ctx context.Context, in *UpdateContactRequest,
 // All implementations must embed UnimplementedCRMServer
 // for forward compatibility.
 //
-// CRM is served by every plugin process and called by the host.
+// CRM is served by every plugin process and called by the host. A call made
+// for one event carries its id in the gRPC metadata key "crmhub-event-id".
 type CRMServer interface {
 	// Info describes the plugin; it works before Configure.
 	Info(context.Context, *InfoRequest) (*InfoResponse, error)
 	// Configure validates settings and connects to the CRM.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
+	// CheckWebhook judges one request before the host stores it; only for
+	// plugins whose WebhookProfile asks for it.
+	CheckWebhook(context.Context, *CheckWebhookRequest) (*CheckWebhookResponse, error)
 	// DecodeWebhooks reads a batch of raw requests; each gets its own result.
 	DecodeWebhooks(context.Context, *DecodeWebhooksRequest) (*DecodeWebhooksResponse, error)
 	// GetContact fetches one contact; NOT_FOUND when the CRM has no such id.
@@ -185,6 +204,9 @@ func (UnimplementedCRMServer) Info(context.Context, *InfoRequest) (*InfoResponse
 }
 func (UnimplementedCRMServer) Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Configure not implemented")
+}
+func (UnimplementedCRMServer) CheckWebhook(context.Context, *CheckWebhookRequest) (*CheckWebhookResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CheckWebhook not implemented")
 }
 func (UnimplementedCRMServer) DecodeWebhooks(context.Context, *DecodeWebhooksRequest) (*DecodeWebhooksResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method DecodeWebhooks not implemented")
@@ -257,6 +279,24 @@ func _CRM_Configure_Handler(srv interface{}, ctx context.Context, dec func(inter
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CRMServer).Configure(ctx, req.(*ConfigureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CRM_CheckWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CRMServer).CheckWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CRM_CheckWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CRMServer).CheckWebhook(ctx, req.(*CheckWebhookRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -383,6 +423,10 @@ var CRM_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Configure",
 			Handler:    _CRM_Configure_Handler,
+		},
+		{
+			MethodName: "CheckWebhook",
+			Handler:    _CRM_CheckWebhook_Handler,
 		},
 		{
 			MethodName: "DecodeWebhooks",

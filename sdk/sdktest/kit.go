@@ -41,9 +41,9 @@ type Fixtures struct {
 	// UnknownContactID is an id the CRM does not have.
 	UnknownContactID string
 	// ValidWebhook is a webhook the CRM would send; it must decode to
-	// WantDecoded.
+	// WantItems (compared by contact id, e-mail, action and reason).
 	ValidWebhook sdk.RawWebhook
-	WantDecoded  sdk.Decoded
+	WantItems    []sdk.Item
 	// InvalidWebhook carries no usable contact: it must decode to
 	// sdk.Invalid.
 	InvalidWebhook sdk.RawWebhook

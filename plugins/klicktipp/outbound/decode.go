@@ -34,14 +34,14 @@ const maxNamesListed = 12
 // becomes "not found" when fetched); one with only an e-mail address
 // decodes to that. Anything else is Invalid, with a reason that lists the
 // parameter names the request carried but never their values.
-func Decode(hook sdk.RawWebhook) (sdk.Decoded, error) {
+func Decode(hook sdk.RawWebhook) (sdk.Item, error) {
 	params, bodyErr := readParams(hook)
 
-	var decoded sdk.Decoded
+	var decoded sdk.Item
 	if name, value, ok := params.first(idParams); ok {
 		id, err := subscriberID(value)
 		if err != nil {
-			return sdk.Decoded{}, sdk.Invalid("KlickTipp webhook: parameter %s %s", quoteName(name), err)
+			return sdk.Item{}, sdk.Invalid("KlickTipp webhook: parameter %s %s", quoteName(name), err)
 		}
 		decoded.ContactID = id
 	}
@@ -57,7 +57,7 @@ func Decode(hook sdk.RawWebhook) (sdk.Decoded, error) {
 	if bodyErr != nil {
 		reason += "; " + bodyErr.Error()
 	}
-	return sdk.Decoded{}, sdk.Invalid("%s; %s", reason, params.describeNames())
+	return sdk.Item{}, sdk.Invalid("%s; %s", reason, params.describeNames())
 }
 
 // subscriberID checks that value is a KlickTipp id — a positive decimal

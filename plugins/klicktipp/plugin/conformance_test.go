@@ -25,7 +25,7 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 				UnknownContactID: "404404",
 				ValidWebhook: sdk.RawWebhook{Method: "POST", ContentType: "application/x-www-form-urlencoded",
 					Body: []byte("SubscriberID=" + annaID + "&email=anna%40example.com")},
-				WantDecoded: sdk.Decoded{ContactID: annaID, Email: "anna@example.com"},
+				WantItems: []sdk.Item{{ContactID: annaID, Email: "anna@example.com"}},
 				InvalidWebhook: sdk.RawWebhook{Method: "POST", ContentType: "application/x-www-form-urlencoded",
 					Body: []byte("SubscriberID=%25Subscriber%3AID%25&email=")},
 				UpdateField: "fieldCity",

@@ -101,7 +101,7 @@ func (p *Plugin) Info(context.Context) (sdk.Info, error) {
 // so a fix made in KlickTipp (API access granted, an outage over) is
 // picked up without a config change. When Configure fails, the old
 // account stays; its client logs in again if it is called.
-func (p *Plugin) Configure(ctx context.Context, raw map[string]string) error {
+func (p *Plugin) Configure(ctx context.Context, raw sdk.Settings) error {
 	s, err := parseSettings(raw)
 	if err != nil {
 		return err
@@ -182,8 +182,12 @@ func (p *Plugin) use(ctx context.Context) (a *account, release func(), err error
 }
 
 // DecodeWebhook reads a KlickTipp outbound; see outbound.Decode.
-func (p *Plugin) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) (sdk.Decoded, error) {
-	return outbound.Decode(hook)
+func (p *Plugin) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) ([]sdk.Item, error) {
+	item, err := outbound.Decode(hook)
+	if err != nil {
+		return nil, err
+	}
+	return []sdk.Item{item}, nil
 }
 
 // GetContact fetches a contact with its e-mail address, its tags (manual

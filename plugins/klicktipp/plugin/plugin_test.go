@@ -269,6 +269,6 @@ var _ = Describe("The KlickTipp plugin", func() {
 		got, err := plugin.New().DecodeWebhook(ctx, sdk.RawWebhook{Method: "POST",
 			ContentType: "application/x-www-form-urlencoded", Body: []byte("SubscriberID=12345&email=test%40klicktipp.com")})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(got).To(Equal(sdk.Decoded{ContactID: "12345", Email: "test@klicktipp.com"}))
+		Expect(got).To(Equal([]sdk.Item{{ContactID: "12345", Email: "test@klicktipp.com"}}))
 	})
 })

@@ -1,4 +1,4 @@
-package sdktest_test
+package testplugin_test
 
 import (
 	"context"
@@ -27,15 +27,15 @@ func (b broken) Info(ctx context.Context) (sdk.Info, error) {
 }
 
 // Configure takes anything.
-func (b broken) Configure(ctx context.Context, _ map[string]string) error {
+func (b broken) Configure(ctx context.Context, _ sdk.Settings) error {
 	return b.CRM.Configure(ctx, testplugin.Settings())
 }
 
 // DecodeWebhook "decodes" what it cannot read.
-func (b broken) DecodeWebhook(ctx context.Context, hook sdk.RawWebhook) (sdk.Decoded, error) {
+func (b broken) DecodeWebhook(ctx context.Context, hook sdk.RawWebhook) ([]sdk.Item, error) {
 	d, err := b.CRM.DecodeWebhook(ctx, hook)
 	if err != nil {
-		return sdk.Decoded{ContactID: "0"}, nil
+		return []sdk.Item{{ContactID: "0"}}, nil
 	}
 	return d, nil
 }

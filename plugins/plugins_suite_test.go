@@ -1,4 +1,4 @@
-package sdktest_test
+package plugins_test
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-func TestSDKTest(t *testing.T) {
+func TestPlugins(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "sdk/sdktest")
+	RunSpecs(t, "plugins")
 }
