@@ -84,8 +84,24 @@ func (c *Client) UpdateContact(ctx context.Context, id string, properties map[st
 
 // Property is a contact property.
 type Property struct {
-	Name  string `json:"name"`
+	Name    string   `json:"name"`
+	Label   string   `json:"label"`
+	Options []Option `json:"options"`
+}
+
+// Option is one value an enumeration property may take.
+type Option struct {
 	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Property fetches one contact property with its options.
+func (c *Client) Property(ctx context.Context, name string) (Property, error) {
+	var out Property
+	if err := c.do(ctx, http.MethodGet, "/crm/v3/properties/contacts/"+url.PathEscape(name), nil, nil, &out); err != nil {
+		return Property{}, fmt.Errorf("get contact property %s: %w", name, err)
+	}
+	return out, nil
 }
 
 // Properties lists the account's contact properties.

@@ -69,6 +69,8 @@ func (s *Server) answer(r *http.Request, body []byte) reply {
 		}
 	case r.Method == http.MethodGet && path == "/crm/v3/properties/contacts":
 		return s.listProperties()
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/crm/v3/properties/contacts/"):
+		return s.getProperty(strings.TrimPrefix(path, "/crm/v3/properties/contacts/"))
 	case r.Method == http.MethodPost && path == "/crm/v3/lists/search":
 		return s.searchLists(body)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/crm/v3/lists/records/0-1/") && strings.HasSuffix(path, "/memberships"):
@@ -225,12 +227,32 @@ func matches(c *Contact, groups []struct {
 	return false
 }
 
+func propertyJSON(p property) map[string]any {
+	if p.Options == nil {
+		return map[string]any{"name": p.Name, "label": p.Label, "type": "string", "fieldType": "text", "groupName": "contactinformation", "options": []any{}}
+	}
+	options := make([]map[string]any, len(p.Options))
+	for i, o := range p.Options {
+		options[i] = map[string]any{"label": o, "value": o, "displayOrder": i, "hidden": false}
+	}
+	return map[string]any{"name": p.Name, "label": p.Label, "type": "enumeration", "fieldType": "checkbox", "groupName": "contactinformation", "options": options}
+}
+
 func (s *Server) listProperties() reply {
 	results := make([]map[string]any, 0, len(s.properties))
 	for _, p := range s.properties {
-		results = append(results, map[string]any{"name": p.Name, "label": p.Label, "type": "string", "fieldType": "text", "groupName": "contactinformation"})
+		results = append(results, propertyJSON(p))
 	}
 	return jsonReply(http.StatusOK, map[string]any{"results": results})
+}
+
+func (s *Server) getProperty(name string) reply {
+	for _, p := range s.properties {
+		if p.Name == name {
+			return jsonReply(http.StatusOK, propertyJSON(p))
+		}
+	}
+	return reply{status: http.StatusNotFound, body: errorBody("OBJECT_NOT_FOUND", "Unable to find property "+name)}
 }
 
 func listJSON(l list) map[string]any {

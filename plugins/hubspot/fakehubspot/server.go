@@ -65,7 +65,10 @@ type Server struct {
 	nextID         int
 }
 
-type property struct{ Name, Label string }
+type property struct {
+	Name, Label string
+	Options     []string // values of an enumeration (checkbox) property
+}
 
 type list struct {
 	ID, Name string
@@ -85,7 +88,7 @@ func New(token string) *Server {
 		token: token, contacts: map[string]*Contact{}, lists: map[string]list{},
 		membershipPage: DefaultMembershipPage, now: time.Now, nextID: 1000,
 	}
-	for _, p := range []property{{"email", "Email"}, {"firstname", "First Name"}, {"lastname", "Last Name"}, {"phone", "Phone Number"}} {
+	for _, p := range []property{{"email", "Email", nil}, {"firstname", "First Name", nil}, {"lastname", "Last Name", nil}, {"phone", "Phone Number", nil}} {
 		s.properties = append(s.properties, p)
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -107,7 +110,15 @@ func (s *Server) Close() {
 func (s *Server) AddProperty(name, label string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.properties = append(s.properties, property{name, label})
+	s.properties = append(s.properties, property{name, label, nil})
+}
+
+// AddEnumProperty adds a multiple-checkbox property with these option
+// values (labels = values), whose contact values are ";"-separated.
+func (s *Server) AddEnumProperty(name, label string, options ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.properties = append(s.properties, property{name, label, options})
 }
 
 // AddList adds a list.
