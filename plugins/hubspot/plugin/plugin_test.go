@@ -89,6 +89,18 @@ var _ = Describe("the HubSpot plugin", func() {
 			Expect(got.Tags).To(ContainElement(sdk.Tag{ID: "16", Name: "VIP"}))
 			Expect(fake.Count("POST", "/crm/v3/lists/search")).To(Equal(2))
 		})
+		It("refresh the list names once, not on every call, for a list the search does not return", func(ctx SpecContext) {
+			c, _ := fake.Contact(janeID)
+			c.Lists = append(c.Lists, "99")
+			fake.AddContact(c)
+			p := configured(ctx, settingsFor(fake))
+			for range 3 {
+				got, err := p.GetContact(ctx, janeID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.Tags).To(HaveLen(3))
+			}
+			Expect(fake.Count("POST", "/crm/v3/lists/search")).To(Equal(1))
+		})
 		It("ListTags lists the static lists", func(ctx SpecContext) {
 			tags, err := configured(ctx, settingsFor(fake)).ListTags(ctx)
 			Expect(err).NotTo(HaveOccurred())
