@@ -1,0 +1,92 @@
+package webhook
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmhub/crmhub/plugins/hubspot/signature"
+	"github.com/crmhub/crmhub/sdk"
+)
+
+// MaxSkew is how far a v3 timestamp may be from the request's receipt, as
+// HubSpot's guide says (5 minutes).
+const MaxSkew = 5 * time.Minute
+
+// Reasons a request is rejected, short and stable: the hub counts them.
+const (
+	ReasonBadSignature   = "bad signature"
+	ReasonStaleTimestamp = "stale timestamp"
+)
+
+// Door is how requests are checked.
+type Door struct {
+	// ClientSecret is the HubSpot app's client secret; empty accepts every
+	// request (the hub's access key alone guards the URL).
+	ClientSecret string
+	// AllowUnsignedWorkflows accepts a request without any HubSpot
+	// signature header when its body is one workflow-shaped contact,
+	// even though ClientSecret is set: workflow webhooks are not signed
+	// with the app's secret.
+	AllowUnsignedWorkflows bool
+}
+
+// Check decides whether a request may be stored.
+//
+// With a client secret: a v3 signature, when sent, must match and its
+// timestamp be within MaxSkew of the receipt; otherwise the v1 or v2
+// signature the X-HubSpot-Signature-Version header names must match. A
+// request with no signature is rejected unless it is workflow-shaped and
+// AllowUnsignedWorkflows is on.
+func (d Door) Check(req sdk.Request) sdk.Verdict {
+	if d.ClientSecret == "" {
+		return sdk.Accept()
+	}
+	h := http.Header(req.Header)
+	if v3 := h.Get(signature.HeaderV3); v3 != "" {
+		return d.checkV3(req, v3, h.Get(signature.HeaderTimestamp))
+	}
+	if sig := h.Get(signature.HeaderSignature); sig != "" {
+		return d.checkOlder(req, sig, h.Get(signature.HeaderVersion))
+	}
+	if d.AllowUnsignedWorkflows && isWorkflow(req.Body) {
+		return sdk.Accept()
+	}
+	return sdk.Reject(ReasonBadSignature)
+}
+
+func (d Door) checkV3(req sdk.Request, sig, timestamp string) sdk.Verdict {
+	ms, err := strconv.ParseInt(strings.TrimSpace(timestamp), 10, 64)
+	if err != nil {
+		return sdk.Reject(ReasonStaleTimestamp)
+	}
+	skew := req.ReceivedAt.Sub(time.UnixMilli(ms))
+	if skew > MaxSkew || skew < -MaxSkew {
+		return sdk.Reject(ReasonStaleTimestamp)
+	}
+	for _, uri := range signature.URIs(req.URL) {
+		if signature.Equal(signature.V3(d.ClientSecret, req.Method, uri, req.Body, timestamp), sig, false) {
+			return sdk.Accept()
+		}
+	}
+	return sdk.Reject(ReasonBadSignature)
+}
+
+// checkOlder checks a v1 or v2 signature. HubSpot sends v1 on Webhooks-API
+// events; a missing version header is taken as v1.
+func (d Door) checkOlder(req sdk.Request, sig, version string) sdk.Verdict {
+	switch strings.ToLower(strings.TrimSpace(version)) {
+	case "v1", "":
+		if signature.Equal(signature.V1(d.ClientSecret, req.Body), sig, true) {
+			return sdk.Accept()
+		}
+	case "v2":
+		for _, uri := range signature.URIs(req.URL) {
+			if signature.Equal(signature.V2(d.ClientSecret, req.Method, uri, req.Body), sig, true) {
+				return sdk.Accept()
+			}
+		}
+	}
+	return sdk.Reject(ReasonBadSignature)
+}

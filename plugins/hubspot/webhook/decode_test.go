@@ -1,0 +1,125 @@
+package webhook_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/plugins/hubspot/webhook"
+	"github.com/crmhub/crmhub/sdk"
+)
+
+func decode(body string) ([]sdk.Item, error) {
+	return webhook.Decode(sdk.RawWebhook{Method: "POST", ContentType: "application/json", Body: []byte(body)})
+}
+
+// brief is an item without its notes, for comparing.
+type brief struct {
+	ID, Email string
+	Action    sdk.Action
+	Reason    string
+}
+
+func briefs(items []sdk.Item) []brief {
+	out := make([]brief, len(items))
+	for i, it := range items {
+		out[i] = brief{it.ContactID, it.Email, it.Action, it.Reason}
+	}
+	return out
+}
+
+const (
+	deleted = "the contact was deleted in HubSpot"
+	privacy = "the contact was deleted for privacy (GDPR) in HubSpot"
+)
+
+var _ = Describe("decoding", func() {
+	DescribeTable("one Webhooks-API event",
+		func(event string, want brief) {
+			items, err := decode("[" + event + "]")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(briefs(items)).To(Equal([]brief{want}))
+		},
+		Entry("creation", `{"eventId":1,"subscriptionType":"contact.creation","objectId":123}`, brief{ID: "123"}),
+		Entry("propertyChange", `{"eventId":2,"subscriptionType":"contact.propertyChange","objectId":123,"propertyName":"email","propertyValue":"a@b.c"}`, brief{ID: "123"}),
+		Entry("associationChange", `{"eventId":3,"subscriptionType":"contact.associationChange","objectId":123}`, brief{ID: "123"}),
+		Entry("restore", `{"eventId":4,"subscriptionType":"contact.restore","objectId":123}`, brief{ID: "123"}),
+		Entry("deletion", `{"eventId":5,"subscriptionType":"contact.deletion","objectId":123}`, brief{ID: "123", Action: sdk.ActionIgnore, Reason: deleted}),
+		Entry("privacyDeletion", `{"eventId":6,"subscriptionType":"contact.privacyDeletion","objectId":123}`, brief{ID: "123", Action: sdk.ActionIgnore, Reason: privacy}),
+		Entry("merge → the primary", `{"eventId":7,"subscriptionType":"contact.merge","objectId":123,"primaryObjectId":200,"mergedObjectIds":[123,150]}`, brief{ID: "200"}),
+		Entry("object.* of contacts", `{"eventId":8,"subscriptionType":"object.propertyChange","objectTypeId":"0-1","objectId":123}`, brief{ID: "123"}),
+		Entry("company", `{"eventId":9,"subscriptionType":"company.creation","objectId":77}`, brief{Action: sdk.ActionIgnore, Reason: "1 event(s) about other objects than contacts"}),
+		Entry("deal", `{"eventId":10,"subscriptionType":"deal.propertyChange","objectId":77}`, brief{Action: sdk.ActionIgnore, Reason: "1 event(s) about other objects than contacts"}),
+		Entry("object.* of another type", `{"eventId":11,"subscriptionType":"object.creation","objectTypeId":"2-123","objectId":77}`, brief{Action: sdk.ActionIgnore, Reason: "1 event(s) about other objects than contacts"}),
+		Entry("a 64-bit id, exact", `{"eventId":12,"subscriptionType":"contact.creation","objectId":9007199254740993}`, brief{ID: "9007199254740993"}),
+	)
+
+	It("makes one item per contact, in first-seen order, noting every event", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.creation","objectId":123},
+			{"eventId":2,"subscriptionType":"contact.propertyChange","objectId":456,"propertyName":"firstname"},
+			{"eventId":3,"subscriptionType":"contact.propertyChange","objectId":123,"propertyName":"email"},
+			{"eventId":4,"subscriptionType":"company.creation","objectId":9}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(briefs(items)).To(Equal([]brief{{ID: "123"}, {ID: "456"},
+			{Action: sdk.ActionIgnore, Reason: "1 event(s) about other objects than contacts"}}))
+		Expect(items[0].Notes).To(Equal([]string{"event 1 contact.creation", "event 3 contact.propertyChange email"}))
+		Expect(items[2].Notes).To(Equal([]string{"event 4 company.creation"}))
+	})
+	It("ignores a contact whose last event deletes it, and syncs one restored after", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.propertyChange","objectId":123},
+			{"eventId":2,"subscriptionType":"contact.deletion","objectId":123},
+			{"eventId":3,"subscriptionType":"contact.deletion","objectId":456},
+			{"eventId":4,"subscriptionType":"contact.restore","objectId":456}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(briefs(items)).To(Equal([]brief{{ID: "123", Action: sdk.ActionIgnore, Reason: deleted}, {ID: "456"}}))
+	})
+	It("never syncs a contact deleted for privacy, whatever follows", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.privacyDeletion","objectId":123},
+			{"eventId":2,"subscriptionType":"contact.propertyChange","objectId":123}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(briefs(items)).To(Equal([]brief{{ID: "123", Action: sdk.ActionIgnore, Reason: privacy}}))
+	})
+	It("joins a merge with the primary's other events and notes the merged ids", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.propertyChange","objectId":200},
+			{"eventId":2,"subscriptionType":"contact.merge","objectId":123,"primaryObjectId":200,"mergedObjectIds":[123,150]}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(briefs(items)).To(Equal([]brief{{ID: "200"}}))
+		Expect(items[0].Notes).To(ContainElement("event 2 contact.merge (merged 123, 150 into 200)"))
+	})
+
+	DescribeTable("a workflow webhook",
+		func(body string, want brief) {
+			items, err := decode(body)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(briefs(items)).To(Equal([]brief{want}))
+		},
+		Entry("the v1 contact shape", `{"vid":9153674,"canonical-vid":9153674,"merged-vids":[],"portal-id":62515,"is-contact":true,
+			"properties":{"firstname":{"value":"My Street X"},"email":{"value":"jane@example.com"}},
+			"identity-profiles":[{"vid":9153674,"identities":[{"type":"EMAIL","value":"other@example.com","is-primary":true}]}]}`,
+			brief{ID: "9153674", Email: "jane@example.com"}),
+		Entry("e-mail from the primary identity", `{"vid":9153674,"properties":{},
+			"identity-profiles":[{"vid":9153674,"identities":[{"type":"LEAD_GUID","value":"x"},{"type":"EMAIL","value":"old@example.com"},{"type":"EMAIL","value":"test@test.com","is-primary":true}]}]}`,
+			brief{ID: "9153674", Email: "test@test.com"}),
+		Entry("canonical-vid over vid after a merge", `{"vid":1,"canonical-vid":2}`, brief{ID: "2"}),
+		Entry("a 64-bit vid", `{"vid":18446744073709551615}`, brief{ID: "18446744073709551615"}),
+	)
+
+	DescribeTable("Invalid, with a reason",
+		func(body, reason string) {
+			_, err := decode(body)
+			Expect(sdk.IsInvalid(err)).To(BeTrue(), "%v", err)
+			Expect(err.Error()).To(ContainSubstring(reason))
+		},
+		Entry("empty", "", "empty request"),
+		Entry("an empty array", "[]", "empty event array"),
+		Entry("not JSON", "vid=1", "not JSON"),
+		Entry("broken JSON", `[{"objectId":`, "not valid JSON"),
+		Entry("no ids in an object", `{"properties":{"email":{"value":"a@b.c"}}}`, "no contact id"),
+		Entry("a contact event without objectId", `[{"eventId":1,"subscriptionType":"contact.creation"}]`, "no usable contact id"),
+		Entry("a non-numeric objectId", `[{"eventId":1,"subscriptionType":"contact.creation","objectId":"abc"}]`, "not valid JSON"),
+		Entry("a fractional objectId", `[{"eventId":1,"subscriptionType":"contact.creation","objectId":1.5}]`, "no usable contact id"),
+	)
+})
