@@ -22,14 +22,17 @@ build:
 run: build
 	$(BIN)/crmhub serve --config configs/crmhub.yaml
 
-## testbins: the binaries specs start, built once per run (see internal/testbin)
+## testbins: the binaries specs start, built once per run (see internal/testbin); the SDK's
+## example plugin (sdk/example, its own module) too, as crmhub-plugin-acme, never into bin/plugins
 testbins: build
 	@mkdir -p $(TESTBIN)
 	cp $(BIN)/crmhub $(PLUGINS)/* $(TESTBIN)/
 	$(GO) build -o $(TESTBIN)/crmhub-plugin-test ./internal/testplugin/cmd/testplugin
 	$(GO) build -o $(TESTBIN)/crmhub-testhost ./internal/testhost
+	cd sdk && $(GO) build -o ../$(TESTBIN)/crmhub-plugin-acme ./example
 
-## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz
+## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz.
+## ginkgo -r descends into sdk/ (its own module): the SDK's suites run with the same flags.
 test: lint testbins
 	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r --race --randomize-all --fail-on-empty --keep-going --timeout=15m
 	$(MAKE) fuzz FUZZTIME=100000x

@@ -23,6 +23,10 @@ const (
 // APIKey is the only api_key setting the test CRM accepts.
 const APIKey = "test-key"
 
+// RevokedAPIKey is an api_key the test CRM knows but refuses, as a CRM
+// refuses a revoked key: Configure answers Unauthenticated.
+const RevokedAPIKey = "revoked-key"
+
 // CRM is the test plugin's sdk.CRM over a Directory.
 type CRM struct {
 	dir *Directory
@@ -72,6 +76,8 @@ func (c *CRM) Configure(_ context.Context, settings sdk.Settings) error {
 	case "":
 		c.configured = false
 		return sdk.Invalid("api_key is required")
+	case RevokedAPIKey:
+		return sdk.Unauthenticated("the test CRM refuses this api_key")
 	case APIKey:
 		c.configured = true
 		sdk.Logger().Info("test CRM configured", "configures", c.configures)

@@ -15,6 +15,15 @@ type Directory struct {
 	mu       sync.Mutex
 	contacts map[string]sdk.Contact
 	stalled  chan struct{} // non-nil while Stall holds calls
+	requests int           // calls to the directory so far
+}
+
+// Requests counts the calls to the directory so far: the requests a real
+// CRM's API would have served.
+func (d *Directory) Requests() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.requests
 }
 
 // Tags of the test account.
@@ -76,6 +85,7 @@ func (d *Directory) Stall() (release func()) {
 // wait blocks while the directory is stalled.
 func (d *Directory) wait(ctx context.Context) error {
 	d.mu.Lock()
+	d.requests++
 	gate := d.stalled
 	d.mu.Unlock()
 	if gate == nil {

@@ -15,6 +15,7 @@ func Kit(dir *Directory) sdktest.Kit {
 		Fixtures: sdktest.Fixtures{
 			Settings:         Settings(),
 			BadSettings:      map[string]string{"api_key": "wrong"},
+			RefusedSettings:  map[string]string{"api_key": RevokedAPIKey},
 			KnownContact:     Anna,
 			UnknownContactID: "12345",
 			ValidWebhook: sdk.RawWebhook{
@@ -24,6 +25,7 @@ func Kit(dir *Directory) sdktest.Kit {
 			},
 			WantItems:      []sdk.Item{{ContactID: Anna.ID, Email: Anna.Email}},
 			InvalidWebhook: sdk.RawWebhook{Method: "POST", ContentType: "application/json", Body: []byte(`{"name":"Anna"}`)},
+			CRMRequests:    dir.Requests,
 			UpdateField:    "fieldPhone",
 			Stall:          dir.Stall,
 		},

@@ -25,21 +25,51 @@ var pluginName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 // session is one fresh plugin served over gRPC, seen through an observer.
 type session struct {
 	*pluginclient.Client
-	seen *observer
-	stop func()
+	seen   *observer
+	stop   func()
+	schema []sdk.Setting // Info.Settings, for their defaults
+}
+
+// configure calls Configure as the hub does: with the defaults of
+// Info.Settings filled in where given leaves a setting empty.
+func (s *session) configure(ctx context.Context, given map[string]string) error {
+	return s.Configure(ctx, withDefaults(s.schema, given))
+}
+
+// withDefaults is given with the schema's defaults filled in.
+func withDefaults(schema []sdk.Setting, given map[string]string) sdk.Settings {
+	out := make(sdk.Settings, len(given))
+	for k, v := range given {
+		out[k] = v
+	}
+	for _, st := range schema {
+		if out[st.Name] == "" && st.Default != "" {
+			out[st.Name] = st.Default
+		}
+	}
+	return out
 }
 
 // connect serves a fresh CRM from kit.New and, when configure is set,
 // configures it with the fixture settings.
 func connect(ctx context.Context, kit Kit, configure bool) (*session, error) {
-	seen := &observer{CRM: kit.New(), entered: make(chan context.Context, 1), returned: make(chan error, 1)}
-	client, stop, err := Serve(seen)
+	crm := kit.New()
+	seen := &observer{CRM: crm, entered: make(chan context.Context, 1), returned: make(chan error, 1)}
+	var served sdk.CRM = seen
+	if checker, ok := crm.(sdk.WebhookChecker); ok {
+		// Keep the plugin's door check visible through the observer.
+		served = checkingObserver{observer: seen, checker: checker}
+	}
+	client, stop, err := Serve(served)
 	if err != nil {
 		return nil, err
 	}
 	s := &session{Client: client, seen: seen, stop: stop}
+	if info, err := crm.Info(ctx); err == nil {
+		s.schema = info.Settings
+	}
 	if configure {
-		if err := client.Configure(ctx, kit.Settings); err != nil {
+		if err := s.configure(ctx, kit.Settings); err != nil {
 			stop()
 			return nil, fmt.Errorf("Configure with the fixture settings failed: %w", err)
 		}
@@ -120,11 +150,11 @@ func checkConfigureRejects(ctx context.Context, kit Kit) error {
 		return err
 	}
 	defer s.stop()
-	if err := wantKind(s.Configure(ctx, kit.BadSettings), sdk.KindInvalid, "Configure(bad settings)",
+	if err := wantKind(s.configure(ctx, kit.BadSettings), sdk.KindInvalid, "Configure(bad settings)",
 		"so the hub marks the CRM not configured and tells the operator, instead of retrying"); err != nil {
 		return err
 	}
-	if err := s.Configure(ctx, kit.Settings); err != nil {
+	if err := s.configure(ctx, kit.Settings); err != nil {
 		return fmt.Errorf("Configure with the fixture settings failed after a rejected Configure (%w): a plugin is reconfigured while it runs", err)
 	}
 	return nil
@@ -155,7 +185,7 @@ func checkDecodeValid(ctx context.Context, kit Kit) error {
 		return err
 	}
 	defer s.stop()
-	got, err := s.DecodeWebhook(ctx, kit.ValidWebhook)
+	got, err := s.DecodeWebhook(ctx, hubCopy(kit.ValidWebhook))
 	if err != nil {
 		return fmt.Errorf("decoding the valid webhook failed: %w", err)
 	}
@@ -173,7 +203,7 @@ func checkDecodeInvalid(ctx context.Context, kit Kit) error {
 		return err
 	}
 	defer s.stop()
-	_, err = s.DecodeWebhook(ctx, kit.InvalidWebhook)
+	_, err = s.DecodeWebhook(ctx, hubCopy(kit.InvalidWebhook))
 	return wantKind(err, sdk.KindInvalid, "decoding the invalid webhook", invalidWhy)
 }
 
@@ -193,7 +223,7 @@ func checkDecodeBatch(ctx context.Context, kit Kit) error {
 		return err
 	}
 	defer s.stop()
-	batch := []sdk.RawWebhook{kit.ValidWebhook, kit.InvalidWebhook, kit.ValidWebhook, {Method: "POST"}}
+	batch := []sdk.RawWebhook{hubCopy(kit.ValidWebhook), hubCopy(kit.InvalidWebhook), hubCopy(kit.ValidWebhook), {Method: "POST"}}
 	results, err := s.DecodeWebhooks(ctx, batch)
 	if err != nil {
 		return fmt.Errorf("decoding a batch failed as a whole (%w): a bad webhook must fail only itself", err)
@@ -369,17 +399,30 @@ func checkUpdate(ctx context.Context, kit Kit) error {
 	return wantKind(err, sdk.KindNotFound, fmt.Sprintf("UpdateContact(%q) of an unknown id", kit.UnknownContactID), notFoundWhy)
 }
 
-// sameItems compares items by what names the contact and the action.
+// sameItems compares items by what names the contact and the action, and
+// by the carried contact (its id and e-mail) and the notes where want has
+// them.
 func sameItems(got, want []sdk.Item) bool {
 	return slices.EqualFunc(got, want, func(a, b sdk.Item) bool {
-		return a.ContactID == b.ContactID && a.Email == b.Email && a.Action == b.Action && a.Reason == b.Reason
+		same := a.ContactID == b.ContactID && a.Email == b.Email && a.Action == b.Action && a.Reason == b.Reason
+		if b.Contact != nil {
+			same = same && a.Contact != nil && a.Contact.ID == b.Contact.ID && strings.EqualFold(a.Contact.Email, b.Contact.Email)
+		}
+		if b.Notes != nil {
+			same = same && slices.Equal(a.Notes, b.Notes)
+		}
+		return same
 	})
 }
 
 func describeItems(items []sdk.Item) string {
 	parts := make([]string, 0, len(items))
 	for _, it := range items {
-		parts = append(parts, fmt.Sprintf("{contact %q, e-mail %q, action %q, reason %q}", it.ContactID, it.Email, it.Action, it.Reason))
+		carried := ""
+		if it.Contact != nil {
+			carried = fmt.Sprintf(", carrying contact %q", it.Contact.ID)
+		}
+		parts = append(parts, fmt.Sprintf("{contact %q, e-mail %q, action %q, reason %q%s, notes %q}", it.ContactID, it.Email, it.Action, it.Reason, carried, it.Notes))
 	}
 	return fmt.Sprintf("%d item(s) %s", len(items), strings.Join(parts, " "))
 }

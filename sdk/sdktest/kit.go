@@ -34,6 +34,10 @@ type Fixtures struct {
 	Settings map[string]string
 	// BadSettings must make Configure fail with sdk.Invalid.
 	BadSettings map[string]string
+	// RefusedSettings are well-formed settings the CRM refuses, e.g. a
+	// wrong API key: Configure must fail with sdk.Unauthenticated (not
+	// Invalid), and the plugin must keep working with its previous settings.
+	RefusedSettings map[string]string
 	// KnownContact is a contact the CRM has. GetContact must return its
 	// ID, Email and (when given) Tags, and every field given in Fields
 	// with the same value; other fields may be present too.
@@ -41,12 +45,32 @@ type Fixtures struct {
 	// UnknownContactID is an id the CRM does not have.
 	UnknownContactID string
 	// ValidWebhook is a webhook the CRM would send; it must decode to
-	// WantItems (compared by contact id, e-mail, action and reason).
+	// WantItems (compared by contact id, e-mail, action and reason, and by
+	// the carried contact's id and e-mail and the notes where WantItems has
+	// them). The kit hands it over as the hub does: header keys
+	// canonicalised as http.CanonicalHeaderKey does, whatever the fixture
+	// wrote. Give ReceivedAt a fixed time in the past, so a plugin that
+	// checks freshness against the clock instead of ReceivedAt fails.
+	// A plugin that implements sdk.WebhookChecker must accept it.
 	ValidWebhook sdk.RawWebhook
 	WantItems    []sdk.Item
 	// InvalidWebhook carries no usable contact: it must decode to
 	// sdk.Invalid.
 	InvalidWebhook sdk.RawWebhook
+	// ForgedWebhook is the valid webhook with a wrong signature (or a
+	// foreign account, a stale timestamp): CheckWebhook must reject it.
+	// Required when the plugin implements sdk.WebhookChecker; given for a
+	// plugin that does not, it fails the kit, since the hub would store it.
+	ForgedWebhook sdk.RawWebhook
+	// MultiWebhook is a webhook that names several contacts; it must decode
+	// to WantMultiItems, one item per contact (at least two). Leave both
+	// empty only when the CRM's webhooks never name more than one contact.
+	MultiWebhook   sdk.RawWebhook
+	WantMultiItems []sdk.Item
+	// CRMRequests returns how many requests the CRM's API (the test's
+	// fake) has served so far. The kit reads it around DecodeWebhooks to
+	// prove that decoding never calls the CRM.
+	CRMRequests func() int
 	// UpdateField is a field of KnownContact that UpdateContact may write
 	// and GetContact reads back; empty skips the round trip.
 	UpdateField string
@@ -74,6 +98,13 @@ func Checks() []Check {
 		{"an invalid webhook decodes to Invalid", checkDecodeInvalid},
 		{"an empty request decodes to Invalid", checkDecodeEmpty},
 		{"a batch of webhooks gets one result per request, in order", checkDecodeBatch},
+		{"headers are read by the keys the hub hands over, canonicalised as net/http does", checkCanonicalHeaders},
+		{"a webhook naming several contacts decodes to one item each", checkDecodeMulti},
+		{"CheckWebhook accepts the valid request and rejects the forged one", checkDoor},
+		{"DecodeWebhooks does not call the CRM", checkDecodeOffline},
+		{"Configure reports refused credentials as Unauthenticated and keeps the previous settings", checkConfigureRefused},
+		{"Configure can run while other calls do", checkConfigureRace},
+		{"no error message quotes a secret setting's value", checkSecretsKept},
 		{"GetContact returns the known contact", checkGetKnown},
 		{"GetContact of an unknown id is NotFound", checkGetUnknown},
 		{"FindContact finds the known contact by e-mail, and NotFound for an unknown one", checkFind},

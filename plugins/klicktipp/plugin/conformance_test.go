@@ -15,8 +15,9 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 		kit = sdktest.Kit{
 			New: func() sdk.CRM { return newPlugin() },
 			Fixtures: sdktest.Fixtures{
-				Settings:    settingsFor(fake),
-				BadSettings: map[string]string{"base_url": fake.URL, "username": apiUser},
+				Settings:        settingsFor(fake),
+				BadSettings:     map[string]string{"base_url": fake.URL, "username": apiUser},
+				RefusedSettings: settingsFor(fake, "password", "wrong-password"),
 				KnownContact: sdk.Contact{
 					ID: annaID, Email: "anna@example.com",
 					Tags:   []sdk.Tag{{ID: "11", Name: "Kunde"}},
@@ -28,6 +29,7 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 				WantItems: []sdk.Item{{ContactID: annaID, Email: "anna@example.com"}},
 				InvalidWebhook: sdk.RawWebhook{Method: "POST", ContentType: "application/x-www-form-urlencoded",
 					Body: []byte("SubscriberID=%25Subscriber%3AID%25&email=")},
+				CRMRequests: func() int { return len(fake.Calls()) },
 				UpdateField: "fieldCity",
 				Stall:       fake.Stall,
 			},
