@@ -5,7 +5,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/crmhub/crmhub/plugins/salesforce/fakesalesforce"
+	"github.com/crmhub/crmhub/plugins/salesforce/outbound"
 	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 var _ = Describe("Info", func() {
@@ -182,5 +184,25 @@ var _ = Describe("contacts", func() {
 		p := configured(ctx, settingsFor(fake))
 		Expect(p.UpdateContact(ctx, id, map[string]string{"WP_Password__c": "s3cr3t"})).To(Succeed())
 		Expect(fake.Contact(id)).To(HaveKeyWithValue("WP_Password__c", "s3cr3t"))
+	})
+})
+
+var _ = Describe("over the plugin protocol", func() {
+	It("makes the hub check every message at the door and answer the SOAP Ack", func(ctx SpecContext) {
+		fake, anna := newFake()
+		client, stop, err := sdktest.Serve(newPlugin())
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(stop)
+		info, err := client.Info(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.Webhooks.Check).To(BeTrue())
+		Expect(info.Webhooks.Ack).To(Equal(outbound.Ack()))
+		Expect(client.Configure(ctx, settingsFor(fake))).To(Succeed())
+		v, err := client.CheckWebhook(ctx, sdk.Request{Method: "POST",
+			Body: fakesalesforce.OutboundMessage("00Dn00000008y2uEAA", actionID, fakesalesforce.Notification{ID: "04ln0000009JvY4AAK", RecordID: anna})})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(v.Decision).To(Equal(sdk.DecisionReject))
+		Expect(v.RejectStatus()).To(Equal(403))
+		Expect(string(v.Answer.Body)).To(ContainSubstring("<faultcode>soapenv:Client</faultcode>"))
 	})
 })
