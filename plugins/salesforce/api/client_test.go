@@ -252,3 +252,39 @@ var _ = Describe("the fake's answers", func() {
 		Expect(string(body)).To(Equal(`{"error":"invalid_client","error_description":"invalid client credentials"}`))
 	})
 })
+
+var _ = Describe("the org's API usage", func() {
+	It("is logged as a warning from 80 % of the daily limit, read from Sforce-Limit-Info", func(ctx SpecContext) {
+		var out strings.Builder
+		var mu sync.Mutex
+		log := hclog.New(&hclog.LoggerOptions{Output: lockedWriter{&mu, &out}, Level: hclog.Info})
+		c, err := api.New(api.Config{LoginURL: fake.URL, ClientID: clientID, ClientSecret: clientSecret, Logger: log})
+		Expect(err).NotTo(HaveOccurred())
+
+		fake.SetLimit(100, 5000)
+		_, err = c.Contact(ctx, annaID)
+		Expect(err).NotTo(HaveOccurred())
+		mu.Lock()
+		Expect(out.String()).NotTo(ContainSubstring("API request limit"))
+		mu.Unlock()
+
+		fake.SetLimit(4100, 5000)
+		_, err = c.Contact(ctx, annaID)
+		Expect(err).NotTo(HaveOccurred())
+		mu.Lock()
+		defer mu.Unlock()
+		Expect(out.String()).To(ContainSubstring("near its daily API request limit"))
+		Expect(out.String()).To(ContainSubstring("limit=5000"))
+	})
+})
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

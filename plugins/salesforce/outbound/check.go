@@ -20,6 +20,8 @@ func Check(orgID string, body []byte) sdk.Verdict {
 		return sdk.RejectWith(Fault(http.StatusBadRequest, "not a Salesforce Outbound Message"), "not an outbound message: %v", err)
 	case len(msg.Notifications) == 0:
 		return sdk.RejectWith(Fault(http.StatusBadRequest, "the message has no notifications"), "outbound message without notifications")
+	case msg.OrganizationID == "":
+		return sdk.RejectWith(Fault(http.StatusBadRequest, "the message has no OrganizationId"), "outbound message without OrganizationId")
 	case msg.ActionID == "":
 		return sdk.RejectWith(Fault(http.StatusBadRequest, "the message has no ActionId"), "outbound message without ActionId")
 	case !sfid.Same(msg.OrganizationID, orgID):

@@ -85,6 +85,7 @@ var _ = Describe("the door", func() {
 		Entry("broken XML", salesforceExample[:400]),
 		Entry("another SOAP call", `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><login/></soapenv:Body></soapenv:Envelope>`),
 		Entry("no notifications", string(fakesalesforce.OutboundMessage(org18, actionID))),
+		Entry("an empty OrganizationId", strings.Replace(salesforceExample, org18, "", 1)),
 		Entry("an empty ActionId", strings.Replace(salesforceExample, actionID, "", 1)),
 		Entry("101 notifications", string(fakesalesforce.OutboundMessage(org18, actionID, notes(101)...))),
 	)
