@@ -20,7 +20,7 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 				BadSettings: settingsFor(fake, "organization_id", "00Dn00000008Y2TEAA"),
 				KnownContact: sdk.Contact{
 					ID: anna, Email: "anna@example.com",
-					Tags: []sdk.Tag{{ID: fake.AddTopic("Customer"), Name: "Customer"}, {ID: fake.AddTopic("VIP"), Name: "VIP"}},
+					Tags:   []sdk.Tag{{ID: fake.AddTopic("Customer"), Name: "Customer"}, {ID: fake.AddTopic("VIP"), Name: "VIP"}},
 					Fields: map[string]string{"FirstName": "Anna", "Email": "anna@example.com", "Interests__c": "Golf;Tennis"},
 				},
 				UnknownContactID: "003Dn9999999999AAA",
