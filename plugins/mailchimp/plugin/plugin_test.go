@@ -58,7 +58,11 @@ var _ = Describe("The Mailchimp plugin", func() {
 			p := configured(ctx, fake)
 			var wg sync.WaitGroup
 			for range 5 {
-				wg.Go(func() { defer GinkgoRecover(); _, err := p.GetContact(ctx, annaHash); Expect(err).NotTo(HaveOccurred()) })
+				wg.Go(func() {
+					defer GinkgoRecover()
+					_, err := p.GetContact(ctx, annaHash)
+					Expect(err).NotTo(HaveOccurred())
+				})
 				wg.Go(func() { defer GinkgoRecover(); Expect(p.Configure(ctx, settingsFor(fake))).To(Succeed()) })
 			}
 			wg.Wait()
