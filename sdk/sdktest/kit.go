@@ -62,6 +62,11 @@ type Fixtures struct {
 	// Required when the plugin implements sdk.WebhookChecker; given for a
 	// plugin that does not, it fails the kit, since the hub would store it.
 	ForgedWebhook sdk.RawWebhook
+	// Unsigned, for a plugin that checks at the door only to answer the
+	// CRM's handshakes (e.g. a validation GET) because the CRM signs
+	// nothing, says so: the kit then wants the valid webhook accepted and
+	// no ForgedWebhook.
+	Unsigned bool
 	// MultiWebhook is a webhook that names several contacts; it must decode
 	// to WantMultiItems, one item per contact (at least two). Leave both
 	// empty only when the CRM's webhooks never name more than one contact.

@@ -181,17 +181,17 @@ func checkDoor(ctx context.Context, kit Kit) error {
 		return errors.New("the fixtures give a ForgedWebhook but the plugin does not implement sdk.WebhookChecker: the hub stores every request with the right access key, forged or not; implement CheckWebhook(ctx, sdk.Request) (sdk.Verdict, error)")
 	case !info.Webhooks.Check:
 		return nil // nothing is checked at the door
+	case kit.Unsigned && forged:
+		return errors.New("the fixtures say the CRM signs nothing (Unsigned) yet give a ForgedWebhook: give one or the other")
+	case kit.Unsigned:
+		return acceptsValid(ctx, s, kit, info.Name)
 	case !forged:
 		return errors.New("the plugin checks requests at the door but the fixtures give no ForgedWebhook: give the valid webhook with a wrong signature")
 	}
-	v, err := s.CheckWebhook(ctx, doorRequest(kit.ValidWebhook, info.Name))
-	switch {
-	case err != nil:
-		return fmt.Errorf("CheckWebhook of the valid request failed: %w", err)
-	case v.Decision != sdk.DecisionAccept:
-		return fmt.Errorf("CheckWebhook of the valid request answered %s (%q): accept what the CRM signed; check freshness against Request.ReceivedAt, never the clock", decision(v), v.Reason)
+	if err := acceptsValid(ctx, s, kit, info.Name); err != nil {
+		return err
 	}
-	v, err = s.CheckWebhook(ctx, doorRequest(kit.ForgedWebhook, info.Name))
+	v, err := s.CheckWebhook(ctx, doorRequest(kit.ForgedWebhook, info.Name))
 	switch {
 	case err != nil:
 		return fmt.Errorf("CheckWebhook of the forged request failed (%w): answer sdk.Reject with a reason, an error makes the hub answer 503 and the sender retry", err)
@@ -199,6 +199,18 @@ func checkDoor(ctx context.Context, kit Kit) error {
 		return fmt.Errorf("CheckWebhook of the forged request answered %s: return sdk.Reject(reason), so the hub stores nothing and answers 401", decision(v))
 	case v.Reason == "":
 		return errors.New("CheckWebhook rejected the forged request without a reason: the hub counts and logs rejections by it")
+	}
+	return nil
+}
+
+// acceptsValid checks that the door takes the valid webhook.
+func acceptsValid(ctx context.Context, s *session, kit Kit, crm string) error {
+	v, err := s.CheckWebhook(ctx, doorRequest(kit.ValidWebhook, crm))
+	switch {
+	case err != nil:
+		return fmt.Errorf("CheckWebhook of the valid request failed: %w", err)
+	case v.Decision != sdk.DecisionAccept:
+		return fmt.Errorf("CheckWebhook of the valid request answered %s (%q): accept what the CRM signed; check freshness against Request.ReceivedAt, never the clock", decision(v), v.Reason)
 	}
 	return nil
 }

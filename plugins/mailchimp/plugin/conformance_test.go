@@ -19,7 +19,11 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 		kit = sdktest.Kit{
 			New: func() sdk.CRM { return plugin.New() },
 			Fixtures: sdktest.Fixtures{
-				Settings:    settingsFor(fake),
+				Settings:        settingsFor(fake),
+				RefusedSettings: map[string]string{"api_key": "ffffffffffffffffffffffffffffffff-us6", "list_id": listID, "base_url": fake.URL},
+				CRMRequests:     fake.Calls,
+				// Mailchimp signs nothing: the door only answers its validation GET.
+				Unsigned:    true,
 				BadSettings: map[string]string{"api_key": "no-data-center-", "list_id": listID, "base_url": fake.URL},
 				KnownContact: sdk.Contact{
 					ID: annaHash, Email: "anna@example.com",
