@@ -26,7 +26,7 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 				UnknownContactID: "404404",
 				ValidWebhook: sdk.RawWebhook{Method: "POST", ContentType: "application/x-www-form-urlencoded",
 					Query: map[string][]string{"action": {"update"}},
-					Body:  []byte("type=contact_tag_added&contact%5Bid%5D=" + a.anna + "&contact%5Bemail%5D=anna%40example.com&contact%5Btags%5D=Customer")},
+					Body:  a.fake.Webhook("contact_tag_added", a.anna)},
 				WantItems: []sdk.Item{{ContactID: a.anna, Email: "anna@example.com", Action: sdk.ActionUpdateTags}},
 				InvalidWebhook: sdk.RawWebhook{Method: "POST", ContentType: "application/x-www-form-urlencoded",
 					Body: []byte("type=update&contact%5Bid%5D=%25CONTACT_ID%25")},

@@ -48,7 +48,7 @@ var _ = Describe("The Drip API client", func() {
 		sub, err := client.GetSubscriber(ctx, john)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(sub.Contact()).To(Equal(sdk.Contact{ID: john, Email: "john@acme.com",
-			Tags:   []sdk.Tag{{ID: "Customer", Name: "Customer"}, {ID: "SEO", Name: "SEO"}},
+			Tags: []sdk.Tag{{ID: "Customer", Name: "Customer"}, {ID: "SEO", Name: "SEO"}},
 			Fields: map[string]string{"name": "John Doe", "email": "john@acme.com", "first_name": "John", "last_name": "",
 				"phone": "", "address1": "", "address2": "", "city": "", "state": "", "zip": "", "country": ""}}))
 		call := fake.Calls()[0]
