@@ -43,4 +43,3 @@ func (s *Server) Webhook(event, id string) []byte {
 	}
 	return []byte(form.Encode())
 }
-
