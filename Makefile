@@ -34,12 +34,14 @@ test: lint testbins
 	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r --race --randomize-all --fail-on-empty --keep-going --timeout=15m
 	$(MAKE) fuzz FUZZTIME=100000x
 
-## fuzz: the webhook decoder's fuzz target (FUZZTIME=60s for a longer run).
+## fuzz: the webhook decoders' fuzz targets (FUZZTIME=60s for a longer run).
 ## make test counts executions instead: on go1.26 a duration can end with a
 ## spurious "context deadline exceeded" (golang/go#75804, fixed in go1.27).
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/klicktipp/outbound
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/activecampaign/webhook
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/drip/webhook
 
 ## bench: speed and memory figures of the built binaries, one table (README shows the latest)
 bench: build
