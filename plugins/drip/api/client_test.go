@@ -141,6 +141,15 @@ var _ = Describe("The Drip API client", func() {
 		Expect(wait).To(Equal(42 * time.Second))
 	})
 
+	It("answers Retryable, briefly, when Drip is busy with the same subscriber, whatever the status", func(ctx SpecContext) {
+		fake.Inject(fakedrip.Fault{Match: "POST", Times: 1, Status: http.StatusUnprocessableEntity,
+			Body: `{"errors":[{"code":"too_many_requests","message":"Too many concurrent requests for the same subscriber"}]}`})
+		err := client.Update(ctx, john, map[string]string{"name": "x"})
+		Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable), "got %v", err)
+		wait, _ := sdk.RetryAfter(err)
+		Expect(wait).To(Equal(5 * time.Second))
+	})
+
 	It("answers Retryable for a 5xx and for a body that is not JSON", func(ctx SpecContext) {
 		fake.Inject(fakedrip.ServerError("GET", 1))
 		_, err := client.GetSubscriber(ctx, john)

@@ -34,6 +34,11 @@ func (c *Client) failure(k call, status int, header http.Header, body []byte) er
 		return sdk.Retryable(fmt.Errorf("%s: Drip limits the request rate (HTTP 429%s%s)", k, detail, limits(header)), wait)
 	case status >= 500:
 		return sdk.Retryable(fmt.Errorf("%s: Drip failed (HTTP %d%s)", k, status, detail), retryAfter(header))
+	case strings.Contains(strings.ToLower(detail), "concurrent requests"):
+		// "Too many concurrent requests for the same subscriber": another
+		// write to the subscriber is under way; its status is not
+		// documented, so the message is what tells it from a real 4xx.
+		return sdk.Retryable(fmt.Errorf("%s: Drip is busy with this subscriber (HTTP %d%s)", k, status, detail), concurrentWait)
 	case status == http.StatusUnauthorized:
 		return sdk.Unauthenticated("%s: Drip refused the API token (HTTP 401%s): check api_token", k, detail)
 	case status == http.StatusForbidden:
@@ -47,6 +52,10 @@ func (c *Client) failure(k call, status int, header http.Header, body []byte) er
 	}
 	return sdk.Retryable(fmt.Errorf("%s: unexpected answer HTTP %d%s", k, status, detail), 0)
 }
+
+// concurrentWait is the wait after Drip refused a call for a write to the
+// same subscriber under way: such a write takes moments.
+const concurrentWait = 5 * time.Second
 
 // limits quotes the rate-limit headers for the operator.
 func limits(header http.Header) string {
