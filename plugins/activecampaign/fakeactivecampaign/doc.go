@@ -9,6 +9,7 @@
 // Start with New(token); it is exported so that other packages' tests (the
 // hub's end-to-end suites) can start one too. Seed it with AddTag, AddField
 // and AddContact; change a contact with SetTags, SetField and Delete;
+// build the form ActiveCampaign posts with Webhook;
 // make trouble with Inject (ServerError, RateLimited, Slow, any status and
 // body for the next N calls), Stall and SetRateLimit; read what happened
 // with Calls and CallCount.
