@@ -16,8 +16,10 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 		kit = sdktest.Kit{
 			New: func() sdk.CRM { return plugin.New() },
 			Fixtures: sdktest.Fixtures{
-				Settings:    a.settings(),
-				BadSettings: map[string]string{"base_url": "ftp://example.api-us1.com", "api_token": token},
+				Settings:        a.settings(),
+				RefusedSettings: map[string]string{"base_url": a.fake.URL, "api_token": "a-revoked-activecampaign-token"},
+				CRMRequests:     func() int { return len(a.fake.Calls()) },
+				BadSettings:     map[string]string{"base_url": "ftp://example.api-us1.com", "api_token": token},
 				KnownContact: sdk.Contact{
 					ID: a.anna, Email: "anna@example.com",
 					Tags:   []sdk.Tag{{ID: a.customer, Name: "Customer"}},

@@ -16,8 +16,10 @@ var _ = Describe("The plugin against the SDK's conformance kit", func() {
 		kit = sdktest.Kit{
 			New: func() sdk.CRM { return plugin.New() },
 			Fixtures: sdktest.Fixtures{
-				Settings:    settingsFor(fake),
-				BadSettings: map[string]string{"base_url": fake.URL, "account_id": "acme", "api_token": token},
+				Settings:        settingsFor(fake),
+				RefusedSettings: map[string]string{"base_url": fake.URL, "account_id": accountID, "api_token": "a-revoked-drip-token"},
+				CRMRequests:     func() int { return len(fake.Calls()) },
+				BadSettings:     map[string]string{"base_url": fake.URL, "account_id": "acme", "api_token": token},
 				KnownContact: sdk.Contact{
 					ID: johnID, Email: "john@acme.com",
 					Tags:   []sdk.Tag{{ID: "Customer", Name: "Customer"}, {ID: "SEO", Name: "SEO"}},
