@@ -54,6 +54,11 @@ type Config struct {
 	// holds contacts 1001 and 1002.
 	TestPlugin string
 
+	// PluginCRMs are more CRMs by name (activecampaign, drip, …), each
+	// served by its plugin binary against a fake of its API; see
+	// StartActiveCampaign and its siblings.
+	PluginCRMs map[string]PluginCRM
+
 	// MaxBody is server.max_body, e.g. "8MiB"; "" keeps the default.
 	MaxBody string
 
@@ -150,6 +155,9 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 			"rate_limit": c.RateLimit,
 			"settings":   map[string]any{"api_key": "test-key"},
 		}
+	}
+	for name, crm := range c.PluginCRMs {
+		crms[name] = crm.yaml(c.RateLimit)
 	}
 	for _, name := range c.DisabledCRMs {
 		if _, ok := crms[name]; !ok {
