@@ -1,0 +1,3 @@
+package morecrms_test
+
+func mailchimpSpecs(w *world) {}
