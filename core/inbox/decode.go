@@ -298,7 +298,10 @@ func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decod
 				Decoded: true, RequestID: &ev.ID, ItemIndex: i, Status: store.StatusReceived,
 				NextAttemptAt: time.Now().UTC(), ReceivedAt: ev.ReceivedAt}
 		}
-		it.Action = cmp.Or(string(item.Action), action)
+		it.Action = action
+		if item.Action != sdk.ActionDefault && item.Action != sdk.ActionIgnore {
+			it.Action = string(item.Action)
+		}
 		out := in.resolveItem(ctx, it, ev.ID, item)
 		if i == 0 {
 			d.req = out
