@@ -325,7 +325,7 @@ crms:
 			})
 
 			It("shows a request of several items with its items, their status together, and each item under its request", func(ctx SpecContext) {
-				Expect(get("/api/v1/events/" + formatID(dead.ID)).json()).NotTo(HaveKey("items"), "one item: the shape of old")
+				Expect(get("/api/v1/events/"+formatID(dead.ID)).json()).NotTo(HaveKey("items"), "one item: the shape of old")
 
 				req := seedEvent(ctx, st, "klicktipp", "2001", store.StatusReceived)
 				req.ItemCount, req.Status, req.Outcome = 3, store.StatusDone, "updated"
@@ -353,9 +353,9 @@ crms:
 				pending.Status = store.StatusDone
 				_, err := st.DB().NewUpdate().Model(pending).Column("status").WherePK().Exec(ctx)
 				Expect(err).NotTo(HaveOccurred())
-				Expect(get("/api/v1/events/"+formatID(req.ID)).json()).To(HaveKeyWithValue("status", "failed"))
+				Expect(get("/api/v1/events/" + formatID(req.ID)).json()).To(HaveKeyWithValue("status", "failed"))
 
-				Expect(get("/api/v1/events/"+formatID(failed.ID)).json()).To(SatisfyAll(
+				Expect(get("/api/v1/events/" + formatID(failed.ID)).json()).To(SatisfyAll(
 					HaveKeyWithValue("request_id", formatID(req.ID)), Not(HaveKey("items"))))
 				evs, _ := items[server.Event](get("/api/v1/events?request_id=" + formatID(req.ID)))
 				Expect(evs).To(ConsistOf(HaveField("ID", formatID(failed.ID)), HaveField("ID", formatID(pending.ID))))
