@@ -48,7 +48,9 @@ func NewEventOutcome(ev *store.Event) EventOutcome {
 		o.Status = store.RequestStatus(ev.Items)
 		o.Items = make([]EventOutcome, len(ev.Items))
 		for i, it := range ev.Items {
-			o.Items[i] = NewEventOutcome(it)
+			one := *it
+			one.Items = nil // the request's own row is its first item
+			o.Items[i] = NewEventOutcome(&one)
 		}
 	}
 	return o
