@@ -27,6 +27,8 @@ testbins: build
 	@mkdir -p $(TESTBIN)
 	cp $(BIN)/crmhub $(PLUGINS)/* $(TESTBIN)/
 	$(GO) build -o $(TESTBIN)/crmhub-plugin-test ./internal/testplugin/cmd/testplugin
+	$(GO) build -o $(TESTBIN)/crmhub-plugin-testdoor ./internal/testplugin/cmd/testdoor
+	$(GO) build -o $(TESTBIN)/crmhub-plugin-protocol1 ./internal/testplugin/cmd/protocol1
 	$(GO) build -o $(TESTBIN)/crmhub-testhost ./internal/testhost
 
 ## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz
