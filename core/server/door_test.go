@@ -130,7 +130,7 @@ crms:
 			seen := door.requests()
 			Expect(seen).To(HaveLen(1))
 			Expect(seen[0].Method).To(Equal("POST"))
-			Expect(seen[0].URL).To(Equal(srv.URL + "/hooks/checked?action=update&access_key=" + key + "&x=1"), "the full URL, key included")
+			Expect(seen[0].URL).To(Equal(srv.URL+"/hooks/checked?action=update&access_key="+key+"&x=1"), "the full URL, key included")
 			Expect(seen[0].Header).To(HaveKeyWithValue("X-Signature", []string{"sig"}))
 			Expect(string(seen[0].Body)).To(Equal(`{"id":"7"}`))
 			Expect(seen[0].RemoteAddr).To(HavePrefix("127.0.0.1:"))
