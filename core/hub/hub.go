@@ -102,7 +102,12 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 
 	h := &Hub{log: log, store: st, metrics: metrics.New(log), appSecrets: generated}
 	h.cfg.Store(cfg)
-	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
+	dr, err := newDoor(ctx, st, log)
+	if err != nil {
+		return nil, err
+	}
+	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log, OnInfo: dr.learn})
+	dr.host = h.host
 	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
 	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown),
@@ -114,7 +119,7 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 		Reads: server.Reads{Config: h.cfg.Load, Store: st, Replayer: h.inbox, Plugins: h.pluginStates, Apps: h.apps}})
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui,
-		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics)})
+		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics), Door: dr})
 	h.metrics.Watch(st.QueueDepth, h.pluginStates)
 	h.metrics.WatchApps(st.DeliveryBacklog, func() []string { return pushedApps(h.cfg.Load()) })
 	return h, nil
