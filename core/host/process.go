@@ -181,3 +181,16 @@ func (p *process) died(what string) error {
 // stop ends the process: gracefully if it listens, by SIGKILL after two
 // seconds if not. It returns once the process is gone.
 func (p *process) stop() { p.client.Kill() }
+
+// ReadInfo launches spec's plugin binary as the host does (same checks:
+// checksum, protocol, name), reads its Info and stops it; for commands
+// that show a plugin while no hub runs it.
+func ReadInfo(ctx context.Context, spec Spec, opts Options) (sdk.Info, error) {
+	opts = opts.withDefaults()
+	proc, err := launch(ctx, spec, opts, opts.Logger.With("crm", spec.Name))
+	if err != nil {
+		return sdk.Info{}, err
+	}
+	proc.stop()
+	return proc.info, nil
+}
