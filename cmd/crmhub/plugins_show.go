@@ -6,50 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/sdk"
 )
-
-// PluginDetail is what `crmhub plugins show --json` prints: the plugin's
-// Info as an operator reads it, with the CRM's configured values.
-type PluginDetail struct {
-	CRM             string          `json:"crm"`
-	Name            string          `json:"name"`
-	DisplayName     string          `json:"display_name"`
-	Version         string          `json:"version"`
-	ProtocolVersion int             `json:"protocol_version"`
-	Webhooks        WebhookDetail   `json:"webhooks"`
-	Settings        []SettingDetail `json:"settings"`
-	Source          string          `json:"source"` // "binary" or "store" (the Info the hub last recorded)
-	Capabilities    []string        `json:"capabilities,omitempty"`
-}
-
-// WebhookDetail is a plugin's webhook profile.
-type WebhookDetail struct {
-	// Check: the plugin checks every request before it is stored.
-	Check bool `json:"check"`
-	// Ack describes the answer to an accepted request; "" is the hub's 202 JSON.
-	Ack           string `json:"ack,omitempty"`
-	DefaultAction string `json:"default_action,omitempty"`
-}
-
-// SettingDetail is one setting of the schema and its configured value
-// (a secret's shown as "(set)" or "(not set)").
-type SettingDetail struct {
-	Name        string   `json:"name"`
-	Type        string   `json:"type"`
-	Values      []string `json:"values,omitempty"`
-	Default     string   `json:"default,omitempty"`
-	Required    bool     `json:"required"`
-	Secret      bool     `json:"secret"`
-	Description string   `json:"description"`
-	Value       string   `json:"value"`
-}
 
 // pluginsShowCmd shows a CRM's plugin: it launches the binary to read its
 // Info, or, when that fails, shows the Info the hub last recorded.
@@ -84,7 +48,7 @@ func pluginsShowCmd(ctx context.Context, c *cli, args []string) error {
 }
 
 // readPlugin reads the plugin's Info from its binary, else from the store.
-func (c *cli) readPlugin(ctx context.Context, cfg *config.Config, name string, crm config.CRM) (PluginDetail, error) {
+func (c *cli) readPlugin(ctx context.Context, cfg *config.Config, name string, crm config.CRM) (server.PluginDetail, error) {
 	spec := host.Spec{Name: name, Plugin: crm.Plugin, SHA256: crm.SHA256}
 	launchCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -94,12 +58,12 @@ func (c *cli) readPlugin(ctx context.Context, cfg *config.Config, name string, c
 	if err != nil {
 		stored, ok := c.storedInfo(ctx, name)
 		if !ok {
-			return PluginDetail{}, fmt.Errorf("read the plugin of %s: %w", name, err)
+			return server.PluginDetail{}, fmt.Errorf("read the plugin of %s: %w", name, err)
 		}
 		fmt.Fprintf(c.stderr, "note: could not start the plugin (%v); showing what the hub last recorded\n", err)
 		info, source = stored, "store"
 	}
-	return pluginDetail(name, info, crm.Settings, source), nil
+	return server.NewPluginDetail(name, info, crm.Settings, source), nil
 }
 
 // storedInfo is the Info the hub last recorded for crm, if the store has one.
@@ -120,35 +84,7 @@ func (c *cli) storedInfo(ctx context.Context, crm string) (sdk.Info, bool) {
 	return info, true
 }
 
-func pluginDetail(crm string, info sdk.Info, configured map[string]string, source string) PluginDetail {
-	d := PluginDetail{
-		CRM: crm, Name: info.Name, DisplayName: info.DisplayName, Version: info.Version,
-		ProtocolVersion: info.ProtocolVersion, Source: source, Capabilities: info.Capabilities,
-		Webhooks: WebhookDetail{Check: info.Webhooks.Check, DefaultAction: string(info.Webhooks.DefaultAction)},
-		Settings: []SettingDetail{},
-	}
-	if a := info.Webhooks.Ack; a.Status != 0 {
-		d.Webhooks.Ack = strings.TrimSpace(fmt.Sprintf("%d %s %s", a.Status, a.ContentType, short(strconv.Quote(string(a.Body)), 60)))
-	}
-	for _, s := range info.Settings {
-		typ := s.Type
-		if typ == "" {
-			typ = sdk.TypeString
-		}
-		value, set := configured[s.Name]
-		switch {
-		case (s.Secret || config.IsSecretKey(s.Name)) && set && value != "":
-			value = "(set)"
-		case s.Secret || config.IsSecretKey(s.Name):
-			value = "(not set)"
-		}
-		d.Settings = append(d.Settings, SettingDetail{Name: s.Name, Type: string(typ), Values: s.Values, Default: s.Default,
-			Required: s.Required, Secret: s.Secret, Description: s.Description, Value: value})
-	}
-	return d
-}
-
-func printPlugin(w io.Writer, d PluginDetail) {
+func printPlugin(w io.Writer, d server.PluginDetail) {
 	fmt.Fprintf(w, "CRM %s: %s (plugin %s) version %s, plugin protocol %d\n", d.CRM, orDash(d.DisplayName), d.Name, orDash(d.Version), d.ProtocolVersion)
 	if d.Source == "store" {
 		fmt.Fprintln(w, "(as the hub last recorded it; the binary could not be started)")

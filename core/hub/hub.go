@@ -116,7 +116,8 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	h.feed = apps.NewFeed(st)
 	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox, h.apps, h.feed}, h.inboxOptions(cfg), log)
 	ui := console.New(console.Deps{Config: h.cfg.Load, Log: log,
-		Reads: server.Reads{Config: h.cfg.Load, Store: st, Replayer: h.inbox, Plugins: h.pluginStates, Apps: h.apps}})
+		Reads: server.Reads{Config: h.cfg.Load, Store: st, Replayer: h.inbox, Plugins: h.pluginStates, Apps: h.apps,
+			PluginInfo: dr.info}})
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui,
 		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics), Door: dr})
