@@ -48,6 +48,13 @@ var _ = Describe("crmhub plugins show", func() {
 		Expect(got["settings"]).To(ContainElement(And(HaveKeyWithValue("name", "region"), HaveKeyWithValue("value", "us"))))
 	})
 
+	It("makes config check report settings that do not fit a plugin's schema, by key", func() {
+		code, stdout, stderr := crmhubProcess(dir, "config", "check", "--config", config)
+		Expect(code).To(Equal(1), stdout)
+		Expect(stderr).To(ContainSubstring("crms.door.settings.api_key is required"))
+		Expect(stderr).NotTo(ContainSubstring("crms.testcrm"), "the test CRM's settings fit")
+	})
+
 	It("refuses a CRM the config does not name", func() {
 		code, _, stderr := crmhubProcess(dir, "plugins", "show", "nosuch", "--config", config)
 		Expect(code).To(Equal(1))
