@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/sdk"
 )
 
 // Reads is the admin API's read layer: the queries behind its lists and
@@ -26,6 +28,22 @@ type Reads struct {
 	// Apps sends apps test messages and is woken by a replay; without it
 	// no app can be tested.
 	Apps AppTester
+	// PluginInfo returns a CRM's plugin Info as last given (the hub's
+	// door); nil, or false, shows no schema.
+	PluginInfo func(crm string) (sdk.Info, bool)
+}
+
+// PluginDetail describes a CRM's plugin from the Info it last gave, with
+// the configured settings; false when none is known.
+func (rd Reads) PluginDetail(crm string) (PluginDetail, bool) {
+	if rd.PluginInfo == nil {
+		return PluginDetail{}, false
+	}
+	info, ok := rd.PluginInfo(crm)
+	if !ok {
+		return PluginDetail{}, false
+	}
+	return NewPluginDetail(crm, info, rd.Config().CRMs[crm].Settings, "hub"), true
 }
 
 // Reads is the server's read layer, over its own parts.
@@ -50,6 +68,9 @@ func (rd Reads) Events(ctx context.Context, f store.EventFilter, page store.Page
 func (rd Reads) Event(ctx context.Context, id int64) (EventDetail, error) {
 	ev, err := rd.Store.EventByID(ctx, id)
 	if err != nil {
+		return EventDetail{}, err
+	}
+	if err := rd.Store.WithItems(ctx, ev); err != nil {
 		return EventDetail{}, err
 	}
 	attempts, err := rd.Store.EventAttempts(ctx, id)
@@ -162,6 +183,13 @@ func ParseEventFilter(q url.Values) (store.EventFilter, error) {
 	}
 	if f.Status != "" && !slices.Contains(store.Statuses, f.Status) {
 		return f, badRequest("status must be one of received, pending, processing, retrying, done, failed, dead")
+	}
+	if v := strings.TrimSpace(q.Get("request_id")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, badRequest("request_id must be an event id")
+		}
+		f.RequestID = id
 	}
 	var err error
 	if f.Since, err = parseTime("since", q.Get("since")); err != nil {

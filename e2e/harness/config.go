@@ -53,6 +53,11 @@ type Config struct {
 	// (internal/testplugin): it then serves a CRM named test, whose account
 	// holds contacts 1001 and 1002.
 	TestPlugin string
+	// DoorPlugin, when set, is the binary of the test plugin that checks
+	// webhooks at the door (internal/testplugin.Door): it serves a CRM
+	// named testdoor. DoorSettings, when set, replace its working settings.
+	DoorPlugin   string
+	DoorSettings map[string]string
 
 	// PluginCRMs are more CRMs by name (activecampaign, drip, …), each
 	// served by its plugin binary against a fake of its API; see
@@ -155,6 +160,16 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 			"rate_limit": c.RateLimit,
 			"settings":   map[string]any{"api_key": "test-key"},
 		}
+	}
+	if c.DoorPlugin != "" {
+		settings := map[string]any{"api_key": "test-key"}
+		if c.DoorSettings != nil {
+			settings = map[string]any{}
+			for k, v := range c.DoorSettings {
+				settings[k] = v
+			}
+		}
+		crms["testdoor"] = map[string]any{"plugin": c.DoorPlugin, "settings": settings}
 	}
 	for name, crm := range c.PluginCRMs {
 		crms[name] = crm.yaml(c.RateLimit)
