@@ -38,7 +38,7 @@ func forEachStore(body func(w *world)) {
 			w := &world{}
 			BeforeAll(func(ctx SpecContext) { w.start(ctx, dialect) })
 			AfterEach(func() {
-				if CurrentSpecReport().Failed() {
+				if CurrentSpecReport().Failed() && w.hub != nil {
 					AddReportEntry("hub log", w.hub.LogTail(80))
 				}
 			})
