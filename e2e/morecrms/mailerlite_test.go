@@ -96,5 +96,9 @@ func mailerLiteSpecs(w *world) {
 
 		Expect(w.events(ctx, crm)).To(HaveLen(before), "nothing stored")
 		w.noUser(ctx, "finn.ml@example.com")
+		lines, err := w.hub.Activity(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(lines).To(ContainElement(And(HaveField("CRM", crm), HaveField("Level", "warning"),
+			HaveField("Message", HavePrefix("Webhook rejected at the door, nothing stored")))), "the operator sees the rejections")
 	})
 }
