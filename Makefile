@@ -29,16 +29,9 @@ testbins: build
 	$(GO) build -o $(TESTBIN)/crmhub-plugin-test ./internal/testplugin/cmd/testplugin
 	$(GO) build -o $(TESTBIN)/crmhub-testhost ./internal/testhost
 
-# TESTPROCS is how many processes share each suite's specs; empty means
-# one per core (ginkgo -p). Most specs wait on processes, databases and
-# backoffs rather than compute, and each process has its own databases,
-# ports and temporary directories (see core/store/storetest, e2e/harness).
-TESTPROCS ?=
-
 ## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz
 test: lint testbins
-	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r -p $(if $(TESTPROCS),--procs=$(TESTPROCS)) \
-		--race --randomize-all --fail-on-empty --keep-going --timeout=15m
+	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r --race --randomize-all --fail-on-empty --keep-going --timeout=15m
 	$(MAKE) fuzz FUZZTIME=100000x
 
 ## fuzz: the webhook decoder's fuzz target (FUZZTIME=60s for a longer run).
