@@ -59,6 +59,11 @@ type Config struct {
 	DoorPlugin   string
 	DoorSettings map[string]string
 
+	// PluginCRMs are more CRMs by name (activecampaign, drip, …), each
+	// served by its plugin binary against a fake of its API; see
+	// StartActiveCampaign and its siblings.
+	PluginCRMs map[string]PluginCRM
+
 	// MaxBody is server.max_body, e.g. "8MiB"; "" keeps the default.
 	MaxBody string
 
@@ -165,6 +170,9 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 			}
 		}
 		crms["testdoor"] = map[string]any{"plugin": c.DoorPlugin, "settings": settings}
+	}
+	for name, crm := range c.PluginCRMs {
+		crms[name] = crm.yaml(c.RateLimit)
 	}
 	for _, name := range c.DisabledCRMs {
 		if _, ok := crms[name]; !ok {

@@ -16,6 +16,13 @@
 // look at its processes. Load drives webhooks over many connections at
 // once and sums up the answers, for the durability drills and the bench.
 //
+// Other CRMs run beside KlickTipp as Config.PluginCRMs, each its plugin
+// binary (PluginBinary) against its fake: StartActiveCampaign, StartDrip,
+// StartMailchimp and StartMailerLite, whose CRM method gives the config
+// section and whose builders give the CRM's webhook bodies. HookTo, Raw,
+// JSON, FormBody and Get make the request (MailerLite's Signed and
+// SignedWith sign it), SendRaw posts it (e2e/morecrms).
+//
 // The package reports errors instead of failing specs, so the benchmark can
 // use it too; the suites wrap its calls in Gomega assertions.
 package harness

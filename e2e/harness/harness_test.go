@@ -42,7 +42,7 @@ var _ = Describe("The config file a hub is started with", func() {
 		Expect(got.CRMs).To(HaveKeyWithValue("legacy", HaveField("Enabled", false)))
 		Expect(got.CRMs["klicktipp"]).To(And(
 			HaveField("Plugin", "/bin/crmhub-plugin-klicktipp"),
-			HaveField("Settings", kt.Settings()),
+			HaveField("Settings", config.Settings(kt.Settings())),
 			HaveField("ReturnPasswordField", "field1"),
 			HaveField("Fields", defaultFields),
 		))
@@ -58,7 +58,27 @@ var _ = Describe("The config file a hub is started with", func() {
 		got, err := config.Load(path)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(got.Enabled()).To(BeEmpty())
-		Expect(got.CRMs["klicktipp"].Settings).To(Equal(kt.Settings()), "its settings are kept for when it is switched on")
+		Expect(got.CRMs["klicktipp"].Settings).To(Equal(config.Settings(kt.Settings())), "its settings are kept for when it is switched on")
+	})
+
+	It("gives each plugin CRM its section: plugin, settings, fields and the rate limit", func() {
+		ml := StartMailerLite()
+		DeferCleanup(ml.Close)
+		dir := GinkgoT().TempDir()
+		path := filepath.Join(dir, "crmhub.yaml")
+		cfg := Config{Dir: dir, PluginCRMs: map[string]PluginCRM{
+			"mailerlite": ml.CRM("/bin/crmhub-plugin-mailerlite", map[string]string{"first_name": "name"}),
+		}}.withDefaults()
+		Expect(writeConfig(path, cfg, "127.0.0.1:4321", "crmhub-plugin-klicktipp")).To(Succeed())
+		got, err := config.Load(path)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got.Enabled()).To(Equal([]string{"mailerlite"}))
+		Expect(got.CRMs["mailerlite"]).To(And(
+			HaveField("Plugin", "/bin/crmhub-plugin-mailerlite"),
+			HaveField("Settings", config.Settings{"api_key": MailerLiteAPIKey, "webhook_secret": MailerLiteWebhookSecret, "base_url": ml.URL}),
+			HaveField("Fields", map[string]string{"first_name": "name"}),
+			HaveField("RateLimit", 100_000.0),
+		))
 	})
 })
 
