@@ -68,6 +68,7 @@ func (k Hook) Request(ctx context.Context, base string) (*http.Request, error) {
 // Reply is an HTTP answer of the hub.
 type Reply struct {
 	Status int
+	Header http.Header
 	Body   []byte
 }
 
@@ -128,6 +129,10 @@ func (h *Hub) API(ctx context.Context, method, path string) (Reply, error) {
 	return h.do(req)
 }
 
+// Do sends any request to the hub, e.g. a webhook with its own method
+// and headers.
+func (h *Hub) Do(req *http.Request) (Reply, error) { return h.do(req) }
+
 func (h *Hub) do(req *http.Request) (Reply, error) {
 	resp, err := h.client.Do(req)
 	if err != nil {
@@ -138,7 +143,7 @@ func (h *Hub) do(req *http.Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, fmt.Errorf("%s %s: read answer: %w", req.Method, req.URL.Path, err)
 	}
-	return Reply{Status: resp.StatusCode, Body: body}, nil
+	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
 // User is a user as the admin API shows it (docs/openapi.yaml).

@@ -75,6 +75,9 @@ type Config struct {
 	Apps map[string]App
 	// Delivery tunes pushing to the apps; zero values keep the defaults.
 	Delivery Delivery
+
+	// CRMs are more CRMs, by name (crms.<name>), each enabled.
+	CRMs map[string]CRM
 }
 
 // App is an application the hub pushes user events to (apps.<name>).
@@ -156,6 +159,10 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 			crms[name] = map[string]any{"enabled": false, "plugin": plugin}
 		}
 	}
+	for name, crm := range c.CRMs {
+		crms[name] = crm.section(c.RateLimit)
+	}
+
 	inbox := map[string]any{}
 	setIf(inbox, "workers", c.Workers, c.Workers > 0)
 	setIf(inbox, "max_attempts", c.MaxAttempts, c.MaxAttempts > 0)
