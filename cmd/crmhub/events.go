@@ -27,6 +27,7 @@ func eventsListCmd(ctx context.Context, c *cli, args []string) error {
 		fs.StringVar(&f.Status, "status", "", "only events in this status: received, pending, processing, retrying, done, failed or dead")
 		fs.StringVar(&f.CRM, "crm", "", "only events of this CRM")
 		fs.StringVar(&f.ContactID, "contact-id", "", "only events of this contact")
+		fs.Int64Var(&f.RequestID, "request-id", 0, "only the items of this request")
 		pages.add(fs)
 	})
 	if err != nil {
@@ -54,9 +55,10 @@ func eventsListCmd(ctx context.Context, c *cli, args []string) error {
 	}
 	return printList(c, list, listing[server.Event]{
 		command: "events list", noun: "events",
-		header: []string{"ID", "RECEIVED", "CRM", "ACTION", "CONTACT", "STATUS", "OUTCOME", "MESSAGE"},
+		header: []string{"ID", "REQUEST", "RECEIVED", "CRM", "ACTION", "CONTACT", "STATUS", "OUTCOME", "MESSAGE"},
 		row: func(ev server.Event) []string {
-			return []string{ev.ID, when(ev.ReceivedAt), ev.CRM, ev.Action, orDash(ev.ContactID), ev.Status, orDash(ev.Outcome), short(ev.Message, 60)}
+			return []string{ev.ID, orDash(ev.RequestID), when(ev.ReceivedAt), ev.CRM, ev.Action, orDash(ev.ContactID), ev.Status,
+				orDash(ev.Outcome), short(ev.Message, 60)}
 		},
 	})
 }
@@ -95,6 +97,9 @@ func eventsShowCmd(ctx context.Context, c *cli, args []string) error {
 	if detail.CoalescedInto != "" {
 		fmt.Fprintf(w, "  merged into event %s\n", detail.CoalescedInto)
 	}
+	if detail.RequestID != "" {
+		fmt.Fprintf(w, "  item of request %s\n", detail.RequestID)
+	}
 	fmt.Fprintf(w, "  received:  %s\n", when(detail.ReceivedAt))
 	if !detail.NextAttemptAt.IsZero() {
 		fmt.Fprintf(w, "  next try:  %s\n", when(detail.NextAttemptAt))
@@ -102,6 +107,16 @@ func eventsShowCmd(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintf(w, "  finished:  %s\n", when(detail.FinishedAt))
 	fmt.Fprintf(w, "  request:   %s ?%s %s\n", detail.Request.Method, detail.Request.Query, short(detail.Request.Body, 200))
 
+	if len(detail.Items) > 0 {
+		fmt.Fprintf(w, "\nItems (%d):\n", len(detail.Items))
+		tw := c.table("  ID", "CONTACT", "ACTION", "STATUS", "OUTCOME", "MESSAGE")
+		for _, it := range detail.Items {
+			row(tw, "  "+it.ID, orDash(it.ContactID), it.Action, it.Status, orDash(it.Outcome), short(it.Message, 60))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(w, "\nAttempts:")
 	if len(detail.Attempts) == 0 {
 		fmt.Fprintln(w, "  none")
@@ -127,6 +142,9 @@ func eventDetail(ctx context.Context, st *store.Store, id int64) (server.EventDe
 		return server.EventDetail{}, fmt.Errorf("no event %d", id)
 	}
 	if err != nil {
+		return server.EventDetail{}, err
+	}
+	if err := st.WithItems(ctx, ev); err != nil {
 		return server.EventDetail{}, err
 	}
 	attempts, err := st.EventAttempts(ctx, id)

@@ -173,6 +173,25 @@ var _ = Describe("The read commands", func() {
 				Expect(detail.Attempts).To(ConsistOf(HaveField("Error", "klicktipp answered 503")))
 			})
 
+			It("shows a request's items under it, and lists each item with its request", func(ctx SpecContext) {
+				done.ItemCount = 2
+				_, err := st.DB().NewUpdate().Model(done).Column("item_count").WherePK().Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				item := &store.Event{CRM: "klicktipp", Action: "add", ContactID: "4242", Decoded: true, RequestID: &done.ID,
+					ItemIndex: 1, Status: store.StatusFailed, Outcome: "contact_not_found", ReceivedAt: done.ReceivedAt}
+				Expect(st.InsertItems(ctx, []*store.Event{item})).To(Succeed())
+
+				r := crmhub(ctx, "events", "show", fmt.Sprint(done.ID), "--config", config)
+				Expect(r.code).To(Equal(0), r.stderr)
+				Expect(r.stdout).To(SatisfyAll(ContainSubstring("Items (2):"), ContainSubstring("4242"), ContainSubstring("contact_not_found")))
+				r = crmhub(ctx, "events", "show", fmt.Sprint(item.ID), "--config", config)
+				Expect(r.stdout).To(ContainSubstring(fmt.Sprintf("item of request %d", done.ID)))
+				r = crmhub(ctx, "events", "list", "--config", config, "--request-id", fmt.Sprint(done.ID), "--json")
+				var list server.List[server.Event]
+				Expect(json.Unmarshal([]byte(r.stdout), &list)).To(Succeed())
+				Expect(list.Items).To(HaveExactElements(And(HaveField("ID", fmt.Sprint(item.ID)), HaveField("RequestID", fmt.Sprint(done.ID)))))
+			})
+
 			It("replays one dead event, and refuses one that is done", func(ctx SpecContext) {
 				r := crmhub(ctx, "events", "replay", fmt.Sprint(dead.ID), "--config", config)
 				Expect(r.code).To(Equal(0), r.stderr)

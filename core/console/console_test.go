@@ -295,6 +295,22 @@ var _ = Describe("The web console", func() {
 				Expect(p.body).To(And(ContainSubstring("1.4.2"), ContainSubstring("exit status 2"), MatchRegexp(`class="num">3<`)))
 			})
 
+			It("show a request's items on its page, each linking to its own, which names its request", func(ctx SpecContext) {
+				req := seedEvent(ctx, st, "klicktipp", "3001", store.StatusReceived)
+				req.ItemCount, req.Status = 2, store.StatusDone
+				Expect(st.SaveDecoded(ctx, req)).To(Succeed())
+				item := &store.Event{CRM: "klicktipp", Action: "add", ContactID: "3002", Decoded: true, RequestID: &req.ID,
+					ItemIndex: 1, Status: store.StatusFailed, Outcome: "contact_not_found", ReceivedAt: req.ReceivedAt}
+				Expect(st.InsertItems(ctx, []*store.Event{item})).To(Succeed())
+
+				p := user.get("/ui/events/" + formatID(req.ID))
+				Expect(p.code).To(Equal(http.StatusOK))
+				Expect(p.body).To(And(ContainSubstring("Items"), ContainSubstring(`href="/ui/events/`+formatID(item.ID)+`"`),
+					ContainSubstring("contact_not_found")))
+				p = user.get("/ui/events/" + formatID(item.ID))
+				Expect(p.body).To(ContainSubstring(`href="/ui/events/` + formatID(req.ID) + `"`))
+			})
+
 			It("show the queue, the last hour's outcomes and the dead events on the overview", func(ctx SpecContext) {
 				dead := seedEvent(ctx, st, "klicktipp", "1001", store.StatusDead)
 				seedEvent(ctx, st, "klicktipp", "1002", store.StatusDone)

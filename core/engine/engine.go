@@ -26,6 +26,9 @@ type Event struct {
 	ContactID        string
 	Role             string // the webhook's role parameter, may be empty
 	SendNotification bool
+	// Contact, when set, is the contact as the webhook carried it: applied
+	// as is, without asking the CRM (no GetContact).
+	Contact *sdk.Contact
 }
 
 // Outcome says what applying an event did.
@@ -134,7 +137,8 @@ func New(cfg Config, contacts Contacts, st *store.Store, box Sealer, log *slog.L
 // the old one.
 func (e *Engine) SetConfig(cfg Config) { e.cfg.Store(&cfg) }
 
-// Apply applies one event. It fetches the contact from the CRM, then in one
+// Apply applies one event. It fetches the contact from the CRM (unless the
+// event carries it), then in one
 // transaction finds, links or creates the user, replaces its tags of this
 // CRM, pulls the mapped fields, writes activity lines, queues the welcome
 // mail and the password write-back, and calls commit (which may be nil).
@@ -150,7 +154,7 @@ func (e *Engine) Apply(ctx context.Context, ev Event, commit CommitFunc) (Result
 	if problem := ev.problem(); problem != "" {
 		return e.finish(ctx, ev, Result{Outcome: InvalidPayload, Message: problem}, store.LevelWarning, commit)
 	}
-	contact, err := e.contacts.GetContact(ctx, ev.CRM, ev.ContactID)
+	contact, err := e.contact(ctx, ev)
 	if sdk.IsNotFound(err) {
 		return e.finish(ctx, ev, contactNotFound(ev), store.LevelNotice, commit)
 	}
@@ -180,6 +184,18 @@ func (e *Engine) Apply(ctx context.Context, ev Event, commit CommitFunc) (Result
 	e.log.Debug("event applied", "event", ev.ID, "crm", ev.CRM, "contact", ev.ContactID,
 		"action", ev.Action, "outcome", res.Outcome, "user", res.UserID)
 	return res, nil
+}
+
+// contact is the event's contact: the one it carried, else the CRM's.
+func (e *Engine) contact(ctx context.Context, ev Event) (sdk.Contact, error) {
+	if ev.Contact != nil {
+		c := *ev.Contact
+		if c.ID == "" {
+			c.ID = ev.ContactID
+		}
+		return c, nil
+	}
+	return e.contacts.GetContact(ctx, ev.CRM, ev.ContactID)
 }
 
 // finish ends an event that changes no user: one activity line and commit.

@@ -1,11 +1,14 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/host"
@@ -56,19 +59,32 @@ func (in *Inbox) mayDecode(crm string) bool {
 	return true
 }
 
-// decoded is what became of one webhook.
+// decoded is what became of one due row: a request the plugin read (its
+// own row is item 0; items holds the rows of items 1.., new), or a request
+// it could not, or an item whose contact was looked up.
 type decoded struct {
+	req   itemOut
+	items []itemOut
+}
+
+// itemOut is what became of one row, with its activity lines (their
+// EventID set when the row is saved, as new rows have no id yet).
+type itemOut struct {
 	ev      *store.Event
-	final   bool // failed, or dead
+	final   bool // failed, dead, or done (ignored)
 	wait    bool // still due: it waits for the plugin
 	retried bool // charged an attempt: retried later, or dead
-	line    string
-	level   string
+	lines   []*store.Activity
 }
+
+// all is the request's row and its new items' rows.
+func (d decoded) all() []itemOut { return append([]itemOut{d.req}, d.items...) }
 
 // decodeBatch decodes up to decodeBatchSize due webhooks of crm and
 // reports how many it took (not counting those that wait for the plugin,
-// so a plugin gone mid-batch ends the decode loop's round).
+// so a plugin gone mid-batch ends the decode loop's round). Due items
+// whose e-mail address is yet to be resolved to a contact are only looked
+// up: the plugin read their request already.
 func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	evs, err := in.store.Undecoded(ctx, crm, time.Now().UTC(), decodeBatchSize)
 	if err != nil {
@@ -80,10 +96,20 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		return 0
 	}
 	var out []decoded
-	if in.suspect(crm, evs) {
-		out = in.decodeAlone(ctx, crm, evs)
-	} else {
-		out = in.decodeTogether(ctx, crm, evs)
+	var raw []*store.Event
+	for _, ev := range evs {
+		if ev.Decoded {
+			out = append(out, decoded{req: in.findItem(ctx, ev, ev.ID, nil)})
+		} else {
+			raw = append(raw, ev)
+		}
+	}
+	switch {
+	case len(raw) == 0:
+	case in.suspect(crm, raw):
+		out = append(out, in.decodeAlone(ctx, crm, raw)...)
+	default:
+		out = append(out, in.decodeTogether(ctx, crm, raw)...)
 	}
 	if len(out) == 0 {
 		return 0
@@ -99,26 +125,31 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		in.log.Error("record decoded webhooks", "crm", crm, "err", err)
 		return 0
 	}
-	finals, took := 0, 0
+	finals, took, added := 0, 0, 0
 	for _, d := range out {
-		switch {
-		case d.wait:
-			in.obs.WaitedForPlugin(crm)
-		case d.retried:
-			in.obs.Retried(crm)
-		}
-		if !d.wait {
+		if !d.req.wait {
 			took++
 		}
-		if d.final {
-			finals++
-			if d.ev.Status == store.StatusFailed {
-				in.obs.Processed(crm, d.ev.Outcome)
+		added += len(d.items)
+		for _, it := range d.all() {
+			switch {
+			case it.wait:
+				in.obs.WaitedForPlugin(crm)
+			case it.retried:
+				in.obs.Retried(crm)
+			}
+			if it.final {
+				finals++
+				if it.ev.Status != store.StatusDead {
+					in.obs.Processed(crm, it.ev.Outcome)
+				}
 			}
 		}
 	}
+	if added-finals != 0 {
+		in.backlog.Add(int64(added - finals))
+	}
 	if finals > 0 {
-		in.backlog.Add(-int64(finals))
 		in.final.notify()
 	}
 	nudge(in.wakeWork)
@@ -236,42 +267,110 @@ func (in *Inbox) decodeAlone(ctx context.Context, crm string, evs []*store.Event
 			// Not an ErrPluginDown any more: this webhook pays.
 			in.died[crm] = time.Now()
 			died := &sdk.Error{Kind: sdk.KindRetryable, Message: "the plugin died decoding this webhook alone: " + err.Error()}
-			return append(out, in.decodeFailed(ev, died))
+			return append(out, decoded{req: in.decodeFailed(ev, died)})
 		case errors.Is(err, host.ErrPluginDown):
 			return out
 		default:
-			out = append(out, in.decodeFailed(ev, err))
+			out = append(out, decoded{req: in.decodeFailed(ev, err)})
 		}
 	}
 	return out
 }
 
-// resolve turns a plugin's reading of ev into its next state: decoded, or
-// failed, or (when the CRM could not be asked) retried later.
+// resolve turns a plugin's reading of ev into its next state: its items
+// decoded (ev itself being item 0), or ev failed, or (when the CRM could
+// not be asked) retried later.
 func (in *Inbox) resolve(ctx context.Context, ev *store.Event, r Decoding) decoded {
 	if r.Err != nil {
-		return in.decodeFailed(ev, r.Err)
+		return decoded{req: in.decodeFailed(ev, r.Err)}
 	}
-	// TODO(protocol 2): one event per item; until then only single-item requests.
-	if len(r.Items) != 1 {
-		return in.decodeFailed(ev, sdk.Invalid("the request carries %d items; this hub handles one", len(r.Items)))
+	ev.Decoded, ev.ItemCount = true, len(r.Items)
+	if len(r.Items) == 0 {
+		ev.Status, ev.Outcome, ev.Message = store.StatusDone, store.OutcomeIgnored, "The request names no contact."
+		return decoded{req: itemOut{ev: ev, final: true, lines: []*store.Activity{{CRM: ev.CRM, Message: "Decoded: " + ev.Message}}}}
 	}
-	item := r.Items[0]
-	ev.Email = item.Email
-	ev.ContactID = item.ContactID
-	if ev.ContactID == "" {
-		id, err := in.findContact(ctx, ev.CRM, item.Email)
-		if err != nil {
-			return in.findFailed(ev, item.Email, err)
+	action := ev.Action
+	var d decoded
+	for i, item := range r.Items {
+		it := ev
+		if i > 0 {
+			it = &store.Event{CRM: ev.CRM, Role: ev.Role, SendNotification: ev.SendNotification,
+				Decoded: true, RequestID: &ev.ID, ItemIndex: i, Status: store.StatusReceived,
+				NextAttemptAt: time.Now().UTC(), ReceivedAt: ev.ReceivedAt}
 		}
-		ev.ContactID = id
+		it.Action = action
+		if item.Action != sdk.ActionDefault && item.Action != sdk.ActionIgnore {
+			it.Action = string(item.Action)
+		}
+		out := in.resolveItem(ctx, it, ev.ID, item)
+		if i == 0 {
+			d.req = out
+		} else {
+			d.items = append(d.items, out)
+		}
 	}
-	ev.Status = store.StatusPending
-	line := fmt.Sprintf("Decoded: %s contact %s.", ev.CRM, ev.ContactID)
-	if ev.Email != "" {
-		line = fmt.Sprintf("Decoded: %s contact %s (%s).", ev.CRM, ev.ContactID, ev.Email)
+	return d
+}
+
+// resolveItem records item on its row it: ignored, or its contact known
+// (looked up by e-mail when only that is given), with its notes.
+func (in *Inbox) resolveItem(ctx context.Context, it *store.Event, requestID int64, item sdk.Item) itemOut {
+	it.ContactID, it.Email = item.ContactID, item.Email
+	if item.Contact != nil {
+		data, err := json.Marshal(item.Contact)
+		if err != nil {
+			return in.decodeFailed(it, sdk.Invalid("the carried contact cannot be stored: %w", err))
+		}
+		it.Contact = string(data)
+		it.ContactID = cmp.Or(it.ContactID, item.Contact.ID)
 	}
-	return decoded{ev: ev, line: line}
+	notes := make([]*store.Activity, len(item.Notes))
+	for i, n := range item.Notes {
+		notes[i] = &store.Activity{CRM: it.CRM, Level: store.LevelInfo, Message: n}
+	}
+	if item.Action == sdk.ActionIgnore {
+		it.Status, it.Outcome = store.StatusDone, store.OutcomeIgnored
+		it.Message = cmp.Or(item.Reason, "The plugin ignored this item.")
+		line := &store.Activity{CRM: it.CRM, Message: "Ignored: " + strings.TrimSuffix(it.Message, ".") + "."}
+		return itemOut{ev: it, final: true, lines: append(notes, line)}
+	}
+	return in.findItem(ctx, it, requestID, notes)
+}
+
+// findItem queues a decoded item whose contact is known, after looking
+// its contact up by e-mail when only that is known. The lookup's failure
+// is the item's, under the failure policy. The plugin is told the event
+// id: the item's own, or its request's while the item has none yet.
+func (in *Inbox) findItem(ctx context.Context, it *store.Event, eventID int64, lines []*store.Activity) itemOut {
+	if it.ContactID == "" {
+		if it.Email == "" {
+			return in.withLines(in.decodeFailed(it, sdk.Invalid("the item names no contact")), lines)
+		}
+		id, err := in.findContact(sdk.WithEventID(ctx, strconv.FormatInt(eventID, 10)), it.CRM, it.Email)
+		if err != nil {
+			return in.withLines(in.findFailed(it, it.Email, err), lines)
+		}
+		it.ContactID = id
+	}
+	it.Status = store.StatusPending
+	it.NextAttemptAt = time.Now().UTC()
+	what := fmt.Sprintf("%s contact %s", it.CRM, it.ContactID)
+	if it.Email != "" {
+		what += " (" + it.Email + ")"
+	}
+	if it.RequestID != nil {
+		what = fmt.Sprintf("item %d of request %d, %s", it.ItemIndex+1, *it.RequestID, what)
+	} else if it.ItemCount > 1 {
+		what = fmt.Sprintf("item 1 of %d, %s", it.ItemCount, what)
+	}
+	line := &store.Activity{CRM: it.CRM, Message: "Decoded: " + what + "."}
+	return itemOut{ev: it, lines: append([]*store.Activity{line}, lines...)}
+}
+
+// withLines puts lines after out's own.
+func (in *Inbox) withLines(out itemOut, lines []*store.Activity) itemOut {
+	out.lines = append(out.lines, lines...)
+	return out
 }
 
 // findContact resolves email through crm's plugin. The decode loop has
@@ -294,13 +393,13 @@ func (in *Inbox) findContact(ctx context.Context, crm, email string) (string, er
 }
 
 // decodeFailed applies the failure policy to the decoder's error about ev.
-func (in *Inbox) decodeFailed(ev *store.Event, err error) decoded {
+func (in *Inbox) decodeFailed(ev *store.Event, err error) itemOut {
 	return in.undecodable(ev, err, true, "the webhook could not be read: "+err.Error())
 }
 
 // findFailed applies the failure policy to a failed FindContact of the
 // e-mail address ev carries.
-func (in *Inbox) findFailed(ev *store.Event, email string, err error) decoded {
+func (in *Inbox) findFailed(ev *store.Event, email string, err error) itemOut {
 	msg := "could not find the contact: " + err.Error()
 	if sdk.IsNotFound(err) {
 		msg = fmt.Sprintf("no %s contact has the e-mail address %s", ev.CRM, email)
@@ -312,30 +411,39 @@ func (in *Inbox) findFailed(ev *store.Event, email string, err error) decoded {
 // that could not be decoded: it waits at no cost, fails with msg, is
 // retried later, or is dead after its last attempt. A webhook that waits
 // or is retried stays received: it is decoded again.
-func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg string) decoded {
+func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg string) itemOut {
 	v := judge(err, ev.Attempts+1, fromDecoder, in.options())
 	if v.charges() {
 		ev.Attempts++
 	}
 	line, level := v.record(ev, err, msg)
-	return decoded{ev: ev, final: store.Final(ev.Status), wait: v.wait, retried: v.charges(), line: line, level: level}
+	return itemOut{ev: ev, final: store.Final(ev.Status), wait: v.wait, retried: v.charges(),
+		lines: []*store.Activity{{CRM: ev.CRM, Level: level, Message: line}}}
 }
 
-// saveDecoded records one decoded webhook and its activity line.
+// saveDecoded records what became of one due row, the rows of its new
+// items, and their activity lines.
 func (in *Inbox) saveDecoded(ctx context.Context, tx *store.Tx, d decoded) error {
-	var err error
-	switch d.ev.Status {
-	case store.StatusPending:
-		err = tx.MarkDecoded(ctx, d.ev.ID, d.ev.ContactID, d.ev.Email)
-	case store.StatusReceived, store.StatusDead:
-		err = tx.RescheduleUndecoded(ctx, d.ev)
-	default:
-		err = tx.FinishUndecoded(ctx, d.ev)
-	}
-	if err != nil {
+	if err := tx.SaveDecoded(ctx, d.req.ev); err != nil {
 		return err
 	}
-	return tx.AddActivity(ctx, &store.Activity{CRM: d.ev.CRM, EventID: &d.ev.ID, Level: d.level, Message: d.line})
+	if len(d.items) > 0 {
+		rows := make([]*store.Event, len(d.items))
+		for i, it := range d.items {
+			rows[i] = it.ev
+		}
+		if err := tx.InsertItems(ctx, rows); err != nil {
+			return err
+		}
+	}
+	var lines []*store.Activity
+	for _, it := range d.all() {
+		for _, l := range it.lines {
+			l.EventID = &it.ev.ID
+			lines = append(lines, l)
+		}
+	}
+	return tx.AddActivity(ctx, lines...)
 }
 
 // RawWebhook rebuilds the request a stored event holds, for its plugin.
@@ -343,5 +451,5 @@ func RawWebhook(ev *store.Event) sdk.RawWebhook {
 	query, _ := url.ParseQuery(ev.Query) // written by the hub from a parsed query
 	var header map[string][]string
 	_ = json.Unmarshal([]byte(ev.Header), &header) // written by the hub as JSON
-	return sdk.RawWebhook{Method: ev.Method, Query: query, Header: header, ContentType: ev.ContentType, Body: ev.Body}
+	return sdk.RawWebhook{EventID: strconv.FormatInt(ev.ID, 10), ReceivedAt: ev.ReceivedAt, Method: ev.Method, Query: query, Header: header, ContentType: ev.ContentType, Body: ev.Body}
 }

@@ -1,6 +1,7 @@
 package inbox_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,7 +31,14 @@ import (
 //   - slow: every call that carries it takes slowDecode, and dies with
 //     the plugin if something else kills it meanwhile.
 //
+// A request may name several contacts: "contact=1,2,3" is one item per id
+// ("contact=none": no item at all). Of those, "ignore=<id>" ignores one,
+// "carry=<id>" carries the contact itself (its e-mail in "carried"),
+// "act_<id>=<action>" gives one its own action, and "note=<text>" adds a
+// note to each item.
+//
 // FindContact of an e-mail address in killers kills the plugin every time.
+// The event ids the decoder and FindContact are given are recorded.
 type plugins struct {
 	mu       sync.Mutex
 	ready    bool
@@ -39,6 +47,45 @@ type plugins struct {
 	findErrs []error           // errors for the next FindContact calls
 	calls    map[string]int    // webhook query → decode calls that carried it
 	crashes  int               // how often the plugin died
+	hookIDs  []string          // the EventID of every webhook decoded
+	findIDs  []string          // the event id every FindContact call carried
+}
+
+// eventIDs returns the ids the decoder and FindContact were given.
+func (p *plugins) eventIDs() (hooks, finds []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.hookIDs...), append([]string(nil), p.findIDs...)
+}
+
+// items reads the items a fake webhook names (see plugins).
+func items(q url.Values) []sdk.Item {
+	id, email := first(q["contact"]), first(q["email"])
+	if id == "none" {
+		return []sdk.Item{}
+	}
+	if !strings.Contains(id, ",") {
+		return []sdk.Item{item(q, id, email)}
+	}
+	var out []sdk.Item
+	for c := range strings.SplitSeq(id, ",") {
+		out = append(out, item(q, c, ""))
+	}
+	return out
+}
+
+func item(q url.Values, id, email string) sdk.Item {
+	it := sdk.Item{ContactID: id, Email: email, Action: sdk.Action(first(q["act_"+id]))}
+	if id != "" && first(q["ignore"]) == id {
+		return sdk.Ignore(id, "the spec ignores it")
+	}
+	if id != "" && first(q["carry"]) == id {
+		it.Contact = &sdk.Contact{ID: id, Email: first(q["carried"]), Tags: []sdk.Tag{{ID: "1", Name: "carried"}}}
+	}
+	if note := first(q["note"]); note != "" {
+		it.Notes = []string{note + " " + cmp.Or(id, email)}
+	}
+	return it
 }
 
 // restartAfter is how long the fake plugin stays down after a killer.
@@ -80,6 +127,7 @@ func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWeb
 	slow := false
 	for _, h := range hooks {
 		p.calls[url.Values(h.Query).Encode()]++
+		p.hookIDs = append(p.hookIDs, h.EventID)
 		slow = slow || first(h.Query["decode"]) == "slow"
 	}
 	if slow {
@@ -122,7 +170,7 @@ func (p *plugins) DecodeWebhooks(_ context.Context, _ string, hooks []sdk.RawWeb
 		case id == "" && email == "":
 			out[i].Err = sdk.Invalid("no contact")
 		default:
-			out[i].Items = []sdk.Item{{ContactID: id, Email: email}}
+			out[i].Items = items(h.Query)
 		}
 	}
 	return out, nil
@@ -136,9 +184,10 @@ func (p *plugins) crash() {
 	time.AfterFunc(restartAfter, func() { p.setReady(true) })
 }
 
-func (p *plugins) FindContact(_ context.Context, _ string, email string) (string, error) {
+func (p *plugins) FindContact(ctx context.Context, _ string, email string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.findIDs = append(p.findIDs, sdk.EventID(ctx))
 	if !p.ready {
 		return "", fmt.Errorf("crm klicktipp is crashed: find contact: %w", host.ErrPluginDown)
 	}
@@ -199,6 +248,7 @@ func (s *stall) let() { s.once.Do(func() { close(s.release) }) }
 
 type call struct {
 	ev         engine.Event
+	eventID    string // the event id the plugin calls of the engine would carry
 	start, end time.Time
 }
 
@@ -238,7 +288,7 @@ func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.Comm
 	start := time.Now()
 	record := func() {
 		a.mu.Lock()
-		a.calls = append(a.calls, call{ev: ev, start: start, end: time.Now()})
+		a.calls = append(a.calls, call{ev: ev, eventID: sdk.EventID(ctx), start: start, end: time.Now()})
 		a.mu.Unlock()
 	}
 	a.mu.Lock()

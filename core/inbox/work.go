@@ -2,7 +2,9 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -114,6 +116,15 @@ func (in *Inbox) process(ctx context.Context, c store.Claim) {
 	log := in.log.With("event", ev.ID, "crm", ev.CRM)
 	job := engine.Event{ID: ev.ID, CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
 		Role: ev.Role, SendNotification: ev.SendNotification}
+	if ev.Contact != "" {
+		job.Contact = new(sdk.Contact)
+		if err := json.Unmarshal([]byte(ev.Contact), job.Contact); err != nil {
+			in.failed(ctx, ev, c.Lease, sdk.Invalid("read the contact the webhook carried: %w", err))
+			return
+		}
+	}
+	// Every plugin call made for the event names it, for the plugin's logs.
+	ctx = sdk.WithEventID(ctx, strconv.FormatInt(ev.ID, 10))
 	start := time.Now()
 	res, err := in.applier.Apply(ctx, job, func(ctx context.Context, tx *store.Tx, res engine.Result) error {
 		ev.Status = store.StatusDone

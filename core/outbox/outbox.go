@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -244,6 +245,9 @@ func (w *Worker) send(ctx context.Context, item store.OutboxItem, password strin
 			LastName: u.LastName, LoginURL: w.loginURL, Password: password})
 		return "Welcome mail sent to " + u.Email, err
 	case store.OutboxReturnPassword:
+		if item.EventID != nil { // the plugin's log lines name the event that created the user
+			ctx = sdk.WithEventID(ctx, strconv.FormatInt(*item.EventID, 10))
+		}
 		err := w.crm.UpdateContact(ctx, item.CRM, item.ContactID, map[string]string{item.Target: password})
 		return fmt.Sprintf("Password returned to %s field %s", item.CRM, item.Target), err
 	}

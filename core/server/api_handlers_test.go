@@ -324,6 +324,44 @@ crms:
 				Expect(get("/api/v1/events/999999").code).To(Equal(http.StatusNotFound))
 			})
 
+			It("shows a request of several items with its items, their status together, and each item under its request", func(ctx SpecContext) {
+				Expect(get("/api/v1/events/"+formatID(dead.ID)).json()).NotTo(HaveKey("items"), "one item: the shape of old")
+
+				req := seedEvent(ctx, st, "klicktipp", "2001", store.StatusReceived)
+				req.ItemCount, req.Status, req.Outcome = 3, store.StatusDone, "updated"
+				Expect(st.SaveDecoded(ctx, req)).To(Succeed())
+				item := func(i int, contact, status, outcome string) *store.Event {
+					return &store.Event{CRM: "klicktipp", Action: "add", ContactID: contact, Decoded: true, RequestID: &req.ID,
+						ItemIndex: i, Status: status, Outcome: outcome, ReceivedAt: req.ReceivedAt, NextAttemptAt: req.ReceivedAt}
+				}
+				failed, pending := item(1, "2002", store.StatusFailed, "contact_not_found"), item(2, "2003", store.StatusPending, "")
+				Expect(st.InsertItems(ctx, []*store.Event{failed, pending})).To(Succeed())
+
+				got := get("/api/v1/events/" + formatID(req.ID)).json()
+				Expect(got).To(SatisfyAll(
+					HaveKeyWithValue("id", formatID(req.ID)),
+					HaveKeyWithValue("status", "pending"),
+					HaveKeyWithValue("outcome", "updated"),
+					HaveKeyWithValue("items", HaveExactElements(
+						SatisfyAll(HaveKeyWithValue("id", formatID(req.ID)), HaveKeyWithValue("status", "done"), Not(HaveKey("request_id"))),
+						SatisfyAll(HaveKeyWithValue("id", formatID(failed.ID)), HaveKeyWithValue("contact_id", "2002"),
+							HaveKeyWithValue("status", "failed"), HaveKeyWithValue("outcome", "contact_not_found"),
+							HaveKeyWithValue("request_id", formatID(req.ID)), HaveKey("user_id"), HaveKey("message"), HaveKey("crm"), HaveKey("action")),
+						HaveKeyWithValue("status", "pending"),
+					)),
+				))
+				pending.Status = store.StatusDone
+				_, err := st.DB().NewUpdate().Model(pending).Column("status").WherePK().Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(get("/api/v1/events/" + formatID(req.ID)).json()).To(HaveKeyWithValue("status", "failed"))
+
+				Expect(get("/api/v1/events/" + formatID(failed.ID)).json()).To(SatisfyAll(
+					HaveKeyWithValue("request_id", formatID(req.ID)), Not(HaveKey("items"))))
+				evs, _ := items[server.Event](get("/api/v1/events?request_id=" + formatID(req.ID)))
+				Expect(evs).To(ConsistOf(HaveField("ID", formatID(failed.ID)), HaveField("ID", formatID(pending.ID))))
+				Expect(get("/api/v1/events?request_id=x").code).To(Equal(http.StatusBadRequest))
+			})
+
 			It("replays one dead event: queued again, with an activity line", func() {
 				r := post("/api/v1/events/" + formatID(dead.ID) + "/replay")
 				Expect(r.code).To(Equal(http.StatusOK), string(r.body))

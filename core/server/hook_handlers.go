@@ -134,7 +134,7 @@ func (s *Server) answerWhenFinal(w http.ResponseWriter, r *http.Request, ev *sto
 		out.CoalescedInto, out.ID = out.ID, formatID(ev.ID)
 	}
 	status := http.StatusAccepted
-	if store.Final(got.Status) {
+	if store.Final(out.Status) { // a request's items' status together
 		status = http.StatusOK
 	}
 	writeJSON(w, status, out)

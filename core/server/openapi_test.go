@@ -259,6 +259,17 @@ apps:
 				conforms(ctx, http.MethodPost, "/api/v1/events/replay?status=failed&crm=klicktipp", "", "", http.StatusOK)
 				conforms(ctx, http.MethodGet, "/api/v1/plugins", "", "", http.StatusOK)
 				conforms(ctx, http.MethodGet, "/api/v1/activity?limit=2", "", "", http.StatusOK)
+
+				By("showing a request of several items, and one of its items")
+				req := seedEvent(ctx, st, "klicktipp", "1004", store.StatusReceived)
+				req.ItemCount, req.Status = 2, store.StatusDone
+				Expect(st.SaveDecoded(ctx, req)).To(Succeed())
+				item := &store.Event{CRM: "klicktipp", Action: "add", ContactID: "1005", Decoded: true, RequestID: &req.ID,
+					ItemIndex: 1, Status: store.StatusFailed, Outcome: "contact_not_found", ReceivedAt: req.ReceivedAt}
+				Expect(st.InsertItems(ctx, []*store.Event{item})).To(Succeed())
+				conforms(ctx, http.MethodGet, "/api/v1/events/"+formatID(req.ID), "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, "/api/v1/events/"+formatID(item.ID), "", "", http.StatusOK)
+				conforms(ctx, http.MethodGet, "/api/v1/events?request_id="+formatID(req.ID), "", "", http.StatusOK)
 			})
 
 			Describe("the apps' API and the apps' admin routes", func() {

@@ -19,9 +19,17 @@ type EventOutcome struct {
 	UserID        string `json:"user_id"`
 	Message       string `json:"message"`
 	CoalescedInto string `json:"coalesced_into,omitempty"`
+	// RequestID names the request an item row (item 2 on) belongs to.
+	RequestID string `json:"request_id,omitempty"`
+	// Items lists a request's items (the request's own row first) when it
+	// has several; Status is then theirs together.
+	Items []EventOutcome `json:"items,omitempty"`
 }
 
-// NewEventOutcome shows an event's outcome.
+// NewEventOutcome shows an event's outcome; a request read with several
+// items (ev.Items) shows them, and their status together as its own: not
+// final while any item is not, then dead if any is, else failed if any
+// is, else done.
 func NewEventOutcome(ev *store.Event) EventOutcome {
 	o := EventOutcome{
 		ID: formatID(ev.ID), CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
@@ -32,6 +40,18 @@ func NewEventOutcome(ev *store.Event) EventOutcome {
 	}
 	if ev.CoalescedInto != nil {
 		o.CoalescedInto = formatID(*ev.CoalescedInto)
+	}
+	if ev.RequestID != nil {
+		o.RequestID = formatID(*ev.RequestID)
+	}
+	if len(ev.Items) > 0 {
+		o.Status = store.RequestStatus(ev.Items)
+		o.Items = make([]EventOutcome, len(ev.Items))
+		for i, it := range ev.Items {
+			one := *it
+			one.Items = nil // the request's own row is its first item
+			o.Items[i] = NewEventOutcome(&one)
+		}
 	}
 	return o
 }

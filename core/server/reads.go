@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,9 @@ func (rd Reads) Events(ctx context.Context, f store.EventFilter, page store.Page
 func (rd Reads) Event(ctx context.Context, id int64) (EventDetail, error) {
 	ev, err := rd.Store.EventByID(ctx, id)
 	if err != nil {
+		return EventDetail{}, err
+	}
+	if err := rd.Store.WithItems(ctx, ev); err != nil {
 		return EventDetail{}, err
 	}
 	attempts, err := rd.Store.EventAttempts(ctx, id)
@@ -162,6 +166,13 @@ func ParseEventFilter(q url.Values) (store.EventFilter, error) {
 	}
 	if f.Status != "" && !slices.Contains(store.Statuses, f.Status) {
 		return f, badRequest("status must be one of received, pending, processing, retrying, done, failed, dead")
+	}
+	if v := strings.TrimSpace(q.Get("request_id")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, badRequest("request_id must be an event id")
+		}
+		f.RequestID = id
 	}
 	var err error
 	if f.Since, err = parseTime("since", q.Get("since")); err != nil {

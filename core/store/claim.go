@@ -145,18 +145,30 @@ func (q *Queries) coalesce(ctx context.Context, ev *Event, now time.Time) ([]int
 	if q.dialect == Postgres {
 		twins = twins.For("UPDATE SKIP LOCKED")
 	}
-	var merged []int64
+	var rows []struct {
+		ID      int64  `bun:"id"`
+		Contact string `bun:"contact"`
+	}
 	msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", ev.ID)
 	err := q.idb.NewUpdate().Model((*Event)(nil)).
 		Set("status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?",
 			StatusDone, OutcomeCoalesced, msg, ev.ID, now, now).
 		Where("id IN (?)", twins).
-		Returning("id").Scan(ctx, &merged)
+		Returning("id, contact").Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("coalesce into event %d: %w", ev.ID, err)
 	}
-	if len(merged) == 0 {
+	if len(rows) == 0 {
 		return nil, nil
+	}
+	// The kept event applies what the newest of them says: the contact
+	// the newest carried, or (when it carried none) the CRM's, fetched now.
+	merged, newest := make([]int64, len(rows)), ev.ID
+	for i, r := range rows {
+		merged[i] = r.ID
+		if r.ID > newest {
+			newest, ev.Contact = r.ID, r.Contact
+		}
 	}
 	lines := make([]*Activity, len(merged))
 	for i := range merged {
@@ -171,7 +183,7 @@ func (q *Queries) lease(ctx context.Context, ev *Event, lease string, now, until
 	ev.Attempts++
 	ev.UpdatedAt = now
 	if _, err := q.idb.NewUpdate().Model(ev).
-		Column("status", "lease_owner", "lease_until", "attempts", "updated_at").
+		Column("status", "lease_owner", "lease_until", "attempts", "updated_at", "contact").
 		WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("lease event %d: %w", ev.ID, err)
 	}

@@ -16,6 +16,8 @@ type EventFilter struct {
 	CRM       string
 	Action    string
 	ContactID string
+	// RequestID selects the items 1.. of one request.
+	RequestID int64
 	// Since and Until bound when the event was received: Since included,
 	// Until not; zero leaves that side open.
 	Since, Until time.Time
@@ -38,6 +40,9 @@ func (q *Queries) ListEvents(ctx context.Context, f EventFilter, p Page) ([]Even
 	}
 	if f.ContactID != "" {
 		sel = sel.Where("contact_id = ?", f.ContactID)
+	}
+	if f.RequestID != 0 {
+		sel = sel.Where("request_id = ?", f.RequestID)
 	}
 	if !f.Since.IsZero() {
 		sel = sel.Where("received_at >= ?", f.Since.UTC())

@@ -76,6 +76,17 @@ type Event struct {
 	Decoded   bool   `bun:"decoded,notnull"`
 	ContactID string `bun:"contact_id,notnull"`
 	Email     string `bun:"email,notnull"`
+	// Contact is the contact the webhook carried (JSON of an sdk.Contact),
+	// applied instead of asking the CRM; empty when none.
+	Contact string `bun:"contact,notnull"`
+
+	// A request may name several contacts, its items: the request's own
+	// row is item 0, and items 1.. are rows of their own with RequestID
+	// naming the request's row. ItemCount (on the request's row) is how
+	// many items its decode gave.
+	RequestID *int64 `bun:"request_id"`
+	ItemIndex int    `bun:"item_index,notnull"`
+	ItemCount int    `bun:"item_count,notnull"`
 
 	Status        string     `bun:"status,notnull"`
 	Outcome       string     `bun:"outcome,notnull"`
@@ -89,6 +100,10 @@ type Event struct {
 	ReceivedAt    time.Time  `bun:"received_at,notnull"`
 	UpdatedAt     time.Time  `bun:"updated_at,notnull"`
 	FinishedAt    *time.Time `bun:"finished_at"`
+
+	// Items holds, when read with its items, a request's items in order
+	// (the request's own row first); nil otherwise. Not stored.
+	Items []*Event `bun:"-"`
 }
 
 // Event statuses (docs/architecture.md, "Event states and outcomes").

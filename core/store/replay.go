@@ -16,12 +16,16 @@ type ReplayFilter struct {
 }
 
 // Replay re-queues failed and dead events: attempts start again from
-// zero, and an event no plugin could read is read again. Events in any
+// zero, and an event no plugin could read is read again. An id of a
+// request selects its failed and dead items too. Events in any
 // other status are left alone. It returns the ids re-queued.
 func (q *Queries) Replay(ctx context.Context, f ReplayFilter) ([]int64, error) {
 	now := time.Now().UTC()
 	upd := q.idb.NewUpdate().Model((*Event)(nil)).
-		Set("status = CASE WHEN decoded THEN ? ELSE ? END", StatusPending, StatusReceived).
+		// An item whose contact is known runs again from its decoded data;
+		// one whose e-mail found no contact looks it up again; a request
+		// no plugin could read is read again.
+		Set("status = CASE WHEN decoded AND contact_id <> '' THEN ? ELSE ? END", StatusPending, StatusReceived).
 		Set("attempts = 0, outcome = '', message = '', next_attempt_at = ?, updated_at = ?, finished_at = NULL", now, now).
 		ApplyQueryBuilder(f.where)
 	var ids []int64
@@ -40,7 +44,7 @@ func (f ReplayFilter) where(q bun.QueryBuilder) bun.QueryBuilder {
 	}
 	q = q.Where("status IN (?)", bun.In(statuses))
 	if len(f.IDs) > 0 {
-		q = q.Where("id IN (?)", bun.In(f.IDs))
+		q = q.Where("(id IN (?) OR request_id IN (?))", bun.In(f.IDs), bun.In(f.IDs))
 	}
 	if f.CRM != "" {
 		q = q.Where("crm = ?", f.CRM)

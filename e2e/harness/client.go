@@ -99,6 +99,10 @@ type Outcome struct {
 	UserID        string `json:"user_id"`
 	Message       string `json:"message"`
 	CoalescedInto string `json:"coalesced_into"`
+	// RequestID names an item row's request; Items lists a request's
+	// items when it has several.
+	RequestID string    `json:"request_id"`
+	Items     []Outcome `json:"items"`
 }
 
 // Send posts a webhook to the hub.

@@ -103,7 +103,7 @@ func (c *CRM) DecodeWebhook(_ context.Context, hook sdk.RawWebhook) ([]sdk.Item,
 	if err != nil {
 		return nil, err
 	}
-	return []sdk.Item{d}, nil
+	return items(hook, d), nil
 }
 
 // GetContact returns a contact of the directory, or plays one of the
@@ -112,6 +112,8 @@ func (c *CRM) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
 	if err := c.ready(); err != nil {
 		return sdk.Contact{}, err
 	}
+	// The event id is in the line, so specs can see it reached the plugin.
+	sdk.Log(ctx).Info("get contact", "contact_id", id)
 	switch id {
 	case "hang":
 		select {} // a stuck plugin: only the host's deadline ends the call

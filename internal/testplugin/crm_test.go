@@ -27,6 +27,9 @@ var _ = Describe("the test plugin", func() {
 		Entry("from a JSON body", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{"contact_id":"7"}`)}, []sdk.Item{{ContactID: "7"}}, false),
 		Entry("not from broken JSON", sdk.RawWebhook{ContentType: "application/json", Body: []byte(`{`)}, []sdk.Item(nil), true),
 		Entry("not from an empty request", sdk.RawWebhook{}, []sdk.Item(nil), true),
+		Entry("one item per id of a list, one of them ignored", sdk.RawWebhook{
+			Query: map[string][]string{"contact_id": {"7,8,9"}, "action_for_8": {"ignore"}, "action_for_9": {"update"}}},
+			[]sdk.Item{{ContactID: "7"}, sdk.Ignore("8", "the webhook said to ignore contact 8"), {ContactID: "9", Action: sdk.ActionUpdate}}, false),
 	)
 
 	It("fails as many Configure calls as fail_configure says, as retryable, then works", func(ctx SpecContext) {

@@ -12,6 +12,13 @@
 //   - PanicOnDecode panics (a decoder bug);
 //   - CrashOnDecode ends the process with exit code 3 (a plugin that dies).
 //
+// A request may name several contacts, one item each: contact_id=1,2,3
+// (query, form or JSON body). The query's action_for_<id>=ignore ignores
+// one of them; action_for_<id>=add (or update, update_tags) gives one its
+// own action.
+//
+// GetContact logs one line with the call's event id (sdk.Log).
+//
 // Behaviour chosen by contact id (GetContact):
 //   - "hang" never answers and ignores its context (a stuck plugin);
 //   - "expire-session" answers Unauthenticated (credentials revoked);

@@ -1,0 +1,114 @@
+package store_test
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+var _ = Describe("a request of several items", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		var s *store.Store
+
+		BeforeEach(func() { s = db.Store() })
+
+		// decode records req as decoded into its own item and items more,
+		// as the inbox does, in one transaction.
+		decode := func(ctx context.Context, req *store.Event, items ...*store.Event) {
+			req.Decoded, req.ItemCount, req.Status = true, 1+len(items), store.StatusPending
+			for i, it := range items {
+				it.CRM, it.Action, it.Decoded, it.RequestID, it.ItemIndex = req.CRM, req.Action, true, &req.ID, i+1
+				it.ReceivedAt, it.NextAttemptAt = req.ReceivedAt, req.ReceivedAt
+				if it.Status == "" {
+					it.Status = store.StatusPending
+				}
+			}
+			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				if err := tx.SaveDecoded(ctx, req); err != nil {
+					return err
+				}
+				return tx.InsertItems(ctx, items)
+			})).To(Succeed())
+		}
+
+		It("keeps its items as events of their own, listed under it, and reads them with it", func(ctx SpecContext) {
+			req := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+			req.ContactID = "1"
+			decode(ctx, req, &store.Event{ContactID: "2"}, &store.Event{ContactID: "3", Contact: `{"ID":"3"}`})
+
+			got, err := s.EventByID(ctx, req.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(And(HaveField("ItemCount", 3), HaveField("ContactID", "1"), HaveField("Status", store.StatusPending)))
+			Expect(s.WithItems(ctx, got)).To(Succeed())
+			Expect(got.Items).To(HaveExactElements(
+				HaveField("ID", req.ID),
+				And(HaveField("ContactID", "2"), HaveField("RequestID", Equal(&req.ID)), HaveField("ItemIndex", 1)),
+				And(HaveField("ContactID", "3"), HaveField("ItemIndex", 2), HaveField("Contact", `{"ID":"3"}`)),
+			))
+			item, err := s.EventByID(ctx, got.Items[1].ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(s.WithItems(ctx, item)).To(Succeed())
+			Expect(item.Items).To(BeNil(), "an item row has no items of its own")
+
+			listed, _, err := s.ListEvents(ctx, store.EventFilter{RequestID: req.ID}, store.Page{Limit: 10})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids(listed, eventID)).To(ConsistOf(got.Items[1].ID, got.Items[2].ID))
+		})
+
+		It("is final once every item is: dead before failed before done", func() {
+			ev := func(status string) *store.Event { return &store.Event{Status: status} }
+			Expect(store.RequestStatus([]*store.Event{ev(store.StatusDone), ev(store.StatusPending), ev(store.StatusDead)})).
+				To(Equal(store.StatusPending))
+			Expect(store.RequestStatus([]*store.Event{ev(store.StatusDone), ev(store.StatusFailed), ev(store.StatusDead)})).
+				To(Equal(store.StatusDead))
+			Expect(store.RequestStatus([]*store.Event{ev(store.StatusFailed), ev(store.StatusDone)})).To(Equal(store.StatusFailed))
+			Expect(store.RequestStatus([]*store.Event{ev(store.StatusDone), ev(store.StatusDone)})).To(Equal(store.StatusDone))
+		})
+
+		It("replays a request's failed and dead items, each from its decoded data", func(ctx SpecContext) {
+			req := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+			req.ContactID = "1"
+			failed := &store.Event{ContactID: "2", Status: store.StatusFailed}
+			unresolved := &store.Event{Email: "x@example.com", Status: store.StatusDead}
+			done := &store.Event{ContactID: "4", Status: store.StatusDone}
+			decode(ctx, req, failed, unresolved, done)
+
+			replayed, err := s.Replay(ctx, store.ReplayFilter{IDs: []int64{req.ID}})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(replayed).To(ConsistOf(failed.ID, unresolved.ID), "the request's own row is pending, not replayable")
+			for id, status := range map[int64]string{failed.ID: store.StatusPending, unresolved.ID: store.StatusReceived, done.ID: store.StatusDone} {
+				got, err := s.EventByID(ctx, id)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.Status).To(Equal(status), "item %d", id)
+			}
+		})
+
+		It("merges identical pending items into the oldest, which applies the contact the newest carried", func(ctx SpecContext) {
+			mk := func(contact string) *store.Event {
+				ev := addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
+				ev.Contact = contact
+				_, err := s.DB().NewUpdate().Model(ev).Column("contact").WherePK().Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				return ev
+			}
+			oldest := mk(`{"ID":"9","Email":"old@example.com"}`)
+			mk(`{"ID":"9","Email":"middle@example.com"}`)
+			newest := mk(`{"ID":"9","Email":"new@example.com"}`)
+
+			claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, time.Now().UTC().Add(time.Minute), 5)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(claims).To(HaveLen(1))
+			Expect(claims[0].Event.ID).To(Equal(oldest.ID))
+			Expect(claims[0].Coalesced).To(ContainElement(newest.ID))
+			Expect(claims[0].Event.Contact).To(ContainSubstring("new@example.com"))
+			got, err := s.EventByID(ctx, oldest.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got.Contact).To(ContainSubstring("new@example.com"), "stored, so a take-over applies it too")
+		})
+	})
+})
