@@ -28,6 +28,8 @@ testbins: build
 	@mkdir -p $(TESTBIN)
 	cp $(BIN)/crmhub $(PLUGINS)/* $(TESTBIN)/
 	$(GO) build -o $(TESTBIN)/crmhub-plugin-test ./internal/testplugin/cmd/testplugin
+	$(GO) build -o $(TESTBIN)/crmhub-plugin-testdoor ./internal/testplugin/cmd/testdoor
+	$(GO) build -o $(TESTBIN)/crmhub-plugin-protocol1 ./internal/testplugin/cmd/protocol1
 	$(GO) build -o $(TESTBIN)/crmhub-testhost ./internal/testhost
 	cd sdk && $(GO) build -o ../$(TESTBIN)/crmhub-plugin-acme ./example
 

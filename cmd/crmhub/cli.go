@@ -38,6 +38,7 @@ var commands = []command{
 	{"apps replay", "NAME", "send an app's dead (or delivered) user events again", appsReplayCmd},
 	{"apps test", "NAME", "send an app a signed ping message and show its answer", appsTestCmd},
 	{"plugins list", "", "list CRM plugins and their state", pluginsListCmd},
+	{"plugins show", "NAME", "show a CRM plugin: version, webhook profile, settings schema with the configured values", pluginsShowCmd},
 }
 
 // cli is what every command gets: its flags, output and the config.

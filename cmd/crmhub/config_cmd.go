@@ -2,8 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"time"
+
+	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/host"
 )
 
 // configCheckCmd prints the effective config with secrets redacted, or
@@ -17,6 +23,12 @@ func configCheckCmd(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("config is invalid:\n%w", err)
 	}
 	secrets := pluginSecrets(ctx, c)
+	if secrets == nil {
+		secrets = map[string][]string{}
+	}
+	if err := checkPluginSettings(ctx, cfg, secrets); err != nil {
+		return fmt.Errorf("config is invalid:\n%w", err)
+	}
 	if c.json {
 		return c.printJSON(cfg.RedactedTree(secrets))
 	}
@@ -45,4 +57,32 @@ func pluginSecrets(ctx context.Context, c *cli) map[string][]string {
 		secrets[s.CRM] = s.Secret
 	}
 	return secrets
+}
+
+// checkPluginSettings checks each enabled CRM's settings against its
+// plugin's schema, as the hub does when the plugin starts, for every
+// plugin whose binary can be started here (and stopped at once); the
+// schema's secret settings join secrets, so they are redacted too.
+func checkPluginSettings(ctx context.Context, cfg *config.Config, secrets map[string][]string) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var problems []error
+	for _, name := range cfg.Enabled() {
+		crm := cfg.CRMs[name]
+		launchCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		info, err := host.ReadInfo(launchCtx, host.Spec{Name: name, Plugin: crm.Plugin, SHA256: crm.SHA256},
+			host.Options{Dir: cfg.Plugins.Dir, Logger: quiet})
+		cancel()
+		if err != nil {
+			continue // no binary to ask here: the hub checks when it starts the plugin
+		}
+		for _, s := range info.Settings {
+			if s.Secret {
+				secrets[name] = append(secrets[name], s.Name)
+			}
+		}
+		if err := host.CheckSettings(name, info.Settings, crm.Settings); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return errors.Join(problems...)
 }

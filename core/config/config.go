@@ -117,9 +117,14 @@ type CRM struct {
 	// Fields maps hub fields to CRM fields.
 	Fields              map[string]string `koanf:"fields"`
 	ReturnPasswordField string            `koanf:"return_password_field"`
-	// Settings are handed verbatim to the plugin's Configure.
-	Settings map[string]string `koanf:"settings"`
+	// Settings are checked against the plugin's settings schema, defaults
+	// filled in, and handed to its Configure.
+	Settings Settings `koanf:"settings"`
 }
+
+// Settings are a CRM's plugin settings, every value a string as plugins
+// take them. A YAML list is joined with commas: a plugin's list setting.
+type Settings map[string]string
 
 // App is an application that receives the hub's users: user events
 // pushed to URL, signed with Secret, and the API for Token.

@@ -51,8 +51,21 @@ crms:
 		Expect(c.Inbox.Workers).To(Equal(5))                        // env over file
 		Expect(c.Inbox.MaxAttempts).To(Equal(12))                   // default kept
 		Expect(c.CRMs["klicktipp"].RateLimit).To(BeEquivalentTo(4)) // file over CRM default
-		Expect(c.CRMs["klicktipp"].Settings).To(Equal(map[string]string{"username": "filed", "password": "s3cret"}))
+		Expect(c.CRMs["klicktipp"].Settings).To(Equal(config.Settings{"username": "filed", "password": "s3cret"}))
 		Expect(c.Roles.Allowed).To(Equal([]string{"subscriber", "vip"}))
+	})
+
+	It("reads a setting written as a YAML list joined with commas, and every scalar as text", func() {
+		c, err := config.Load(writeFile(`
+crms:
+  hubspot:
+    settings:
+      tags: [vip, "early bird", 7]
+      retries: 3
+      verbose: true
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.CRMs["hubspot"].Settings).To(Equal(config.Settings{"tags": "vip,early bird,7", "retries": "3", "verbose": "true"}))
 	})
 
 	It("fills a CRM named only in the environment with the CRM defaults", func() {

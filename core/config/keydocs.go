@@ -58,7 +58,7 @@ var keyDocs = map[string]string{
 	"crms.<name>.fields.<key>": "Maps a hub field (the key) to a CRM field (the value); only mapped fields are pulled. " +
 		"The hub fields `username`, `password`, `role` and `email` are special; any other name is a profile field of the user.",
 	"crms.<name>.return_password_field": "CRM field that receives a generated password after the user is created; empty: none is written.",
-	"crms.<name>.settings.<key>":        "Handed verbatim to the plugin's Configure; the plugin documents which settings it takes. Settings the plugin marks secret, and those named like a secret, are redacted wherever the config is shown.",
+	"crms.<name>.settings.<key>":        "Checked against the plugin's settings schema when it starts (`crmhub plugins show <name>` prints it): a problem names its key and leaves the CRM not configured until the config changes; defaults are filled in. A YAML list is handed over joined with commas (a list setting). Settings the plugin marks secret, and those named like a secret, are redacted wherever the config is shown.",
 }
 
 // entryDefaults fill the entries of a map of sections, by the map's path.

@@ -87,6 +87,7 @@ func addCRMDefaults(k *koanf.Koanf) error {
 func decoderConfig(out *Config) *mapstructure.DecoderConfig {
 	return &mapstructure.DecoderConfig{
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			settingsHook,
 			mapstructure.StringToTimeDurationHookFunc(),
 			mapstructure.StringToSliceHookFunc(","),
 			mapstructure.TextUnmarshallerHookFunc(),
@@ -96,6 +97,33 @@ func decoderConfig(out *Config) *mapstructure.DecoderConfig {
 		Result:           out,
 		TagName:          "koanf",
 	}
+}
+
+// settingsHook reads a CRM's settings: scalars as text, a list joined
+// with commas (a plugin's list setting).
+func settingsHook(_, to reflect.Type, data any) (any, error) {
+	in, ok := data.(map[string]any)
+	if to != reflect.TypeFor[Settings]() || !ok {
+		return data, nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		switch v := v.(type) {
+		case nil:
+			out[k] = ""
+		case []any:
+			items := make([]string, len(v))
+			for i, item := range v {
+				items[i] = fmt.Sprint(item)
+			}
+			out[k] = strings.Join(items, ",")
+		case map[string]any:
+			return nil, fmt.Errorf("setting %s: want a value or a list, not a map", k)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out, nil
 }
 
 // unknownKeys names every key that no field of Config takes.

@@ -23,6 +23,7 @@ import (
 	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/core/store/storetest"
+	"github.com/crmhub/crmhub/sdk"
 )
 
 const token = "the-admin-token"
@@ -133,7 +134,13 @@ var _ = Describe("The web console", func() {
 			// and Send test posts at once.
 			worker := apps.New(st, apps.Options{Apps: []apps.App{{Name: "shop", URL: appSite.URL, Secret: appSecret}},
 				Timeout: 5 * time.Second, MaxAttempts: 3}, log)
-			reads := server.Reads{Config: cfg.Load, Store: st, Replayer: st, Plugins: plugins, Apps: worker}
+			info := func(crm string) (sdk.Info, bool) {
+				return sdk.Info{Name: "klicktipp", DisplayName: "KlickTipp", Version: "1.4.2", ProtocolVersion: 2, Settings: []sdk.Setting{
+					{Name: "password", Secret: true, Description: "the API user's password"},
+					{Name: "timeout", Type: sdk.TypeDuration, Default: "30s", Description: "bound on one API call"},
+				}}, crm == "klicktipp"
+			}
+			reads := server.Reads{Config: cfg.Load, Store: st, Replayer: st, Plugins: plugins, Apps: worker, PluginInfo: info}
 			s := server.New(server.Deps{Config: cfg.Load, Store: st, Replayer: st, Log: log, Plugins: plugins, Apps: worker,
 				Console: console.New(console.Deps{Config: cfg.Load, Reads: reads, Log: log})})
 			srv := httptest.NewServer(s.Handler())
@@ -144,7 +151,9 @@ var _ = Describe("The web console", func() {
 		BeforeEach(func() {
 			st = db.Store()
 			appSite = newAppSite()
-			cfg.Store(&config.Config{Admin: config.Admin{Token: token}, Apps: map[string]config.App{
+			cfg.Store(&config.Config{Admin: config.Admin{Token: token}, CRMs: map[string]config.CRM{
+				"klicktipp": {Enabled: true, Settings: config.Settings{"password": "pa55-w0rd-value", "timeout": "20s"}},
+			}, Apps: map[string]config.App{
 				"shop":     {Enabled: true, URL: appSite.URL, Secret: appSecret, Token: appToken, Events: []string{"user.created"}},
 				"old-shop": {Enabled: false, Token: "the-old-shop-token"},
 			}})
@@ -309,6 +318,13 @@ var _ = Describe("The web console", func() {
 					ContainSubstring("contact_not_found")))
 				p = user.get("/ui/events/" + formatID(item.ID))
 				Expect(p.body).To(ContainSubstring(`href="/ui/events/` + formatID(req.ID) + `"`))
+			})
+
+			It("show each plugin's webhook profile and settings schema with the configured values, never a secret's", func() {
+				p := user.get("/ui/plugins")
+				Expect(p.body).To(And(ContainSubstring("Checked at the door: no"), ContainSubstring("the hub&#39;s 202 JSON"),
+					ContainSubstring("<td>duration</td>"), ContainSubstring("<td>20s</td>"), ContainSubstring("(set)")))
+				Expect(p.body).NotTo(ContainSubstring("pa55-w0rd-value"))
 			})
 
 			It("show the queue, the last hour's outcomes and the dead events on the overview", func(ctx SpecContext) {

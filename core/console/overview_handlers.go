@@ -58,7 +58,22 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: d})
 }
 
+// pluginRow is a plugin's state and, once its plugin has given its Info,
+// its webhook profile and settings schema.
+type pluginRow struct {
+	server.Plugin
+	Detail *server.PluginDetail
+}
+
 // listPlugins answers GET /ui/plugins.
 func (c *Console) listPlugins(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "plugins", page{Title: "Plugins", Nav: "plugins", Data: c.Reads.PluginList().Items})
+	var rows []pluginRow
+	for _, p := range c.Reads.PluginList().Items {
+		row := pluginRow{Plugin: p}
+		if d, ok := c.Reads.PluginDetail(p.CRM); ok {
+			row.Detail = &d
+		}
+		rows = append(rows, row)
+	}
+	c.render(w, r, http.StatusOK, "plugins", page{Title: "Plugins", Nav: "plugins", Data: rows})
 }

@@ -105,3 +105,25 @@ func call[T any](ctx context.Context, c *Client, op string, limited bool, f func
 	}
 	return zero, err
 }
+
+// Known waits, within ctx, until the plugin has given its Info once (or
+// its first launch failed), and returns that Info and whether it is known.
+// The door waits on it at start, so a webhook that arrives while the
+// plugin is being launched for the first time meets its profile.
+func (c *Client) Known(ctx context.Context) (sdk.Info, bool) {
+	select {
+	case <-c.sup.known:
+	case <-ctx.Done():
+	}
+	c.sup.mu.Lock()
+	defer c.sup.mu.Unlock()
+	return c.sup.info, c.sup.info.Name != ""
+}
+
+// CheckWebhook has the plugin judge a request at the door. It does not
+// reach the CRM, so it is not rate-limited.
+func (c *Client) CheckWebhook(ctx context.Context, req sdk.Request) (sdk.Verdict, error) {
+	return call(ctx, c, "check webhook", false, func(ctx context.Context, crm *pluginclient.Client) (sdk.Verdict, error) {
+		return crm.CheckWebhook(ctx, req)
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/crmhub/crmhub/sdk"
 )
 
 // Options configure a Host. Zero values take the defaults.
@@ -31,6 +33,9 @@ type Options struct {
 	// BackoffMax caps the wait. A plugin that ran longer than this before
 	// it crashed starts over at BackoffInitial. Default 2m.
 	BackoffMax time.Duration
+	// OnInfo, when set, is told each plugin's Info whenever a process of
+	// it starts, e.g. to keep its webhook profile for a restarted hub.
+	OnInfo func(crm string, info sdk.Info)
 }
 
 func (o Options) withDefaults() Options {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/crmhub/crmhub/core/host"
+	"github.com/crmhub/crmhub/internal/testbin"
 	"github.com/crmhub/crmhub/internal/testplugin"
 	"github.com/crmhub/crmhub/sdk"
 )
@@ -64,9 +66,24 @@ var _ = Describe("the plugin host", func() {
 			h := startHost(fastOptions(log), spec)
 			Eventually(func() host.PluginStatus { return status(h, "future") }).Should(And(
 				HaveField("State", host.StateCrashed),
-				HaveField("LastError", ContainSubstring("it speaks another plugin protocol version")),
-				HaveField("LastError", ContainSubstring(fmt.Sprintf("Plugin version: %d", sdk.ProtocolVersion+1))),
+				HaveField("LastError", ContainSubstring(fmt.Sprintf("it speaks plugin protocol %d; this hub speaks %d", sdk.ProtocolVersion+1, sdk.ProtocolVersion))),
+				HaveField("LastError", ContainSubstring("rebuild it with github.com/crmhub/crmhub/sdk (protocol 2)")),
 			))
+		})
+
+		It("refuses a plugin built with the SDK of protocol 1, naming the SDK to rebuild it with", func(ctx SpecContext) {
+			old, err := testbin.Build("github.com/crmhub/crmhub/internal/testplugin/cmd/protocol1", "crmhub-plugin-protocol1")
+			Expect(err).NotTo(HaveOccurred())
+			spec := testSpec("old")
+			spec.Plugin = old
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "old") }).Should(And(
+				HaveField("State", host.StateCrashed),
+				HaveField("LastError", HaveSuffix("crmhub-plugin-protocol1: it speaks plugin protocol 1; this hub speaks 2: "+
+					"rebuild it with github.com/crmhub/crmhub/sdk (protocol 2)")),
+			))
+			_, known := h.Client("old").Known(ctx)
+			Expect(known).To(BeFalse(), "a refused plugin gives no profile")
 		})
 
 		It("runs a plugin named by a path whose file name, without crmhub-plugin-, is the plugin's name", func() {
@@ -179,6 +196,73 @@ var _ = Describe("the plugin host", func() {
 
 			h.Apply(ctx, []host.Spec{testSpec("test")})
 			Eventually(ready(h, "test")).Should(BeTrue())
+		})
+
+		It("checks the settings against the plugin's schema before Configure, naming each problem by its config key, until the config changes", func(ctx SpecContext) {
+			spec := testSpec("test")
+			spec.Settings = map[string]string{"fail_configure": "twice", "region": "mars", "colour": "red"}
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(And(
+				HaveField("State", host.StateNotConfigured),
+				HaveField("LastError", ContainSubstring("crms.test.settings.api_key is required")),
+				HaveField("LastError", ContainSubstring(`crms.test.settings.fail_configure "twice" is not a whole number`)),
+				HaveField("LastError", ContainSubstring(`crms.test.settings.region "mars" is not one of eu, us`)),
+				HaveField("LastError", ContainSubstring("crms.test.settings.colour is not a setting of this plugin")),
+			))
+			Expect(status(h, "test").NextAttempt).To(BeZero(), "no retry is scheduled")
+			Expect(h.Client("test").Info().Name).To(Equal("test"), "the plugin runs; only Configure waits")
+
+			h.Apply(ctx, []host.Spec{testSpec("test")})
+			Eventually(ready(h, "test")).Should(BeTrue())
+			stats, err := h.Client("test").GetContact(ctx, "stats")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(stats.Fields).To(HaveKeyWithValue("configures", "1"), "Configure was never called with the bad settings")
+		})
+
+		It("never quotes a secret setting's value in a schema problem", func() {
+			spec := testSpec("test")
+			spec.Settings = map[string]string{"api_key": "s3cr3t-value", "nope": "x"}
+			h := startHost(fastOptions(log), spec)
+			Eventually(func() host.PluginStatus { return status(h, "test") }).Should(
+				HaveField("LastError", ContainSubstring("crms.test.settings.nope is not a setting of this plugin")))
+			Expect(status(h, "test").LastError).NotTo(ContainSubstring("s3cr3t-value"))
+			Expect(log.String()).NotTo(ContainSubstring("s3cr3t-value"))
+		})
+
+		It("fills in the defaults the schema declares before Configure", func(ctx SpecContext) {
+			h := startHost(fastOptions(log), testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			stats, err := h.Client("test").GetContact(ctx, "stats")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(stats.Fields).To(HaveKeyWithValue("region", "eu"))
+		})
+
+		It("knows a plugin's Info, webhook profile included, once it has started", func(ctx SpecContext) {
+			door, err := testbin.Build("github.com/crmhub/crmhub/internal/testplugin/cmd/testdoor", "crmhub-plugin-testdoor")
+			Expect(err).NotTo(HaveOccurred())
+			spec := testSpec("door")
+			spec.Plugin = door
+			var told []string
+			var mu sync.Mutex
+			opts := fastOptions(log)
+			opts.OnInfo = func(crm string, info sdk.Info) {
+				mu.Lock()
+				defer mu.Unlock()
+				told = append(told, crm+"="+info.Name)
+			}
+			h := startHost(opts, spec)
+			info, known := h.Client("door").Known(ctx)
+			Expect(known).To(BeTrue())
+			Expect(info.Webhooks.Check).To(BeTrue())
+			Expect(info.Webhooks.Ack.Body).To(Equal([]byte(testplugin.DoorAck)))
+			Eventually(ready(h, "door")).Should(BeTrue())
+			verdict, err := h.Client("door").CheckWebhook(ctx, sdk.Request{Method: "POST", URL: "http://hub/hooks/door",
+				Header: map[string][]string{testplugin.DoorSignatureHeader: {"forged"}}})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(verdict).To(Equal(sdk.Reject(testplugin.DoorRejectReason)))
+			mu.Lock()
+			defer mu.Unlock()
+			Expect(told).To(ContainElement("door=testdoor"))
 		})
 
 		It("retries a Configure that failed for a transient reason", func(ctx SpecContext) {

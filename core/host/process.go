@@ -72,7 +72,7 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 		case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
 			return nil, fmt.Errorf("refusing %s: its SHA-256 does not match the configured sha256 %s", path, spec.SHA256)
 		case strings.Contains(err.Error(), "incompatible API version"):
-			return nil, fmt.Errorf("refusing %s: it speaks another plugin protocol version (%w): build it with this hub's SDK", path, err)
+			return nil, protocolError(path, err)
 		case stderr.lastLines(1) != "":
 			return nil, fmt.Errorf("start %s: %w; stderr: %s", path, err, stderr.lastLines(3))
 		}
@@ -85,6 +85,22 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 	p.stderr = stderr
 	return p, nil
 }
+
+// protocolError names what to rebuild a plugin of another protocol with.
+// go-plugin says "... Plugin version: N, Client versions: [2]".
+func protocolError(path string, err error) error {
+	speaks := "another plugin protocol"
+	if _, after, ok := strings.Cut(err.Error(), "Plugin version: "); ok {
+		if n, _, _ := strings.Cut(after, ","); n != "" {
+			speaks = "plugin protocol " + n
+		}
+	}
+	return fmt.Errorf("refusing %s: it speaks %s; this hub speaks %d: rebuild it with %s (protocol %d)",
+		path, speaks, sdk.ProtocolVersion, sdkModule, sdk.ProtocolVersion)
+}
+
+// sdkModule is the Go module plugins are built with.
+const sdkModule = "github.com/crmhub/crmhub/sdk"
 
 // wrongPluginError refuses a binary that is another plugin than the one
 // configured. Starting it again cannot help: the supervisor waits for the
@@ -126,7 +142,8 @@ func handshake(ctx context.Context, client *plugin.Client, opts Options) (*proce
 		return nil, fmt.Errorf("info: %w", err)
 	}
 	if info.ProtocolVersion != sdk.ProtocolVersion {
-		return nil, fmt.Errorf("incompatible plugin: it speaks protocol %d, the hub %d", info.ProtocolVersion, sdk.ProtocolVersion)
+		return nil, fmt.Errorf("incompatible plugin: it speaks plugin protocol %d; this hub speaks %d: rebuild it with %s (protocol %d)",
+			info.ProtocolVersion, sdk.ProtocolVersion, sdkModule, sdk.ProtocolVersion)
 	}
 	pid := 0
 	if rc := client.ReattachConfig(); rc != nil {
@@ -164,3 +181,16 @@ func (p *process) died(what string) error {
 // stop ends the process: gracefully if it listens, by SIGKILL after two
 // seconds if not. It returns once the process is gone.
 func (p *process) stop() { p.client.Kill() }
+
+// ReadInfo launches spec's plugin binary as the host does (same checks:
+// checksum, protocol, name), reads its Info and stops it; for commands
+// that show a plugin while no hub runs it.
+func ReadInfo(ctx context.Context, spec Spec, opts Options) (sdk.Info, error) {
+	opts = opts.withDefaults()
+	proc, err := launch(ctx, spec, opts, opts.Logger.With("crm", spec.Name))
+	if err != nil {
+		return sdk.Info{}, err
+	}
+	proc.stop()
+	return proc.info, nil
+}

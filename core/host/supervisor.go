@@ -36,8 +36,12 @@ type supervisor struct {
 	ready  bool     // proc is configured: calls may go through
 	parked bool     // the binary was refused; the loop waits for a new start
 	info   sdk.Info
-	cancel context.CancelFunc
-	done   chan struct{}
+	// known is closed once a process of this CRM has given its Info, or
+	// its first launch failed: the door waits on it for the profile.
+	known     chan struct{}
+	knownOnce sync.Once
+	cancel    context.CancelFunc
+	done      chan struct{}
 }
 
 func newSupervisor(spec Spec, opts Options) *supervisor {
@@ -49,6 +53,7 @@ func newSupervisor(spec Spec, opts Options) *supervisor {
 		healthNow:   make(chan struct{}, 1),
 		configureMe: make(chan struct{}, 1),
 		spec:        spec,
+		known:       make(chan struct{}),
 		status:      PluginStatus{Name: spec.Name, State: StateStopped, Since: time.Now()},
 	}
 	s.setRateLimit(spec.RateLimit)
@@ -100,6 +105,9 @@ func (s *supervisor) run(ctx context.Context, spec Spec, done chan struct{}) {
 		s.setState(StateStarting, nil, 0)
 		began := time.Now()
 		proc, err := launch(ctx, spec, s.opts, s.log)
+		if err != nil {
+			s.knownOnce.Do(func() { close(s.known) }) // the profile stays unknown
+		}
 		if err == nil {
 			s.attach(proc)
 			err = s.serve(ctx, spec, proc)
@@ -168,9 +176,16 @@ func (s *supervisor) serve(ctx context.Context, spec Spec, proc *process) error 
 // Other failures are retried with backoff. It returns an error only when
 // the process dies.
 func (s *supervisor) configure(ctx context.Context, spec Spec, proc *process) error {
+	settings, err := sdk.CheckSettings(proc.info.Settings, spec.Settings)
+	if err != nil {
+		err = settingsError(spec.Name, err)
+		s.log.Error("the settings do not fit the plugin's schema; fix crms."+spec.Name+".settings", "error", err)
+		s.setState(StateNotConfigured, err, 0)
+		return s.watch(ctx, proc, nil, nil) // until the process dies or the config changes
+	}
 	for failures := 0; ; failures++ {
 		callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
-		err := proc.crm.Configure(callCtx, spec.Settings)
+		err := proc.crm.Configure(callCtx, settings)
 		cancel()
 		switch {
 		case err == nil:
@@ -251,6 +266,10 @@ func (s *supervisor) attach(proc *process) {
 		}
 	}
 	s.log.Info("plugin launched", "pid", proc.pid, "version", proc.info.Version)
+	if s.opts.OnInfo != nil {
+		s.opts.OnInfo(s.name, proc.info)
+	}
+	s.knownOnce.Do(func() { close(s.known) })
 }
 
 func (s *supervisor) detach() {

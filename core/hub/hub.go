@@ -102,7 +102,12 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 
 	h := &Hub{log: log, store: st, metrics: metrics.New(log), appSecrets: generated}
 	h.cfg.Store(cfg)
-	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log})
+	dr, err := newDoor(ctx, st, log)
+	if err != nil {
+		return nil, err
+	}
+	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log, OnInfo: dr.learn})
+	dr.host = h.host
 	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)
 	h.outbox = outbox.New(st, box, mailer, crms, cfg.Notify.LoginURL, log, outbox.WithUnavailable(host.ErrPluginDown),
@@ -111,10 +116,11 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	h.feed = apps.NewFeed(st)
 	h.inbox = inbox.New(st, crms, kickingEngine{h.engine, h.outbox, h.apps, h.feed}, h.inboxOptions(cfg), log)
 	ui := console.New(console.Deps{Config: h.cfg.Load, Log: log,
-		Reads: server.Reads{Config: h.cfg.Load, Store: st, Replayer: h.inbox, Plugins: h.pluginStates, Apps: h.apps}})
+		Reads: server.Reads{Config: h.cfg.Load, Store: st, Replayer: h.inbox, Plugins: h.pluginStates, Apps: h.apps,
+			PluginInfo: dr.info}})
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui,
-		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics)})
+		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics), Door: dr})
 	h.metrics.Watch(st.QueueDepth, h.pluginStates)
 	h.metrics.WatchApps(st.DeliveryBacklog, func() []string { return pushedApps(h.cfg.Load()) })
 	return h, nil

@@ -32,6 +32,7 @@ type Metrics struct {
 	log      *slog.Logger
 
 	webhooks    *prometheus.CounterVec
+	rejected    *prometheus.CounterVec
 	ingest      *prometheus.HistogramVec
 	commitBatch prometheus.Histogram
 
@@ -60,6 +61,10 @@ func New(log *slog.Logger) *Metrics {
 			Namespace: Namespace, Name: "webhooks_received_total",
 			Help: "Webhook requests answered, by CRM, action and HTTP status code.",
 		}, []string{"crm", "action", "code"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "webhooks_rejected_total",
+			Help: "Webhook requests a CRM's plugin rejected at the door (nothing stored), by CRM and reason (the reason's first words, lower case; \"other\" past a bound on distinct reasons).",
+		}, []string{"crm", "reason"}),
 		ingest: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "ingest_duration_seconds",
 			Help:    "Time from a webhook's arrival until it is committed to the store and may be acknowledged.",
@@ -108,7 +113,7 @@ func New(log *slog.Logger) *Metrics {
 			Help: "Outbox deliveries put off because the item's sealed password does not open with this hub's secret key (sealed with another key, or damaged), by kind (welcome_mail, return_password). The item is kept for a hub with the right key, never wiped.",
 		}, []string{"kind"}),
 	}
-	m.registry.MustRegister(m.webhooks, m.ingest, m.commitBatch, m.processing, m.processed, m.retries,
+	m.registry.MustRegister(m.webhooks, m.rejected, m.ingest, m.commitBatch, m.processing, m.processed, m.retries,
 		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration, m.outboxUnopenable)
 	m.appMetrics = newAppMetrics(m.registry)
 	runtime := prometheus.WrapRegistererWithPrefix(Namespace+"_", m.registry)
@@ -145,6 +150,15 @@ func (m *Metrics) WebhookReceived(crm, action string, code int) {
 		return
 	}
 	m.webhooks.WithLabelValues(crm, action, strconv.Itoa(code)).Inc()
+}
+
+// WebhookRejected counts one request a plugin rejected at the door. The
+// caller bounds reason's values.
+func (m *Metrics) WebhookRejected(crm, reason string) {
+	if m == nil {
+		return
+	}
+	m.rejected.WithLabelValues(crm, reason).Inc()
 }
 
 // Ingested records how long a webhook took to be committed.

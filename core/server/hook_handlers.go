@@ -70,10 +70,6 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		writeError(w, http.StatusForbidden, "missing or wrong access_key")
 		return
 	}
-	if action == "" || !knownAction(action) {
-		writeError(w, http.StatusBadRequest, "action must be add, update, update_tags or test")
-		return
-	}
 	wait, err := parseWait(wr.param("wait"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -83,6 +79,21 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		s.testHook(w, r, crm)
 		return
 	}
+	profile, known := s.profile(r.Context(), crm)
+	if !known {
+		retryLater(w, "the CRM's plugin has not started yet, so how its webhooks are taken is unknown; nothing stored, retry later")
+		return
+	}
+	if profile.Check && !s.checkAtDoor(w, r, crm, body, start) {
+		return
+	}
+	if action == "" {
+		action = string(profile.DefaultAction)
+	}
+	if action == "" || !knownAction(action) {
+		writeError(w, http.StatusBadRequest, "action must be add, update, update_tags or test")
+		return
+	}
 
 	ev := newEvent(crm, action, r.Method, wr, hookSecrets(cfg))
 	if err := s.Inbox.Accept(r.Context(), ev); err != nil {
@@ -90,11 +101,14 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		return
 	}
 	s.Metrics.Ingested(crm, time.Since(start))
-	if wait == 0 {
+	switch {
+	case profile.Ack.Status != 0: // the CRM needs its own answer, ?wait= or not
+		writeAnswer(w, profile.Ack, profile.Ack.Status)
+	case wait == 0:
 		writeJSON(w, http.StatusAccepted, map[string]string{"id": formatID(ev.ID), "status": store.StatusReceived})
-		return
+	default:
+		s.answerWhenFinal(w, r, ev, wait)
 	}
-	s.answerWhenFinal(w, r, ev, wait)
 }
 
 // testHook answers a CRM's connection test: one activity line, no event.

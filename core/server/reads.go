@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/sdk"
 )
 
 // Reads is the admin API's read layer: the queries behind its lists and
@@ -27,6 +28,22 @@ type Reads struct {
 	// Apps sends apps test messages and is woken by a replay; without it
 	// no app can be tested.
 	Apps AppTester
+	// PluginInfo returns a CRM's plugin Info as last given (the hub's
+	// door); nil, or false, shows no schema.
+	PluginInfo func(crm string) (sdk.Info, bool)
+}
+
+// PluginDetail describes a CRM's plugin from the Info it last gave, with
+// the configured settings; false when none is known.
+func (rd Reads) PluginDetail(crm string) (PluginDetail, bool) {
+	if rd.PluginInfo == nil {
+		return PluginDetail{}, false
+	}
+	info, ok := rd.PluginInfo(crm)
+	if !ok {
+		return PluginDetail{}, false
+	}
+	return NewPluginDetail(crm, info, rd.Config().CRMs[crm].Settings, "hub"), true
 }
 
 // Reads is the server's read layer, over its own parts.

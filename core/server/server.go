@@ -49,6 +49,11 @@ type Deps struct {
 	Apps   AppTester
 	Feed   ChangeFeed
 	SignIn Verifier
+
+	// Door gives each CRM's webhook profile and checks the requests of a
+	// CRM whose plugin asks for it; nil treats every CRM as KlickTipp's
+	// kind (any request with the right key is stored, 202).
+	Door Door
 }
 
 // AppTester sends an app a signed test message (the delivery worker).
@@ -72,12 +77,13 @@ type Verifier interface {
 // Handler().
 type Server struct {
 	Deps
-	mux *router
+	mux        *router
+	rejections *rejections
 }
 
 // New builds the server's routes.
 func New(d Deps) *Server {
-	s := &Server{Deps: d, mux: newRouter()}
+	s := &Server{Deps: d, mux: newRouter(), rejections: newRejections()}
 	s.routes()
 	return s
 }

@@ -53,6 +53,11 @@ type Config struct {
 	// (internal/testplugin): it then serves a CRM named test, whose account
 	// holds contacts 1001 and 1002.
 	TestPlugin string
+	// DoorPlugin, when set, is the binary of the test plugin that checks
+	// webhooks at the door (internal/testplugin.Door): it serves a CRM
+	// named testdoor. DoorSettings, when set, replace its working settings.
+	DoorPlugin   string
+	DoorSettings map[string]string
 
 	// MaxBody is server.max_body, e.g. "8MiB"; "" keeps the default.
 	MaxBody string
@@ -153,6 +158,16 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 			"rate_limit": c.RateLimit,
 			"settings":   map[string]any{"api_key": "test-key"},
 		}
+	}
+	if c.DoorPlugin != "" {
+		settings := map[string]any{"api_key": "test-key"}
+		if c.DoorSettings != nil {
+			settings = map[string]any{}
+			for k, v := range c.DoorSettings {
+				settings[k] = v
+			}
+		}
+		crms["testdoor"] = map[string]any{"plugin": c.DoorPlugin, "settings": settings}
 	}
 	for _, name := range c.DisabledCRMs {
 		if _, ok := crms[name]; !ok {

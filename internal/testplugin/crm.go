@@ -35,6 +35,7 @@ type CRM struct {
 	configured     bool
 	configures     int // Configure calls so far
 	failConfigures int // Configure calls still to fail as retryable
+	region         string
 }
 
 var _ sdk.CRM = (*CRM)(nil)
@@ -51,7 +52,8 @@ func (c *CRM) Info(context.Context) (sdk.Info, error) {
 		Capabilities: []string{"update_contact"},
 		Settings: []sdk.Setting{
 			{Name: "api_key", Description: "the account's API key; only \"test-key\" works", Required: true, Secret: true},
-			{Name: "fail_configure", Description: "fail this many Configure calls as if the CRM were down"},
+			{Name: "fail_configure", Type: sdk.TypeInt, Default: "0", Description: "fail this many Configure calls as if the CRM were down"},
+			{Name: "region", Type: sdk.TypeEnum, Values: []string{"eu", "us"}, Default: "eu", Description: "the account's data centre; the stats contact reports it"},
 		},
 	}, nil
 }
@@ -61,6 +63,7 @@ func (c *CRM) Configure(_ context.Context, settings sdk.Settings) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.configures++
+	c.region = settings.String("region")
 	if c.configures == 1 && settings["fail_configure"] != "" {
 		n, err := strconv.Atoi(settings["fail_configure"])
 		if err != nil {
@@ -130,6 +133,7 @@ func (c *CRM) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
 		return sdk.Contact{ID: id, Email: "stats@example.com", Fields: map[string]string{
 			"pid":        strconv.Itoa(os.Getpid()),
 			"configures": strconv.Itoa(c.configures),
+			"region":     c.region,
 		}}, nil
 	case "environment":
 		return sdk.Contact{ID: id, Email: "environment@example.com", Fields: environment()}, nil

@@ -11,13 +11,14 @@ import (
 
 // settingsInfo describes every setting Configure reads.
 var settingsInfo = []sdk.Setting{
-	{Name: "base_url", Description: "KlickTipp's API root; default " + api.DefaultBaseURL},
+	{Name: "base_url", Default: api.DefaultBaseURL, Description: "KlickTipp's API root"},
 	{Name: "username", Required: true, Description: "the KlickTipp API user (a dedicated user with API access)"},
 	{Name: "password", Secret: true, Description: "the API user's password (session login); or use developer_key and customer_key"},
 	{Name: "developer_key", Secret: true, Description: "partner developer key, hexadecimal, with customer_key instead of password"},
 	{Name: "customer_key", Secret: true, Description: "partner customer key, with developer_key instead of password"},
-	{Name: "tags", Description: "which tags a contact reports: manual (default; tags applied by hand, automation or API) or all (SmartTags too)"},
-	{Name: "timeout", Description: "bound on one API call, a Go duration such as 20s; default " + api.DefaultTimeout.String()},
+	{Name: "tags", Type: sdk.TypeEnum, Values: []string{"manual", "all"}, Default: "manual",
+		Description: "which tags a contact reports: manual (tags applied by hand, automation or API) or all (SmartTags too)"},
+	{Name: "timeout", Type: sdk.TypeDuration, Default: api.DefaultTimeout.String(), Description: "bound on one API call, a Go duration such as 20s"},
 }
 
 // settings are the checked form of Configure's settings.
