@@ -1,5 +1,5 @@
 // Package harness runs crmhub the way an operator does, for the end-to-end
-// suites (e2e/acceptance, e2e/durability) and the benchmark
+// suites (e2e/acceptance, e2e/durability, e2e/crmhooks, …) and the benchmark
 // (cmd/crmhub-bench): real binaries, a config file in a directory of its
 // own, `crmhub serve` as a separate process on a free loopback port, the
 // fake KlickTipp API and a real SMTP server beside it, and plain HTTP and
@@ -13,8 +13,12 @@
 // rewritten, then SIGHUP). Send posts a webhook built with Hook; Users,
 // Events, Event, Activity and Plugins read the admin API; CLI runs a
 // crmhub command against the hub's config; PluginPIDs, Children and RSS
-// look at its processes. Load drives webhooks over many connections at
-// once and sums up the answers, for the durability drills and the bench.
+// look at its processes. Other CRMs join through Config.CRMs:
+// StartHubSpot and StartSalesforce start their fakes, whose CRM method is
+// the config section for a plugin from BuildPlugin; HubSpotRequest and
+// SalesforceRequest build their webhooks, sent with Do. Load drives
+// webhooks over many connections at once and sums up the answers, for the
+// durability drills and the bench.
 //
 // The package reports errors instead of failing specs, so the benchmark can
 // use it too; the suites wrap its calls in Gomega assertions.
