@@ -42,7 +42,7 @@ var _ = Describe("The config file a hub is started with", func() {
 		Expect(got.CRMs).To(HaveKeyWithValue("legacy", HaveField("Enabled", false)))
 		Expect(got.CRMs["klicktipp"]).To(And(
 			HaveField("Plugin", "/bin/crmhub-plugin-klicktipp"),
-			HaveField("Settings", kt.Settings()),
+			HaveField("Settings", BeEquivalentTo(kt.Settings())),
 			HaveField("ReturnPasswordField", "field1"),
 			HaveField("Fields", defaultFields),
 		))
@@ -58,7 +58,28 @@ var _ = Describe("The config file a hub is started with", func() {
 		got, err := config.Load(path)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(got.Enabled()).To(BeEmpty())
-		Expect(got.CRMs["klicktipp"].Settings).To(Equal(kt.Settings()), "its settings are kept for when it is switched on")
+		Expect(got.CRMs["klicktipp"].Settings).To(BeEquivalentTo(kt.Settings()), "its settings are kept for when it is switched on")
+	})
+
+	It("holds other CRMs' sections, each enabled with its plugin, settings and fields", func() {
+		hs := StartHubSpot()
+		DeferCleanup(hs.Close)
+		sf := StartSalesforce()
+		DeferCleanup(sf.Close)
+		dir := GinkgoT().TempDir()
+		path := filepath.Join(dir, "crmhub.yaml")
+		cfg := Config{Dir: dir, CRMs: map[string]CRM{
+			"hubspot": hs.CRM("/bin/crmhub-plugin-hubspot"), "salesforce": sf.CRM("/bin/crmhub-plugin-salesforce")}}.withDefaults()
+		Expect(writeConfig(path, cfg, "127.0.0.1:4321", "crmhub-plugin-klicktipp")).To(Succeed())
+		got, err := config.Load(path)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got.Enabled()).To(ConsistOf("hubspot", "salesforce"))
+		Expect(got.CRMs["hubspot"]).To(And(
+			HaveField("Plugin", "/bin/crmhub-plugin-hubspot"),
+			HaveField("Settings", HaveKeyWithValue("base_url", hs.URL)),
+			HaveField("Fields", map[string]string{"first_name": "firstname", "last_name": "lastname"}),
+		))
+		Expect(got.CRMs["salesforce"].Settings).To(HaveKeyWithValue("organization_id", sf.OrgID))
 	})
 })
 
