@@ -73,6 +73,9 @@ type SettingError struct {
 	Key string
 	// Problem says what is wrong, never quoting a secret's value.
 	Problem string
+	// Missing is set when the problem is only that a required setting
+	// has no value (e.g. credentials not filled in yet).
+	Missing bool
 }
 
 func (e *SettingError) Error() string { return e.Key + ": " + e.Problem }
@@ -93,7 +96,7 @@ func CheckSettings(schema []Setting, given map[string]string) (Settings, error) 
 		}
 		if v == "" {
 			if s.Required {
-				problems = append(problems, &SettingError{Key: s.Name, Problem: "is required: " + s.Description})
+				problems = append(problems, &SettingError{Key: s.Name, Problem: "is required: " + s.Description, Missing: true})
 			}
 			continue
 		}

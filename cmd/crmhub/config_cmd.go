@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
@@ -26,7 +27,7 @@ func configCheckCmd(ctx context.Context, c *cli, args []string) error {
 	if secrets == nil {
 		secrets = map[string][]string{}
 	}
-	if err := checkPluginSettings(ctx, cfg, secrets); err != nil {
+	if err := checkPluginSettings(ctx, c, cfg, secrets); err != nil {
 		return fmt.Errorf("config is invalid:\n%w", err)
 	}
 	if c.json {
@@ -63,7 +64,7 @@ func pluginSecrets(ctx context.Context, c *cli) map[string][]string {
 // plugin's schema, as the hub does when the plugin starts, for every
 // plugin whose binary can be started here (and stopped at once); the
 // schema's secret settings join secrets, so they are redacted too.
-func checkPluginSettings(ctx context.Context, cfg *config.Config, secrets map[string][]string) error {
+func checkPluginSettings(ctx context.Context, c *cli, cfg *config.Config, secrets map[string][]string) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var problems []error
 	for _, name := range cfg.Enabled() {
@@ -80,8 +81,13 @@ func checkPluginSettings(ctx context.Context, cfg *config.Config, secrets map[st
 				secrets[name] = append(secrets[name], s.Name)
 			}
 		}
-		if err := host.CheckSettings(name, info.Settings, crm.Settings); err != nil {
+		missing, err := host.CheckSettings(name, info.Settings, crm.Settings)
+		if err != nil {
 			problems = append(problems, err)
+		}
+		for _, key := range missing {
+			fmt.Fprintf(c.stderr, "warning: %s is not set (or %s): crm %s stays not configured until it is\n",
+				key, config.EnvPrefix+strings.ToUpper(strings.ReplaceAll(key, ".", "__")), name)
 		}
 	}
 	return errors.Join(problems...)

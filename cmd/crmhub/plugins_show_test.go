@@ -48,10 +48,23 @@ var _ = Describe("crmhub plugins show", func() {
 		Expect(got["settings"]).To(ContainElement(And(HaveKeyWithValue("name", "region"), HaveKeyWithValue("value", "us"))))
 	})
 
+	It("makes config check warn of a required setting left empty, which leaves the CRM waiting, not the config wrong", func() {
+		code, stdout, stderr := crmhubProcess(dir, "config", "check", "--config", config)
+		Expect(code).To(Equal(0), stderr)
+		Expect(stdout).To(ContainSubstring("door:"), "the config is printed")
+		Expect(stderr).To(ContainSubstring("warning: crms.door.settings.api_key is not set (or CRMHUB_CRMS__DOOR__SETTINGS__API_KEY)"))
+		Expect(stderr).NotTo(ContainSubstring("crms.testcrm"), "the test CRM's settings fit")
+	})
+
 	It("makes config check report settings that do not fit a plugin's schema, by key", func() {
+		door, err := testbin.Build("github.com/crmhub/crmhub/internal/testplugin/cmd/testdoor", "crmhub-plugin-testdoor")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.WriteFile(config, []byte(hubYAML(dir, "k3y-k3y-k3y-k3y-k3y", "t0ken-t0ken-t0ken-t0ken", testCRM(),
+			fmt.Sprintf("  door:\n    plugin: %s\n    settings: { region: mars, colour: blue }\n", door))), 0o600)).To(Succeed())
 		code, stdout, stderr := crmhubProcess(dir, "config", "check", "--config", config)
 		Expect(code).To(Equal(1), stdout)
-		Expect(stderr).To(ContainSubstring("crms.door.settings.api_key is required"))
+		Expect(stderr).To(ContainSubstring(`crms.door.settings.region "mars" is not one of eu, us`))
+		Expect(stderr).To(ContainSubstring("crms.door.settings.colour is not a setting of this plugin"))
 		Expect(stderr).NotTo(ContainSubstring("crms.testcrm"), "the test CRM's settings fit")
 	})
 

@@ -25,13 +25,29 @@ func settingsError(crm string, err error) error {
 }
 
 // CheckSettings checks a CRM's settings against its plugin's schema the
-// way the host does before Configure, naming each problem by its config
-// key; for `crmhub config check`.
-func CheckSettings(crm string, schema []sdk.Setting, given map[string]string) error {
-	if _, err := sdk.CheckSettings(schema, given); err != nil {
-		return settingsError(crm, err)
+// way the host does before Configure, for `crmhub config check`. It
+// returns the config keys of required settings left empty apart from the
+// other problems, each named by its config key: an empty credential is
+// the shipped config's normal state (the CRM waits, not configured),
+// while a value of the wrong type or an unknown key is a mistake.
+func CheckSettings(crm string, schema []sdk.Setting, given map[string]string) (missing []string, err error) {
+	_, err = sdk.CheckSettings(schema, given)
+	if err == nil {
+		return nil, nil
 	}
-	return nil
+	var others []error
+	for _, e := range unjoin(err) {
+		var se *sdk.SettingError
+		if errors.As(e, &se) && se.Missing {
+			missing = append(missing, "crms."+crm+".settings."+se.Key)
+			continue
+		}
+		others = append(others, e)
+	}
+	if len(others) > 0 {
+		return missing, settingsError(crm, errors.Join(others...))
+	}
+	return missing, nil
 }
 
 func unjoin(err error) []error {
