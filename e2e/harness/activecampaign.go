@@ -22,9 +22,9 @@ func StartActiveCampaign() *ActiveCampaign {
 }
 
 // CRM is the activecampaign section of a hub's config: plugin is the
-// binary (PluginBinary("activecampaign")), fields maps hub fields to
+// binary (BuildPlugin("activecampaign")), fields maps hub fields to
 // ActiveCampaign's (firstName, lastName, phone, a custom field's id).
-func (a *ActiveCampaign) CRM(plugin string, fields map[string]string) PluginCRM {
-	return PluginCRM{Plugin: plugin, Fields: fields,
+func (a *ActiveCampaign) CRM(plugin string, fields map[string]string) CRM {
+	return CRM{Plugin: plugin, Fields: fields,
 		Settings: map[string]string{"base_url": a.URL, "api_token": ActiveCampaignToken}}
 }

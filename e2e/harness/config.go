@@ -59,11 +59,6 @@ type Config struct {
 	DoorPlugin   string
 	DoorSettings map[string]string
 
-	// PluginCRMs are more CRMs by name (activecampaign, drip, …), each
-	// served by its plugin binary against a fake of its API; see
-	// StartActiveCampaign and its siblings.
-	PluginCRMs map[string]PluginCRM
-
 	// MaxBody is server.max_body, e.g. "8MiB"; "" keeps the default.
 	MaxBody string
 
@@ -85,6 +80,9 @@ type Config struct {
 	Apps map[string]App
 	// Delivery tunes pushing to the apps; zero values keep the defaults.
 	Delivery Delivery
+
+	// CRMs are more CRMs, by name (crms.<name>), each enabled.
+	CRMs map[string]CRM
 }
 
 // App is an application the hub pushes user events to (apps.<name>).
@@ -171,14 +169,15 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 		}
 		crms["testdoor"] = map[string]any{"plugin": c.DoorPlugin, "settings": settings}
 	}
-	for name, crm := range c.PluginCRMs {
-		crms[name] = crm.yaml(c.RateLimit)
-	}
 	for _, name := range c.DisabledCRMs {
 		if _, ok := crms[name]; !ok {
 			crms[name] = map[string]any{"enabled": false, "plugin": plugin}
 		}
 	}
+	for name, crm := range c.CRMs {
+		crms[name] = crm.section(c.RateLimit)
+	}
+
 	inbox := map[string]any{}
 	setIf(inbox, "workers", c.Workers, c.Workers > 0)
 	setIf(inbox, "max_attempts", c.MaxAttempts, c.MaxAttempts > 0)

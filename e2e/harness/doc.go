@@ -1,5 +1,5 @@
 // Package harness runs crmhub the way an operator does, for the end-to-end
-// suites (e2e/acceptance, e2e/durability) and the benchmark
+// suites (e2e/acceptance, e2e/durability, e2e/crmhooks, …) and the benchmark
 // (cmd/crmhub-bench): real binaries, a config file in a directory of its
 // own, `crmhub serve` as a separate process on a free loopback port, the
 // fake KlickTipp API and a real SMTP server beside it, and plain HTTP and
@@ -13,15 +13,16 @@
 // rewritten, then SIGHUP). Send posts a webhook built with Hook; Users,
 // Events, Event, Activity and Plugins read the admin API; CLI runs a
 // crmhub command against the hub's config; PluginPIDs, Children and RSS
-// look at its processes. Load drives webhooks over many connections at
-// once and sums up the answers, for the durability drills and the bench.
-//
-// Other CRMs run beside KlickTipp as Config.PluginCRMs, each its plugin
-// binary (PluginBinary) against its fake: StartActiveCampaign, StartDrip,
-// StartMailchimp and StartMailerLite, whose CRM method gives the config
-// section and whose builders give the CRM's webhook bodies. HookTo, Raw,
-// JSON, FormBody and Get make the request (MailerLite's Signed and
-// SignedWith sign it), SendRaw posts it (e2e/morecrms).
+// look at its processes. Other CRMs join through Config.CRMs:
+// StartHubSpot and StartSalesforce start their fakes, whose CRM method is
+// the config section for a plugin from BuildPlugin; HubSpotRequest and
+// SalesforceRequest build their webhooks, sent with Do. Load drives
+// webhooks over many connections at once and sums up the answers, for the
+// durability drills and the bench. StartActiveCampaign, StartDrip,
+// StartMailchimp and StartMailerLite start the other fakes the same way;
+// their builders give the CRM's webhook bodies, HookTo, Raw, JSON, FormBody
+// and Get make the request (MailerLite's Signed and SignedWith sign it),
+// and SendRaw posts it (e2e/morecrms).
 //
 // The package reports errors instead of failing specs, so the benchmark can
 // use it too; the suites wrap its calls in Gomega assertions.

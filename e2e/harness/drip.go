@@ -24,9 +24,9 @@ func StartDrip() *Drip {
 }
 
 // CRM is the drip section of a hub's config: plugin is the binary
-// (PluginBinary("drip")), fields maps hub fields to Drip's attributes and
+// (BuildPlugin("drip")), fields maps hub fields to Drip's attributes and
 // custom field identifiers.
-func (d *Drip) CRM(plugin string, fields map[string]string) PluginCRM {
-	return PluginCRM{Plugin: plugin, Fields: fields,
+func (d *Drip) CRM(plugin string, fields map[string]string) CRM {
+	return CRM{Plugin: plugin, Fields: fields,
 		Settings: map[string]string{"base_url": d.URL, "account_id": DripAccountID, "api_token": DripToken}}
 }

@@ -66,7 +66,7 @@ var _ = Describe("The config file a hub is started with", func() {
 		DeferCleanup(ml.Close)
 		dir := GinkgoT().TempDir()
 		path := filepath.Join(dir, "crmhub.yaml")
-		cfg := Config{Dir: dir, PluginCRMs: map[string]PluginCRM{
+		cfg := Config{Dir: dir, CRMs: map[string]CRM{
 			"mailerlite": ml.CRM("/bin/crmhub-plugin-mailerlite", map[string]string{"first_name": "name"}),
 		}}.withDefaults()
 		Expect(writeConfig(path, cfg, "127.0.0.1:4321", "crmhub-plugin-klicktipp")).To(Succeed())
@@ -79,6 +79,27 @@ var _ = Describe("The config file a hub is started with", func() {
 			HaveField("Fields", map[string]string{"first_name": "name"}),
 			HaveField("RateLimit", 100_000.0),
 		))
+	})
+
+	It("holds other CRMs' sections, each enabled with its plugin, settings and fields", func() {
+		hs := StartHubSpot()
+		DeferCleanup(hs.Close)
+		sf := StartSalesforce()
+		DeferCleanup(sf.Close)
+		dir := GinkgoT().TempDir()
+		path := filepath.Join(dir, "crmhub.yaml")
+		cfg := Config{Dir: dir, CRMs: map[string]CRM{
+			"hubspot": hs.CRM("/bin/crmhub-plugin-hubspot"), "salesforce": sf.CRM("/bin/crmhub-plugin-salesforce")}}.withDefaults()
+		Expect(writeConfig(path, cfg, "127.0.0.1:4321", "crmhub-plugin-klicktipp")).To(Succeed())
+		got, err := config.Load(path)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got.Enabled()).To(ConsistOf("hubspot", "salesforce"))
+		Expect(got.CRMs["hubspot"]).To(And(
+			HaveField("Plugin", "/bin/crmhub-plugin-hubspot"),
+			HaveField("Settings", HaveKeyWithValue("base_url", hs.URL)),
+			HaveField("Fields", map[string]string{"first_name": "firstname", "last_name": "lastname"}),
+		))
+		Expect(got.CRMs["salesforce"].Settings).To(HaveKeyWithValue("organization_id", sf.OrgID))
 	})
 })
 

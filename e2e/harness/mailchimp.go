@@ -29,9 +29,9 @@ func StartMailchimp() *Mailchimp {
 }
 
 // CRM is the mailchimp section of a hub's config: plugin is the binary
-// (PluginBinary("mailchimp")), fields maps hub fields to merge field tags.
-func (m *Mailchimp) CRM(plugin string, fields map[string]string) PluginCRM {
-	return PluginCRM{Plugin: plugin, Fields: fields,
+// (BuildPlugin("mailchimp")), fields maps hub fields to merge field tags.
+func (m *Mailchimp) CRM(plugin string, fields map[string]string) CRM {
+	return CRM{Plugin: plugin, Fields: fields,
 		Settings: map[string]string{"api_key": MailchimpAPIKey, "list_id": MailchimpListID, "base_url": m.URL}}
 }
 

@@ -40,10 +40,10 @@ func (m *MailerLite) AddGroup(name string) string {
 }
 
 // CRM is the mailerlite section of a hub's config, with the webhook's
-// signing secret: plugin is the binary (PluginBinary("mailerlite")),
+// signing secret: plugin is the binary (BuildPlugin("mailerlite")),
 // fields maps hub fields to MailerLite field keys.
-func (m *MailerLite) CRM(plugin string, fields map[string]string) PluginCRM {
-	return PluginCRM{Plugin: plugin, Fields: fields, Settings: map[string]string{
+func (m *MailerLite) CRM(plugin string, fields map[string]string) CRM {
+	return CRM{Plugin: plugin, Fields: fields, Settings: map[string]string{
 		"api_key": MailerLiteAPIKey, "webhook_secret": MailerLiteWebhookSecret, "base_url": m.URL}}
 }
 

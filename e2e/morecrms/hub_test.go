@@ -55,7 +55,7 @@ func (w *world) start(ctx SpecContext, dialect store.Dialect) {
 	Expect(err).NotTo(HaveOccurred())
 	plugins := map[string]string{}
 	for _, crm := range crms {
-		plugins[crm], err = harness.PluginBinary(crm)
+		plugins[crm], err = harness.BuildPlugin(crm)
 		Expect(err).NotTo(HaveOccurred())
 	}
 
@@ -73,7 +73,7 @@ func (w *world) start(ctx SpecContext, dialect store.Dialect) {
 	w.ml = harness.StartMailerLite()
 	DeferCleanup(w.ml.Close)
 
-	cfg := harness.Config{Dir: GinkgoT().TempDir(), Database: db.URL(), PluginCRMs: map[string]harness.PluginCRM{
+	cfg := harness.Config{Dir: GinkgoT().TempDir(), Database: db.URL(), CRMs: map[string]harness.CRM{
 		"activecampaign": w.ac.CRM(plugins["activecampaign"],
 			map[string]string{"first_name": "firstName", "last_name": "lastName", "city": w.acCity}),
 		"drip": w.dr.CRM(plugins["drip"],

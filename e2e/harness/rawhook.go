@@ -3,41 +3,9 @@ package harness
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/http"
 	"strings"
-
-	"github.com/crmhub/crmhub/internal/testbin"
 )
-
-// PluginCRM is a CRM of the hub's config (crms.<name>) other than
-// KlickTipp: its plugin binary, the settings that reach its fake and the
-// mapping of hub fields to the CRM's field ids.
-type PluginCRM struct {
-	Plugin   string
-	Settings map[string]string
-	Fields   map[string]string
-}
-
-// yaml is the CRM's section of the config file.
-func (p PluginCRM) yaml(rateLimit float64) map[string]any {
-	section := map[string]any{"plugin": p.Plugin, "rate_limit": rateLimit, "settings": maps.Clone(p.Settings)}
-	if p.Fields != nil {
-		section["fields"] = maps.Clone(p.Fields)
-	}
-	return section
-}
-
-// PluginBinary is the plugin binary of a CRM under plugins/<crm>, as
-// `make testbins` names it in CRMHUBTEST_BIN_DIR (crmhub-plugin-<crm>), or
-// built once per test process (call testbin.Cleanup when the suite ends).
-func PluginBinary(crm string) (string, error) {
-	bin, err := testbin.Build("github.com/crmhub/crmhub/plugins/"+crm, "crmhub-plugin-"+crm)
-	if err != nil {
-		return "", fmt.Errorf("build the %s plugin: %w", crm, err)
-	}
-	return bin, nil
-}
 
 // HookTo is a webhook to the CRM's endpoint with the hub's key and the
 // URL's action ("" leaves it out).
