@@ -424,7 +424,10 @@ func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg s
 // saveDecoded records what became of one due row, the rows of its new
 // items, and their activity lines.
 func (in *Inbox) saveDecoded(ctx context.Context, tx *store.Tx, d decoded) error {
-	if err := tx.SaveDecoded(ctx, d.req.ev); err != nil {
+	switch err := tx.SaveDecoded(ctx, d.req.ev); {
+	case errors.Is(err, store.ErrNotReceived):
+		return nil // another hub saved its decode first, items and all
+	case err != nil:
 		return err
 	}
 	if len(d.items) > 0 {

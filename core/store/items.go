@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -10,21 +11,30 @@ import (
 // no contact.
 const OutcomeIgnored = "ignored"
 
+// ErrNotReceived is SaveDecoded's answer for an event that is no longer
+// received: another hub of the store decoded it first (decoding claims
+// nothing, so hubs sharing a PostgreSQL may read the same request).
+var ErrNotReceived = errors.New("the event is no longer received")
+
 // SaveDecoded records what decoding made of a received event: its
 // contact, e-mail, action, carried contact and item count, and its status
 // (pending, final, or still received for a later attempt). An event no
-// longer received (taken care of by another hub) is left alone.
+// longer received is left alone and answers ErrNotReceived, so the caller
+// adds no items and no activity of its own decode.
 func (q *Queries) SaveDecoded(ctx context.Context, ev *Event) error {
 	ev.UpdatedAt = time.Now().UTC()
 	if Final(ev.Status) {
 		ev.FinishedAt = &ev.UpdatedAt
 	}
-	_, err := q.idb.NewUpdate().Model(ev).
+	res, err := q.idb.NewUpdate().Model(ev).
 		Column("decoded", "contact_id", "email", "action", "contact", "item_count", "status", "outcome",
 			"message", "attempts", "next_attempt_at", "updated_at", "finished_at").
 		WherePK().Where("status = ?", StatusReceived).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: record decoded event %d: %w", ev.ID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("store: record decoded event %d: %w", ev.ID, ErrNotReceived)
 	}
 	return nil
 }

@@ -60,6 +60,25 @@ var _ = Describe("a request of several items", func() {
 			Expect(ids(listed, eventID)).To(ConsistOf(got.Items[1].ID, got.Items[2].ID))
 		})
 
+		It("is decoded once: a second hub's decode of the same request saves nothing, and no item is made twice", func(ctx SpecContext) {
+			req := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+			late := *req // what another hub read before the first one saved
+			req.ContactID = "1"
+			decode(ctx, req, &store.Event{ContactID: "2"})
+
+			late.Decoded, late.ContactID, late.ItemCount, late.Status = true, "1", 2, store.StatusPending
+			err := s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.SaveDecoded(ctx, &late) })
+			Expect(err).To(MatchError(store.ErrNotReceived))
+
+			again := &store.Event{CRM: "klicktipp", Action: req.Action, ContactID: "2", Decoded: true, RequestID: &req.ID,
+				ItemIndex: 1, Status: store.StatusPending, ReceivedAt: req.ReceivedAt, NextAttemptAt: req.ReceivedAt}
+			err = s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertItems(ctx, []*store.Event{again}) })
+			Expect(err).To(HaveOccurred(), "a request's item index is unique")
+			listed, _, err := s.ListEvents(ctx, store.EventFilter{RequestID: req.ID}, store.Page{Limit: 10})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(listed).To(HaveLen(1))
+		})
+
 		It("is final once every item is: dead before failed before done", func() {
 			ev := func(status string) *store.Event { return &store.Event{Status: status} }
 			Expect(store.RequestStatus([]*store.Event{ev(store.StatusDone), ev(store.StatusPending), ev(store.StatusDead)})).
@@ -73,7 +92,7 @@ var _ = Describe("a request of several items", func() {
 		It("replays a request's failed and dead items, each from its decoded data", func(ctx SpecContext) {
 			req := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
 			req.ContactID = "1"
-			failed := &store.Event{ContactID: "2", Status: store.StatusFailed}
+			failed := &store.Event{ContactID: "2", Status: store.StatusFailed, Contact: `{"ID":"2","Email":"then@example.com"}`}
 			unresolved := &store.Event{Email: "x@example.com", Status: store.StatusDead}
 			done := &store.Event{ContactID: "4", Status: store.StatusDone}
 			decode(ctx, req, failed, unresolved, done)
@@ -86,6 +105,9 @@ var _ = Describe("a request of several items", func() {
 				Expect(err).NotTo(HaveOccurred())
 				Expect(got.Status).To(Equal(status), "item %d", id)
 			}
+			got, err := s.EventByID(ctx, failed.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got.Contact).To(BeEmpty(), "a replay fetches the contact as it is now, not as the webhook carried it then")
 		})
 
 		It("merges identical pending items into the oldest, which applies the contact the newest carried", func(ctx SpecContext) {

@@ -27,6 +27,10 @@ func (q *Queries) Replay(ctx context.Context, f ReplayFilter) ([]int64, error) {
 		// no plugin could read is read again.
 		Set("status = CASE WHEN decoded AND contact_id <> '' THEN ? ELSE ? END", StatusPending, StatusReceived).
 		Set("attempts = 0, outcome = '', message = '', next_attempt_at = ?, updated_at = ?, finished_at = NULL", now, now).
+		// A contact the webhook carried is as old as the webhook: newer
+		// events of the contact may have been applied since, so a replay
+		// asks the CRM for the contact as it is now.
+		Set("contact = ''").
 		ApplyQueryBuilder(f.where)
 	var ids []int64
 	if err := upd.Returning("id").Scan(ctx, &ids); err != nil {

@@ -14,6 +14,8 @@ func init() {
 		// CRM; empty when none.
 		`ALTER TABLE events ADD COLUMN contact TEXT NOT NULL DEFAULT ''`,
 		`UPDATE events SET item_count = 1 WHERE decoded`,
-		`CREATE INDEX events_request ON events (request_id, item_index)`,
+		// Unique: a request's items are made once, whichever hub decodes
+		// it (a request row's NULL request_id never collides).
+		`CREATE UNIQUE INDEX events_request ON events (request_id, item_index)`,
 	), nil)
 }
