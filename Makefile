@@ -33,11 +33,18 @@ testbins: build
 	$(GO) build -o $(TESTBIN)/crmhub-testhost ./internal/testhost
 	cd sdk && $(GO) build -o ../$(TESTBIN)/crmhub-plugin-acme ./example
 
-## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz.
+# TESTPROCS is how many processes share each suite's specs; empty means
+# one per core (ginkgo -p). Most specs wait on processes, databases and
+# backoffs rather than compute, and each process has its own databases,
+# ports and temporary directories (see core/store/storetest, e2e/harness).
+TESTPROCS ?=
+
+## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz of each decoder.
 ## ginkgo -r descends into sdk/ (its own module): the SDK's suites run with the same flags.
 test: lint testbins
-	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r --race --randomize-all --fail-on-empty --keep-going --timeout=15m
-	$(MAKE) fuzz FUZZTIME=100000x
+	CRMHUBTEST_BIN_DIR=$(CURDIR)/$(TESTBIN) $(GINKGO) -r -p $(if $(TESTPROCS),--procs=$(TESTPROCS)) \
+		--race --randomize-all --fail-on-empty --keep-going --timeout=25m
+	$(MAKE) fuzz FUZZTIME=20000x
 
 ## fuzz: the webhook decoders' fuzz targets (FUZZTIME=60s for a longer run).
 ## make test counts executions instead: on go1.26 a duration can end with a

@@ -229,7 +229,7 @@ var _ = Describe("crmhub, driven as a user would", func() {
 			Expect(events(ctx, hub)).To(HaveLen(stored), "a webhook answered 404 is not stored")
 			Eventually(ctx, func() ([]harness.Plugin, error) { return hub.Plugins(ctx) }).Should(ContainElement(And(
 				HaveField("CRM", "klicktipp"), HaveField("Enabled", false), HaveField("State", "stopped"))))
-			Expect(hub.PluginPIDs()).To(BeEmpty(), "the plugin process is gone")
+			Eventually(ctx, hub.PluginPIDs).Should(BeEmpty(), "the plugin process is gone once it is reported stopped")
 
 			Expect(hub.Reload(func(c *harness.Config) { c.DisabledCRMs = nil })).To(Succeed())
 			Eventually(ctx, func() error { return hub.WaitForPlugin(ctx, "klicktipp", "running") }).Should(Succeed())
