@@ -20,6 +20,10 @@ func TestDurability(t *testing.T) {
 // bins are the hub and plugin binaries, built once for the suite.
 var bins harness.Binaries
 
+// testPlugin is the test CRM's plugin (internal/testplugin), whose
+// requests may name several contacts.
+var testPlugin string
+
 var _ = BeforeSuite(func() {
 	// A hub killed on PostgreSQL leaves its events to leases that must
 	// run out (inbox.lease) before another process takes them over.
@@ -27,6 +31,8 @@ var _ = BeforeSuite(func() {
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	var err error
 	bins, err = harness.Build()
+	Expect(err).NotTo(HaveOccurred())
+	testPlugin, err = testbin.Build("github.com/crmhub/crmhub/internal/testplugin/cmd/testplugin", "crmhub-plugin-test")
 	Expect(err).NotTo(HaveOccurred())
 })
 

@@ -1,6 +1,7 @@
 package durability_test
 
 import (
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/core/store/storetest"
 	"github.com/crmhub/crmhub/e2e/harness"
+	"github.com/crmhub/crmhub/internal/testplugin"
 	"github.com/crmhub/crmhub/plugins/klicktipp/fakeklicktipp"
 )
 
@@ -30,15 +32,21 @@ var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgre
 		DeferCleanup(st.Close)
 	})
 
-	It("share the work: every event ends done, one contact at a time, with no duplicate user", func(ctx SpecContext) {
+	It("share the work: every item of every request ends done, one contact at a time, with no duplicate user", func(ctx SpecContext) {
 		kt := harness.StartKlickTipp()
 		DeferCleanup(kt.Close)
-		t := traffic{contacts: seedContacts(kt, 100)}
+		// Half the webhooks are KlickTipp's, half name two to four of 60
+		// test contacts each; every fifth of those waits for its outcome.
+		m := mixed{single: traffic{contacts: seedContacts(kt, 100)}, contacts: 60, waitEvery: 5}
 		// Slow answers widen every call, so two at once for one contact
-		// could not slip through unseen.
+		// could not slip through unseen. The test plugins of the three
+		// hubs log their calls to one file.
 		kt.Inject(fakeklicktipp.Slow("GET /subscriber/", 0, 5*time.Millisecond))
+		dir := GinkgoT().TempDir()
+		callLog := filepath.Join(dir, "test-crm-calls.log")
 
-		hubs, err := harness.StartReplicas(ctx, bins, harness.Config{Dir: GinkgoT().TempDir(), Database: dbURL, KlickTipp: kt}, 3)
+		hubs, err := harness.StartReplicas(ctx, bins, harness.Config{Dir: dir, Database: dbURL, KlickTipp: kt,
+			TestPlugin: testPlugin, TestSettings: map[string]string{"call_log": callLog, "get_delay": "5ms"}}, 3)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() {
 			reportLogs(hubs...)
@@ -46,15 +54,21 @@ var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgre
 				Expect(h.Stop()).To(Succeed())
 			}
 		})
-		t.key = hubs[0].Config.AccessKey
+		for _, h := range hubs {
+			Expect(h.WaitForPlugin(ctx, "test", "running")).To(Succeed())
+		}
+		m.single.key = hubs[0].Config.AccessKey
 
 		By("sending 1,500 webhooks, each hub a third of them")
 		acks := newAcked()
 		results := make([]harness.Result, len(hubs))
 		var wg sync.WaitGroup
 		for k, hub := range hubs {
-			load := harness.Load{URL: hub.URL, Connections: 4, Count: 500, OnAnswer: acks.record,
-				Hook: func(i int) harness.Hook { return t.hook(i*len(hubs) + k) }}
+			// Each hub gets every third webhook: index i of its load is
+			// webhook i*3+k of the run.
+			load := harness.Load{URL: hub.URL, Connections: 4, Count: 500,
+				Hook:     func(i int) harness.Hook { return m.hook(i*len(hubs) + k) },
+				OnAnswer: func(s harness.Shot) { s.Index = s.Index*len(hubs) + k; acks.record(s) }}
 			wg.Go(func() { results[k] = load.Run(ctx) })
 		}
 		wg.Wait()
@@ -63,7 +77,11 @@ var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgre
 		}
 		Expect(acks.trouble()).To(BeEmpty())
 		ids := acks.all()
-		Eventually(ctx, func() []string { return unsettled(ctx, st, ids) }).Should(BeEmpty())
+		Eventually(ctx, func() []string { return unsettled(ctx, st, ids) }).WithPolling(time.Second).Should(BeEmpty())
+		Expect(itemTrouble(ctx, st, m, ids)).To(BeEmpty())
+		finals := acks.answered()
+		Expect(len(finals)).To(BeNumerically(">", 10), "waits answered with requests' final outcomes")
+		Expect(earlyFinals(ctx, st, m, ids, finals)).To(BeEmpty())
 
 		By("checking that no two calls about one contact overlapped")
 		byContact := map[string][]fakeklicktipp.Call{}
@@ -72,7 +90,7 @@ var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgre
 				byContact[c.Subscriber] = append(byContact[c.Subscriber], c)
 			}
 		}
-		Expect(byContact).To(HaveLen(len(t.contacts)))
+		Expect(byContact).To(HaveLen(len(m.single.contacts)))
 		for id, calls := range byContact {
 			for i := range calls {
 				for j := i + 1; j < len(calls); j++ {
@@ -82,7 +100,25 @@ var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgre
 				}
 			}
 		}
-		expectOneUserPerContact(ctx, st, t, ids)
+		testCalls, err := testplugin.ReadCalls(callLog)
+		Expect(err).NotTo(HaveOccurred())
+		byTestContact := map[string][]testplugin.Call{}
+		for _, c := range testCalls {
+			byTestContact[c.ContactID] = append(byTestContact[c.ContactID], c)
+		}
+		Expect(byTestContact).To(HaveLen(m.contacts))
+		pids := map[int]bool{}
+		for id, calls := range byTestContact {
+			for i := range calls {
+				pids[calls[i].PID] = true
+				for j := i + 1; j < len(calls); j++ {
+					Expect(calls[i].Overlaps(calls[j])).To(BeFalse(), "test contact %s: calls by plugin %d at %s and by %d at %s",
+						id, calls[i].PID, calls[i].Start.Format(time.StampMicro), calls[j].PID, calls[j].Start.Format(time.StampMicro))
+				}
+			}
+		}
+		Expect(pids).To(HaveLen(len(hubs)), "every hub's test plugin fetched contacts")
+		expectUsers(ctx, st, m.added(ids))
 
 		By("checking that every hub took its share")
 		var leases []string

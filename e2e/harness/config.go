@@ -53,6 +53,8 @@ type Config struct {
 	// (internal/testplugin): it then serves a CRM named test, whose account
 	// holds contacts 1001 and 1002.
 	TestPlugin string
+	// TestSettings are added to the test CRM's settings (e.g. call_log).
+	TestSettings map[string]string
 	// DoorPlugin, when set, is the binary of the test plugin that checks
 	// webhooks at the door (internal/testplugin.Door): it serves a CRM
 	// named testdoor. DoorSettings, when set, replace its working settings.
@@ -153,10 +155,14 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 		crms["klicktipp"].(map[string]any)["settings"] = settings
 	}
 	if c.TestPlugin != "" {
+		settings := map[string]any{"api_key": "test-key"}
+		for k, v := range c.TestSettings {
+			settings[k] = v
+		}
 		crms["test"] = map[string]any{
 			"plugin":     c.TestPlugin,
 			"rate_limit": c.RateLimit,
-			"settings":   map[string]any{"api_key": "test-key"},
+			"settings":   settings,
 		}
 	}
 	if c.DoorPlugin != "" {

@@ -36,6 +36,7 @@ type CRM struct {
 	configures     int // Configure calls so far
 	failConfigures int // Configure calls still to fail as retryable
 	region         string
+	calls          callLog
 }
 
 var _ sdk.CRM = (*CRM)(nil)
@@ -54,6 +55,8 @@ func (c *CRM) Info(context.Context) (sdk.Info, error) {
 			{Name: "api_key", Description: "the account's API key; only \"test-key\" works", Required: true, Secret: true},
 			{Name: "fail_configure", Type: sdk.TypeInt, Default: "0", Description: "fail this many Configure calls as if the CRM were down"},
 			{Name: "region", Type: sdk.TypeEnum, Values: []string{"eu", "us"}, Default: "eu", Description: "the account's data centre; the stats contact reports it"},
+			{Name: "call_log", Description: "a file each GetContact appends a line to (process, contact, start, end), for drills"},
+			{Name: "get_delay", Type: sdk.TypeDuration, Default: "0s", Description: "how long each GetContact takes when call_log is set"},
 		},
 	}, nil
 }
@@ -64,6 +67,11 @@ func (c *CRM) Configure(_ context.Context, settings sdk.Settings) error {
 	defer c.mu.Unlock()
 	c.configures++
 	c.region = settings.String("region")
+	delay, err := settings.Duration("get_delay")
+	if err != nil {
+		return err
+	}
+	c.calls.set(settings.String("call_log"), delay)
 	if c.configures == 1 && settings["fail_configure"] != "" {
 		n, err := strconv.Atoi(settings["fail_configure"])
 		if err != nil {
@@ -138,14 +146,19 @@ func (c *CRM) GetContact(ctx context.Context, id string) (sdk.Contact, error) {
 	case "environment":
 		return sdk.Contact{ID: id, Email: "environment@example.com", Fields: environment()}, nil
 	}
-	contact, ok, err := c.dir.get(ctx, id)
-	if err != nil {
-		return sdk.Contact{}, sdk.Retryable(fmt.Errorf("get contact %s: %w", id, err), 0)
-	}
-	if !ok {
-		return sdk.Contact{}, sdk.NotFound("no contact %s", id)
-	}
-	return contact, nil
+	return c.calls.around(id, func() (sdk.Contact, error) {
+		if synth, ok := synthetic(id); ok {
+			return synth, nil
+		}
+		contact, ok, err := c.dir.get(ctx, id)
+		if err != nil {
+			return sdk.Contact{}, sdk.Retryable(fmt.Errorf("get contact %s: %w", id, err), 0)
+		}
+		if !ok {
+			return sdk.Contact{}, sdk.NotFound("no contact %s", id)
+		}
+		return contact, nil
+	})
 }
 
 // FindContact looks a contact up by e-mail.

@@ -17,6 +17,12 @@
 // one of them; action_for_<id>=add (or update, update_tags) gives one its
 // own action.
 //
+// Drills: any id "synth-<n>" is a contact the account has (e-mail
+// synth-<n>@example.com), so a drill can name thousands. With the setting
+// call_log (a file), each GetContact takes get_delay and appends a line
+// (process, contact, start, end) to it; ReadCalls reads the calls of every
+// plugin process back, to check no two about one contact overlapped.
+//
 // GetContact logs one line with the call's event id (sdk.Log).
 //
 // Behaviour chosen by contact id (GetContact):
