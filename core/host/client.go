@@ -81,6 +81,12 @@ func (c *Client) UpdateContact(ctx context.Context, id string, fields map[string
 // the rate limit when the call reaches the CRM, set the deadline, call,
 // and read the error for the supervisor.
 func call[T any](ctx context.Context, c *Client, op string, limited bool, f func(context.Context, *pluginclient.Client) (T, error)) (T, error) {
+	return callPlugin(ctx, c, op, limited, true, f)
+}
+
+// callPlugin is call; authReconfigures says whether an Unauthenticated
+// error means the CRM refused the plugin's credentials (configure again).
+func callPlugin[T any](ctx context.Context, c *Client, op string, limited, authReconfigures bool, f func(context.Context, *pluginclient.Client) (T, error)) (T, error) {
 	var zero T
 	crm, err := c.sup.current()
 	if err != nil {
@@ -100,7 +106,7 @@ func call[T any](ctx context.Context, c *Client, op string, limited bool, f func
 	case errors.Is(err, pluginclient.ErrUnavailable):
 		c.sup.suspect()
 		return zero, fmt.Errorf("crm %s: %s: %w (%v)", c.sup.name, op, ErrPluginDied, err)
-	case sdk.IsUnauthenticated(err):
+	case authReconfigures && sdk.IsUnauthenticated(err):
 		c.sup.reconfigure(err)
 	}
 	return zero, err
@@ -121,9 +127,11 @@ func (c *Client) Known(ctx context.Context) (sdk.Info, bool) {
 }
 
 // CheckWebhook has the plugin judge a request at the door. It does not
-// reach the CRM, so it is not rate-limited.
+// reach the CRM, so it is not rate-limited. Its error is no verdict, never
+// refused credentials: anyone can send the request it judges, so a forged
+// one must not make the hub configure the CRM again.
 func (c *Client) CheckWebhook(ctx context.Context, req sdk.Request) (sdk.Verdict, error) {
-	return call(ctx, c, "check webhook", false, func(ctx context.Context, crm *pluginclient.Client) (sdk.Verdict, error) {
+	return callPlugin(ctx, c, "check webhook", false, false, func(ctx context.Context, crm *pluginclient.Client) (sdk.Verdict, error) {
 		return crm.CheckWebhook(ctx, req)
 	})
 }

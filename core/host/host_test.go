@@ -265,6 +265,23 @@ var _ = Describe("the plugin host", func() {
 			Expect(told).To(ContainElement("door=testdoor"))
 		})
 
+		It("never configures a plugin again over a door check's error: a forged request cannot knock the CRM out", func(ctx SpecContext) {
+			door, err := testbin.Build("github.com/crmhub/crmhub/internal/testplugin/cmd/testdoor", "crmhub-plugin-testdoor")
+			Expect(err).NotTo(HaveOccurred())
+			spec := testSpec("door")
+			spec.Plugin = door
+			h := startHost(fastOptions(log), spec)
+			Eventually(ready(h, "door")).Should(BeTrue())
+			_, err = h.Client("door").CheckWebhook(ctx, sdk.Request{Method: "POST", URL: "http://hub/hooks/door",
+				Header: map[string][]string{testplugin.DoorSignatureHeader: {testplugin.DoorUnauthenticatedSignature}}})
+			Expect(sdk.IsUnauthenticated(err)).To(BeTrue(), "got %v", err)
+			// A call after it is served by the same configuration: one Configure.
+			stats, err := h.Client("door").GetContact(ctx, "stats")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(stats.Fields).To(HaveKeyWithValue("configures", "1"))
+			Expect(h.Ready("door")).To(BeTrue(), "the CRM is still configured")
+		})
+
 		It("retries a Configure that failed for a transient reason", func(ctx SpecContext) {
 			spec := testSpec("test")
 			spec.Settings["fail_configure"] = "2"

@@ -24,8 +24,10 @@ type door struct {
 	store *store.Store
 	log   *slog.Logger
 
-	mu    sync.Mutex
-	infos map[string]sdk.Info
+	mu      sync.Mutex
+	infos   map[string]sdk.Info
+	unsaved map[string]string // by CRM: the latest Info not yet written
+	saving  bool              // a writer of unsaved runs
 }
 
 var _ server.Door = (*door)(nil)
@@ -36,7 +38,7 @@ func newDoor(ctx context.Context, st *store.Store, log *slog.Logger) (*door, err
 	if err != nil {
 		return nil, err
 	}
-	d := &door{store: st, log: log, infos: map[string]sdk.Info{}}
+	d := &door{store: st, log: log, infos: map[string]sdk.Info{}, unsaved: map[string]string{}}
 	for crm, raw := range rows {
 		var info sdk.Info
 		if err := json.Unmarshal([]byte(raw), &info); err != nil {
@@ -49,23 +51,53 @@ func newDoor(ctx context.Context, st *store.Store, log *slog.Logger) (*door, err
 }
 
 // learn keeps the Info a CRM's plugin just gave, here and in the store.
-// The host calls it while it holds a lock: the store write runs apart.
+// The host calls it while it holds a lock, so the store write runs apart:
+// one writer at a time, each writing a CRM's latest Info, so an older
+// Info is never written over a newer one.
 func (d *door) learn(crm string, info sdk.Info) {
-	d.mu.Lock()
-	d.infos[crm] = info
-	d.mu.Unlock()
 	raw, err := json.Marshal(info)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.infos[crm] = info
 	if err != nil {
 		d.log.Warn("could not encode a plugin profile", "crm", crm, "err", err)
 		return
 	}
-	go func() {
+	d.unsaved[crm] = string(raw)
+	if !d.saving {
+		d.saving = true
+		go d.save()
+	}
+}
+
+// save writes the unsaved profiles until none is left.
+func (d *door) save() {
+	for {
+		d.mu.Lock()
+		if len(d.unsaved) == 0 {
+			d.saving = false
+			d.mu.Unlock()
+			return
+		}
+		var crm, raw string
+		for crm, raw = range d.unsaved {
+			break
+		}
+		delete(d.unsaved, crm)
+		d.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := d.store.SavePluginProfile(ctx, crm, string(raw)); err != nil {
+		if err := d.store.SavePluginProfile(ctx, crm, raw); err != nil {
 			d.log.Warn("could not record a plugin profile", "crm", crm, "err", err)
 		}
-	}()
+		cancel()
+	}
+}
+
+// saved reports whether every profile learnt so far is written.
+func (d *door) saved() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.saving
 }
 
 // info returns the CRM's latest Info, if one is known.

@@ -86,6 +86,58 @@ var _ = Describe("One request, many items", func() {
 			Expect(plug.decodeCalls("act_32=add&contact=31%2C32%2C33%2C40401&ignore=33")).To(Equal(1))
 		})
 
+		Describe("a wait on rows as merges left them", func() {
+			// Rows of a CRM the inbox does not work for, so no worker takes
+			// them while the spec sets them up.
+			row := func(contact, status, outcome string) *store.Event {
+				now := time.Now().UTC()
+				ev := &store.Event{CRM: "elsewhere", Action: "update_tags", Method: "POST", Header: "{}", ContactID: contact,
+					Decoded: true, Status: status, Outcome: outcome, ReceivedAt: now, UpdatedAt: now, NextAttemptAt: now}
+				Expect(st.InsertEvents(context.Background(), []*store.Event{ev})).To(Succeed())
+				return ev
+			}
+			set := func(ev *store.Event, columns ...string) {
+				_, err := st.DB().NewUpdate().Model(ev).Column(columns...).WherePK().Exec(context.Background())
+				Expect(err).NotTo(HaveOccurred())
+			}
+			// request makes a request of two items: its own row and one more.
+			request := func(first, second string) (*store.Event, *store.Event) {
+				req := row("61", first, "tags_updated")
+				req.ItemCount = 2
+				set(req, "item_count")
+				item := row("62", second, "")
+				item.RequestID, item.ItemIndex = &req.ID, 1
+				set(item, "request_id", "item_index")
+				return req, item
+			}
+			mergeInto := func(ev, into *store.Event) {
+				ev.Status, ev.Outcome, ev.CoalescedInto = store.StatusDone, store.OutcomeCoalesced, &into.ID
+				set(ev, "status", "outcome", "coalesced_into")
+			}
+
+			It("follows a merge into a request's first item to that row alone, not the request's items", func() {
+				req, _ := request(store.StatusDone, store.StatusPending)
+				merged := row("61", store.StatusPending, "")
+				mergeInto(merged, req)
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				defer cancel()
+				got, err := in.Wait(ctx, merged.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got).To(And(HaveField("ID", req.ID), HaveField("Items", BeNil()),
+					HaveField("Status", store.StatusDone), HaveField("Outcome", "tags_updated")))
+			})
+
+			It("answers a request whose first item was merged with its items, the merge shown in the first", func() {
+				into := row("61", store.StatusDone, "tags_updated")
+				req, _ := request(store.StatusPending, store.StatusDone)
+				mergeInto(req, into)
+				got := wait(req.ID)
+				Expect(got.Items).To(HaveExactElements(
+					And(HaveField("ID", req.ID), HaveField("Outcome", "tags_updated"), HaveField("CoalescedInto", Equal(&into.ID))),
+					HaveField("Status", store.StatusDone)))
+			})
+		})
+
 		It("costs a request of one item no item rows", func() {
 			id := accept("contact=36")
 			req := wait(id)

@@ -8,13 +8,14 @@ import (
 )
 
 // Wait returns the event once it is final — or, for an event merged into
-// another, that event once it is final; for a request of several items,
-// the request with its items (ev.Items) once every item is — or what it is
-// when ctx ends. Events finished by another process are seen by polling
-// the store.
+// another, that event's own row once it is final; for a request of
+// several items, the request with its items (ev.Items) once every item is
+// — or what it is when ctx ends. Events finished by another process are
+// seen by polling the store.
 func (in *Inbox) Wait(ctx context.Context, id int64) (*store.Event, error) {
 	poll := time.NewTicker(100 * time.Millisecond)
 	defer poll.Stop()
+	asked := id
 	for {
 		changed := in.final.wait() // before reading, so no notify is missed
 		// The reads outlive ctx, so a caller whose wait ran out still gets
@@ -24,13 +25,17 @@ func (in *Inbox) Wait(ctx context.Context, id int64) (*store.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		if store.Final(ev.Status) && ev.CoalescedInto != nil && ev.ItemCount <= 1 {
+		// Only the request asked about answers with its items: an event
+		// merged into a request's first item answers with that row alone.
+		if store.Final(ev.Status) && ev.CoalescedInto != nil && (id != asked || ev.ItemCount <= 1) {
 			id = *ev.CoalescedInto
 			continue
 		}
-		final, err := in.withItems(rctx, ev)
-		if err != nil {
-			return nil, err
+		final := store.Final(ev.Status)
+		if id == asked {
+			if final, err = in.withItems(rctx, ev); err != nil {
+				return nil, err
+			}
 		}
 		if final {
 			return ev, nil

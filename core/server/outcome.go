@@ -27,9 +27,9 @@ type EventOutcome struct {
 }
 
 // NewEventOutcome shows an event's outcome; a request read with several
-// items (ev.Items) shows them, and their status together as its own: not
-// final while any item is not, then dead if any is, else failed if any
-// is, else done.
+// items (ev.Items) shows them, its first item's outcome, and their status
+// together as its own: not final while any item is not, then dead if any
+// is, else failed if any is, else done.
 func NewEventOutcome(ev *store.Event) EventOutcome {
 	o := EventOutcome{
 		ID: formatID(ev.ID), CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
@@ -45,7 +45,14 @@ func NewEventOutcome(ev *store.Event) EventOutcome {
 		o.RequestID = formatID(*ev.RequestID)
 	}
 	if len(ev.Items) > 0 {
-		o.Status = store.RequestStatus(ev.Items)
+		// The request as a whole was not merged into anything even when
+		// its first item was: its top level is its first item's outcome as
+		// shown in items, and its items' status together.
+		first := ev.Items[0]
+		o.Status, o.Outcome, o.Message, o.UserID, o.CoalescedInto = store.RequestStatus(ev.Items), first.Outcome, first.Message, "", ""
+		if first.UserID != nil {
+			o.UserID = formatID(*first.UserID)
+		}
 		o.Items = make([]EventOutcome, len(ev.Items))
 		for i, it := range ev.Items {
 			one := *it

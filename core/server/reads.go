@@ -51,7 +51,10 @@ func (s *Server) Reads() Reads {
 	return Reads{Config: s.Config, Store: s.Store, Replayer: s.Replayer, Plugins: s.Plugins, Apps: s.Apps}
 }
 
-// Events lists one page of the events f selects, newest first.
+// Events lists one page of the events f selects, newest first. Each row
+// shows, and f.Status selects, the row's own status: for a request of
+// several items that is its first item's, not the items' together
+// (docs/http.md says so; Event shows the request's).
 func (rd Reads) Events(ctx context.Context, f store.EventFilter, page store.Page) (List[Event], error) {
 	evs, next, err := rd.Store.ListEvents(ctx, f, page)
 	if err != nil {

@@ -88,7 +88,24 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 	return claims, nil
 }
 
-// dueEvents lists claimable events, oldest first: pending ones, retrying
+// receiptOrder orders events as their requests were received: an item
+// row is made when its request is decoded, after requests received later
+// may have got lower ids, so a row's id alone is not receipt order.
+const receiptOrder = "COALESCE(request_id, id), item_index"
+
+// receipt is an event's place in receiptOrder.
+func receipt(ev *Event) [2]int64 {
+	if ev.RequestID != nil {
+		return [2]int64{*ev.RequestID, int64(ev.ItemIndex)}
+	}
+	return [2]int64{ev.ID, int64(ev.ItemIndex)}
+}
+
+func compareReceipt(a, b [2]int64) int {
+	return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+}
+
+// dueEvents lists claimable events, first received first: pending ones, retrying
 // ones whose time has come, and ones whose worker's lease ran out. Each
 // kind is read on its own so the (status, …) indexes serve every read; on
 // PostgreSQL rows another transaction is claiming are skipped, not waited
@@ -106,7 +123,7 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 		var evs []*Event
 		sel := q.idb.NewSelect().Model(&evs).
 			Where("status = ? AND crm IN (?) AND decoded", k.status, bun.In(crms)).
-			Order("id").Limit(int64(limit))
+			OrderExpr(receiptOrder).Limit(int64(limit))
 		if k.due != "" {
 			sel = sel.Where(k.due, now)
 		}
@@ -118,7 +135,7 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 		}
 		due = append(due, evs...)
 	}
-	slices.SortFunc(due, func(a, b *Event) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(due, func(a, b *Event) int { return compareReceipt(receipt(a), receipt(b)) })
 	return due[:min(len(due), limit)], nil
 }
 
@@ -146,28 +163,30 @@ func (q *Queries) coalesce(ctx context.Context, ev *Event, now time.Time) ([]int
 		twins = twins.For("UPDATE SKIP LOCKED")
 	}
 	var rows []struct {
-		ID      int64  `bun:"id"`
-		Contact string `bun:"contact"`
+		ID        int64  `bun:"id"`
+		RequestID *int64 `bun:"request_id"`
+		ItemIndex int    `bun:"item_index"`
+		Contact   string `bun:"contact"`
 	}
 	msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", ev.ID)
 	err := q.idb.NewUpdate().Model((*Event)(nil)).
 		Set("status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?",
 			StatusDone, OutcomeCoalesced, msg, ev.ID, now, now).
 		Where("id IN (?)", twins).
-		Returning("id, contact").Scan(ctx, &rows)
+		Returning("id, request_id, item_index, contact").Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("coalesce into event %d: %w", ev.ID, err)
 	}
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	// The kept event applies what the newest of them says: the contact
-	// the newest carried, or (when it carried none) the CRM's, fetched now.
-	merged, newest := make([]int64, len(rows)), ev.ID
+	// The kept event applies what the last received of them says: the
+	// contact it carried, or (when it carried none) the CRM's, fetched now.
+	merged, newest := make([]int64, len(rows)), receipt(ev)
 	for i, r := range rows {
 		merged[i] = r.ID
-		if r.ID > newest {
-			newest, ev.Contact = r.ID, r.Contact
+		if at := receipt(&Event{ID: r.ID, RequestID: r.RequestID, ItemIndex: r.ItemIndex}); compareReceipt(at, newest) > 0 {
+			newest, ev.Contact = at, r.Contact
 		}
 	}
 	lines := make([]*Activity, len(merged))

@@ -110,6 +110,48 @@ var _ = Describe("a request of several items", func() {
 			Expect(got.Contact).To(BeEmpty(), "a replay fetches the contact as it is now, not as the webhook carried it then")
 		})
 
+		Describe("a contact's items apply in the order their requests were received, not in row order", func() {
+			// A batch A (items for contacts 1 and 2) is received, then a
+			// request B for contact 2 with newer data; A is decoded after B
+			// arrived, so A's item for contact 2 gets a higher id than B.
+			var itemA, reqB *store.Event
+			receive := func(ctx context.Context, action string) {
+				reqA := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+				reqB = addEvent(ctx, s, "klicktipp", "2", store.StatusPending)
+				reqB.Action, reqB.Contact = action, `{"ID":"2","Email":"new@example.com"}`
+				_, err := s.DB().NewUpdate().Model(reqB).Column("action", "contact").WherePK().Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				reqA.ContactID = "1"
+				itemA = &store.Event{ContactID: "2", Contact: `{"ID":"2","Email":"old@example.com"}`}
+				decode(ctx, reqA, itemA)
+				Expect(itemA.ID).To(BeNumerically(">", reqB.ID))
+			}
+			claimContact2 := func(ctx context.Context) store.Claim {
+				claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, time.Now().UTC().Add(time.Minute), 5)
+				Expect(err).NotTo(HaveOccurred())
+				for _, c := range claims {
+					if c.Event.ContactID == "2" {
+						return c
+					}
+				}
+				Fail("contact 2 was not claimed")
+				return store.Claim{}
+			}
+
+			It("claims the earlier-received item first", func(ctx SpecContext) {
+				receive(ctx, "update")
+				Expect(claimContact2(ctx).Event.ID).To(Equal(itemA.ID))
+			})
+
+			It("merges into the earlier-received item the contact the later request carried", func(ctx SpecContext) {
+				receive(ctx, "add")
+				c := claimContact2(ctx)
+				Expect(c.Event.ID).To(Equal(itemA.ID))
+				Expect(c.Coalesced).To(ConsistOf(reqB.ID))
+				Expect(c.Event.Contact).To(ContainSubstring("new@example.com"))
+			})
+		})
+
 		It("merges identical pending items into the oldest, which applies the contact the newest carried", func(ctx SpecContext) {
 			mk := func(contact string) *store.Event {
 				ev := addEvent(ctx, s, "klicktipp", "9", store.StatusPending)

@@ -22,6 +22,9 @@ const (
 	DoorGoodSignature   = "good"
 	DoorRejectReason    = "bad signature"
 	DoorAck             = "ok"
+	// DoorUnauthenticatedSignature makes the check fail Unauthenticated,
+	// as a plugin may answer a signature it cannot verify.
+	DoorUnauthenticatedSignature = "unauthenticated"
 )
 
 // NewDoor returns an unconfigured Door over dir.
@@ -43,6 +46,9 @@ func (d Door) CheckWebhook(_ context.Context, req sdk.Request) (sdk.Verdict, err
 	}
 	if c := u.Query().Get("challenge"); req.Method == http.MethodGet && c != "" {
 		return sdk.Respond(sdk.Answer{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: []byte(c)}), nil
+	}
+	if http.Header(req.Header).Get(DoorSignatureHeader) == DoorUnauthenticatedSignature {
+		return sdk.Verdict{}, sdk.Unauthenticated("signature not verifiable")
 	}
 	if http.Header(req.Header).Get(DoorSignatureHeader) != DoorGoodSignature {
 		return sdk.Reject(DoorRejectReason), nil
