@@ -147,7 +147,10 @@ var _ = Describe("The web console, in Chromium", Ordered, func() {
 	It("shows the plugins and their states", func() {
 		Expect(text("#plugins-h + ul")).To(And(ContainSubstring("klicktipp"), ContainSubstring("running")))
 		do(chromedp.Click(`nav a[href="/ui/plugins"]`), chromedp.WaitVisible("#plugins"))
-		Expect(rowTexts("#plugins tbody")).To(ConsistOf(And(ContainSubstring("klicktipp"), ContainSubstring("running"))))
+		Expect(rowTexts("#plugins > .scroll > table > tbody")).To(ConsistOf(And(ContainSubstring("klicktipp"), ContainSubstring("running"))))
+		do(chromedp.Click(`#plugins details.plugin-detail summary`))
+		Expect(text("#plugins details.plugin-detail")).To(And(ContainSubstring("Checked at the door: no"),
+			ContainSubstring("timeout"), ContainSubstring("duration")), "the plugin's settings schema, opened")
 	})
 
 	It("filters events by status", func() {
