@@ -76,8 +76,9 @@ func (p *Plugin) Configure(ctx context.Context, raw sdk.Settings) error {
 		return err
 	}
 	next := &account{
-		client:      client,
-		door:        webhook.Door{ClientSecret: s.clientSecret, AllowUnsignedWorkflows: s.allowUnsignedWorkflows},
+		client: client,
+		door: webhook.Door{ClientSecret: s.clientSecret, AllowUnsignedWorkflows: s.allowUnsignedWorkflows,
+			AllowV1Signatures: s.allowV1Signatures},
 		lists:       &listCache{fetch: client.Lists},
 		tagProperty: s.tagProperty,
 		properties:  s.properties,
@@ -86,7 +87,7 @@ func (p *Plugin) Configure(ctx context.Context, raw sdk.Settings) error {
 	p.account = next
 	p.mu.Unlock()
 	sdk.Log(ctx).Info("configured", "tags", cmpOr(s.tagProperty, "lists"), "signed", s.clientSecret != "",
-		"allow_unsigned_workflows", s.allowUnsignedWorkflows, "properties", len(s.properties))
+		"allow_unsigned_workflows", s.allowUnsignedWorkflows, "allow_v1_signatures", s.allowV1Signatures, "properties", len(s.properties))
 	return nil
 }
 
