@@ -23,6 +23,7 @@ type event struct {
 	PrimaryObjectID  json.Number   `json:"primaryObjectId"`
 	MergedObjectIDs  []json.Number `json:"mergedObjectIds"`
 	PropertyName     string        `json:"propertyName"`
+	OccurredAt       json.Number   `json:"occurredAt"` // ms since the epoch
 	// An associationChange names no objectId: its two ends, and which
 	// object type each is, as "CONTACT_TO_COMPANY".
 	FromObjectID       json.Number `json:"fromObjectId"`
@@ -52,6 +53,7 @@ type contactItem struct {
 	id      string
 	deleted string // the deletion event's type, while the contact's last word is a deletion
 	private bool   // a privacy deletion: the contact is gone for good
+	lastAt  int64  // occurredAt of the contact's last word so far
 	notes   []string
 }
 
@@ -97,13 +99,18 @@ func decodeEvents(body []byte) ([]sdk.Item, error) {
 			order = append(order, c)
 		}
 		c.notes = append(c.notes, name+note)
+		// The last word is the latest event: HubSpot's batches are not in
+		// time order. Array order breaks ties.
+		at, _ := ev.OccurredAt.Int64()
+		if kind(ev) == "associationChange" || at < c.lastAt {
+			continue
+		}
+		c.lastAt = at
 		switch kind(ev) {
 		case "deletion":
 			c.deleted = kind(ev)
 		case "privacyDeletion":
 			c.deleted, c.private = kind(ev), true
-		case "associationChange":
-			// Says nothing about whether the contact still exists.
 		default:
 			c.deleted = ""
 		}

@@ -79,6 +79,18 @@ var _ = Describe("decoding", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(briefs(items)).To(Equal([]brief{{ID: "123", Action: sdk.ActionIgnore, Reason: deleted}, {ID: "456"}}))
 	})
+	It("takes a contact's last word from occurredAt, not from the array's order", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.restore","objectId":123,"occurredAt":1564113600000},
+			{"eventId":2,"subscriptionType":"contact.deletion","objectId":123,"occurredAt":1564113500000},
+			{"eventId":3,"subscriptionType":"contact.deletion","objectId":456,"occurredAt":1564113700000},
+			{"eventId":4,"subscriptionType":"contact.propertyChange","objectId":456,"occurredAt":1564113600000},
+			{"eventId":5,"subscriptionType":"contact.restore","objectId":789,"occurredAt":1564113600000},
+			{"eventId":6,"subscriptionType":"contact.deletion","objectId":789,"occurredAt":1564113600000}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(briefs(items)).To(Equal([]brief{{ID: "123"}, {ID: "456", Action: sdk.ActionIgnore, Reason: deleted},
+			{ID: "789", Action: sdk.ActionIgnore, Reason: deleted}}))
+	})
 	It("never syncs a contact deleted for privacy, whatever follows", func() {
 		items, err := decode(`[
 			{"eventId":1,"subscriptionType":"contact.privacyDeletion","objectId":123},
