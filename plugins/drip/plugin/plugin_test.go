@@ -2,6 +2,7 @@ package plugin_test
 
 import (
 	"maps"
+	"net/http"
 	"slices"
 	"time"
 
@@ -46,6 +47,16 @@ var _ = Describe("The Drip plugin", func() {
 		err := plugin.New().Configure(ctx, s)
 		Expect(sdk.IsUnauthenticated(err)).To(BeTrue(), "got %v", err)
 		Expect(err.Error()).NotTo(ContainSubstring("wrong-s3cret"))
+	})
+
+	It("reports a 404 or another 4xx at Configure (a mistyped base_url) as Invalid, a 408 as Retryable", func(ctx SpecContext) {
+		for status, kind := range map[int]sdk.Kind{http.StatusNotFound: sdk.KindInvalid, http.StatusBadRequest: sdk.KindInvalid,
+			http.StatusUnprocessableEntity: sdk.KindInvalid, http.StatusRequestTimeout: sdk.KindRetryable} {
+			fake.Inject(fakedrip.Fault{Match: "GET /v2/", Times: 1, Status: status,
+				Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"errors":[{"code":"not_found_error","message":"The resource you requested was not found"}]}`})
+			err := plugin.New().Configure(ctx, settingsFor(fake))
+			Expect(sdk.KindOf(err)).To(Equal(kind), "HTTP %d: got %v", status, err)
+		}
 	})
 
 	It("reports Drip's 429 at Configure as Retryable with the configured wait", func(ctx SpecContext) {
