@@ -1,6 +1,8 @@
 package morecrms_test
 
 import (
+	"strings"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -42,7 +44,7 @@ func dripSpecs(w *world) {
 		Expect(w.user(ctx, "anna.new.drip@example.com").Contacts).To(ConsistOf(harnessContact(crm, anna)))
 	})
 
-	It("sets the user's tags from the webhook itself on a tag applied or removed", func(ctx SpecContext) {
+	It("sets the user's tags from Drip's API on a tag applied or removed, never from the unsigned webhook", func(ctx SpecContext) {
 		ben := w.dr.AddSubscriber(fakedrip.Subscriber{Email: "ben.drip@example.com",
 			Attributes: map[string]string{"first_name": "Ben"}, Tags: []string{"Customer"}})
 		Expect(w.send(ctx, w.hub.HookTo(crm, "add").JSON(w.dr.Webhook("subscriber.created", ben, nil)))).To(HaveField("Outcome", "created"))
@@ -52,7 +54,16 @@ func dripSpecs(w *world) {
 		out := w.send(ctx, w.hub.HookTo(crm, "update").JSON(w.dr.Webhook("subscriber.applied_tag", ben, map[string]any{"tag": "VIP"})))
 		Expect(out).To(And(HaveField("Action", "update_tags"), HaveField("Outcome", "tags_updated")))
 		Expect(w.user(ctx, "ben.drip@example.com").Tags).To(ConsistOf(tag(crm, "Customer", "Customer"), tag(crm, "VIP", "VIP")))
-		Expect(w.dr.CallCount("")).To(Equal(before), "the webhook's tag list saves the hourly budget an API call")
+		Expect(w.dr.CallCount("")).To(BeNumerically(">", before), "the hub fetches the subscriber from Drip")
+
+		// A forged webhook whose tag list grants VIP is not believed: Drip says Customer only.
+		w.dr.SetTags(ben, "Customer")
+		forged := w.dr.Webhook("subscriber.applied_tag", ben, map[string]any{"tag": "Admin"})
+		forged = []byte(strings.Replace(string(forged), `"tags":["Customer"]`, `"tags":["Customer","VIP","Admin"]`, 1))
+		Expect(string(forged)).To(ContainSubstring(`"Admin"]`))
+		out = w.send(ctx, w.hub.HookTo(crm, "update").JSON(forged))
+		Expect(out).To(And(HaveField("Action", "update_tags"), HaveField("Outcome", "tags_updated")))
+		Expect(w.user(ctx, "ben.drip@example.com").Tags).To(ConsistOf(tag(crm, "Customer", "Customer")))
 
 		w.dr.SetTags(ben, "VIP")
 		out = w.send(ctx, w.hub.HookTo(crm, "update").JSON(w.dr.Webhook("subscriber.removed_tag", ben, map[string]any{"tag": "Customer"})))

@@ -28,7 +28,7 @@ func failure(k call, status int, header http.Header, body []byte) error {
 	switch {
 	case status == http.StatusTooManyRequests:
 		return sdk.Retryable(fmt.Errorf("%s: ActiveCampaign limits the request rate (HTTP 429%s)", k, detail), rateLimitWait(header))
-	case status >= 500:
+	case status >= 500 || status == http.StatusRequestTimeout:
 		return sdk.Retryable(fmt.Errorf("%s: ActiveCampaign failed (HTTP %d%s)", k, status, detail), retryAfter(header))
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return sdk.Unauthenticated("%s: ActiveCampaign refused the API key (HTTP %d%s): check api_token and base_url", k, status, detail)

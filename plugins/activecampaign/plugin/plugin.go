@@ -71,9 +71,9 @@ func (p *Plugin) Configure(ctx context.Context, raw sdk.Settings) error {
 	}
 	tags := newTagNames(client.Tags)
 	if _, err := tags.refresh(ctx); err != nil {
-		if sdk.IsInvalid(err) { // a 404: a wrong base_url, or an outage that may pass
-			return sdk.Retryable(fmt.Errorf("check API access: %w", err), 0)
-		}
+		// A 4xx (a 404 from a mistyped base_url, a 400) is Invalid, kept as
+		// the client says: asking again would get the same answer. Only a
+		// transport error, a 5xx, a 408 and a 429 are Retryable.
 		return fmt.Errorf("check API access: %w", err)
 	}
 	p.mu.Lock()

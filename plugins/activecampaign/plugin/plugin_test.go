@@ -48,6 +48,16 @@ var _ = Describe("The ActiveCampaign plugin", func() {
 		Expect(sdk.IsUnauthenticated(err)).To(BeTrue(), "got %v", err)
 	})
 
+	It("reports a 404 or another 4xx at Configure (a mistyped base_url) as Invalid, a 408 as Retryable", func(ctx SpecContext) {
+		for status, kind := range map[int]sdk.Kind{http.StatusNotFound: sdk.KindInvalid, http.StatusBadRequest: sdk.KindInvalid,
+			http.StatusUnprocessableEntity: sdk.KindInvalid, http.StatusRequestTimeout: sdk.KindRetryable} {
+			a.fake.Inject(fakeactivecampaign.Fault{Match: "GET /api/3/tags", Times: 1, Status: status,
+				Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>error</html>"})
+			err := plugin.New().Configure(ctx, a.settings())
+			Expect(sdk.KindOf(err)).To(Equal(kind), "HTTP %d: got %v", status, err)
+		}
+	})
+
 	It("reports an unreachable account as Retryable at Configure", func(ctx SpecContext) {
 		a.fake.Inject(fakeactivecampaign.ServerError("GET /api/3/tags", 1))
 		err := plugin.New().Configure(ctx, a.settings())

@@ -32,7 +32,7 @@ func (c *Client) failure(k call, status int, header http.Header, body []byte) er
 			wait = c.wait
 		}
 		return sdk.Retryable(fmt.Errorf("%s: Drip limits the request rate (HTTP 429%s%s)", k, detail, limits(header)), wait)
-	case status >= 500:
+	case status >= 500 || status == http.StatusRequestTimeout:
 		return sdk.Retryable(fmt.Errorf("%s: Drip failed (HTTP %d%s)", k, status, detail), retryAfter(header))
 	case strings.Contains(strings.ToLower(detail), "concurrent requests"):
 		// "Too many concurrent requests for the same subscriber": another

@@ -18,6 +18,9 @@ type payload struct {
 	Data  *struct {
 		AccountID  json.RawMessage `json:"account_id"`
 		Subscriber *api.Subscriber `json:"subscriber"`
+		Properties struct {
+			Tag string `json:"tag"`
+		} `json:"properties"`
 	} `json:"data"`
 	// Subscriber is the automation HTTP Post's subscriber.
 	Subscriber *api.Subscriber `json:"subscriber"`
@@ -27,13 +30,11 @@ type payload struct {
 // set, is the configured account id: a global webhook from another
 // account is ignored, with a reason.
 //
-// The item carries the subscriber (Item.Contact, no API call) only for
-// update_tags: Drip's payload lists the subscriber's tags by name, and a
-// name is a Drip tag's only id, so the list is complete and in the
-// plugin's terms — which saves a call of Drip's 3,600 an hour. For add and
-// update the subscriber is fetched: webhook payloads may leave out
-// standard attributes (first_name, …) that the API reports, and a field
-// missing would read as emptied.
+// The item never carries the subscriber (Item.Contact): the hub fetches it
+// from Drip's API, even for update_tags. Drip signs nothing, so anyone
+// with the URL could post a tag list that grants access, and it delivers
+// late (retries for up to 3 days), so the payload's tags may be stale. A
+// tag event's tag is noted for the operator.
 func Decode(hook sdk.RawWebhook, account string) ([]sdk.Item, error) {
 	p, err := read(hook)
 	if err != nil {
@@ -68,14 +69,8 @@ func Decode(hook sdk.RawWebhook, account string) ([]sdk.Item, error) {
 	if p.Event != "" {
 		item.Notes = []string{"Drip event " + p.Event}
 	}
-	effective := action
-	if effective == sdk.ActionDefault {
-		effective = fromURL
-	}
-	if effective == sdk.ActionUpdateTags && id != "" && sub.Tags != nil {
-		c := sub.Contact()
-		item.Contact = &c
-		item.Notes = append(item.Notes, "tags taken from the webhook")
+	if p.Data != nil && p.Data.Properties.Tag != "" {
+		item.Notes = append(item.Notes, fmt.Sprintf("the webhook names the tag %q; the hub reads the subscriber's tags from Drip", clip(p.Data.Properties.Tag)))
 	}
 	return []sdk.Item{item}, nil
 }

@@ -55,12 +55,12 @@ var _ = Describe("Decode", func() {
 		Entry("an event about something else: ignored", "order.created", `{}`, "update", sdk.ActionIgnore, "not about a subscriber"),
 	)
 
-	It("carries the subscriber's tags for update_tags: names are Drip's tag ids", func() {
+	It("never carries the subscriber for update_tags (Drip signs nothing), noting the payload's tag", func() {
 		items, err := webhook.Decode(hook(global("subscriber.applied_tag", `{"tag":"Customer"}`), "update"), "")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(items[0].Contact).NotTo(BeNil())
-		Expect(items[0].Contact.Tags).To(Equal([]sdk.Tag{{ID: "Customer", Name: "Customer"}, {ID: "SEO", Name: "SEO"}}))
-		Expect(items[0].Contact.Fields).To(HaveKeyWithValue("name", "John Doe"))
+		Expect(items[0].Contact).To(BeNil())
+		Expect(items[0].Action).To(Equal(sdk.ActionUpdateTags))
+		Expect(items[0].Notes).To(ContainElement(`the webhook names the tag "Customer"; the hub reads the subscriber's tags from Drip`))
 	})
 
 	It("carries no subscriber for update: the payload may lack attributes the API reports", func() {
@@ -94,7 +94,7 @@ var _ = Describe("Decode", func() {
 		},
 		Entry("add", "add", false),
 		Entry("update", "update", false),
-		Entry("update_tags, with the tags carried", "update_tags", true),
+		Entry("update_tags, not carried either", "update_tags", false),
 	)
 
 	DescribeTable("refuses what names no subscriber as Invalid, never quoting values",

@@ -134,7 +134,7 @@ func answerError(call string, resp *http.Response, data []byte) error {
 		return sdk.NotFound("%s: %s", call, msg)
 	case code == http.StatusTooManyRequests:
 		return sdk.Retryablef(rateLimitWait(resp.Header, e.PolicyName), "%s: HubSpot's rate limit (%s): %s", call, cmpOr(e.PolicyName, "429"), msg)
-	case code >= 500:
+	case code >= 500 || code == http.StatusRequestTimeout:
 		return sdk.Retryablef(retryAfter(resp.Header), "%s: HubSpot answered %d: %s", call, code, msg)
 	case code == http.StatusForbidden:
 		return sdk.Unauthenticated("%s: the access token lacks a scope (403): %s", call, msg)

@@ -55,10 +55,10 @@ func (p *Plugin) Info(context.Context) (sdk.Info, error) {
 }
 
 // Configure checks the settings, then proves the token with a cheap
-// authenticated call (the contact properties). Only settings it can judge
-// without HubSpot are Invalid; a refused token is Unauthenticated; any
-// other answer is Retryable, so a fix in HubSpot is picked up without a
-// config change. When Configure fails the old account stays.
+// authenticated call (the contact properties). Malformed settings and a
+// 4xx answer (a 404 from a mistyped base_url) are Invalid; a refused token
+// is Unauthenticated; a transport error, a 5xx, a 408 or a 429 is
+// Retryable. When Configure fails the old account stays.
 func (p *Plugin) Configure(ctx context.Context, raw sdk.Settings) error {
 	s, err := parseSettings(raw)
 	if err != nil {
@@ -69,15 +69,12 @@ func (p *Plugin) Configure(ctx context.Context, raw sdk.Settings) error {
 		return sdk.Invalid("check the settings: %v", err)
 	}
 	if _, err := client.Properties(ctx); err != nil {
-		err = fmt.Errorf("check the access token (GET /crm/v3/properties/contacts): %w", err)
-		if sdk.IsInvalid(err) || sdk.IsNotFound(err) {
-			return sdk.Retryable(err, 0)
-		}
-		return err
+		return configureError("check the access token (GET /crm/v3/properties/contacts)", err)
 	}
 	next := &account{
-		client:      client,
-		door:        webhook.Door{ClientSecret: s.clientSecret, AllowUnsignedWorkflows: s.allowUnsignedWorkflows},
+		client: client,
+		door: webhook.Door{ClientSecret: s.clientSecret, AllowUnsignedWorkflows: s.allowUnsignedWorkflows,
+			AllowV1Signatures: s.allowV1Signatures},
 		lists:       &listCache{fetch: client.Lists},
 		tagProperty: s.tagProperty,
 		properties:  s.properties,
@@ -86,7 +83,7 @@ func (p *Plugin) Configure(ctx context.Context, raw sdk.Settings) error {
 	p.account = next
 	p.mu.Unlock()
 	sdk.Log(ctx).Info("configured", "tags", cmpOr(s.tagProperty, "lists"), "signed", s.clientSecret != "",
-		"allow_unsigned_workflows", s.allowUnsignedWorkflows, "properties", len(s.properties))
+		"allow_unsigned_workflows", s.allowUnsignedWorkflows, "allow_v1_signatures", s.allowV1Signatures, "properties", len(s.properties))
 	return nil
 }
 
@@ -244,4 +241,15 @@ func cmpOr(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// configureError keeps the kind of the validation call's failure, except
+// that a 4xx answer (a 404 from a mistyped base_url, a 400) is Invalid:
+// asking again would get the same answer. Only a transport error, a 5xx, a
+// 408 and a 429 are worth retrying; 401/403 stay Unauthenticated.
+func configureError(what string, err error) error {
+	if sdk.IsInvalid(err) || sdk.IsNotFound(err) {
+		return sdk.Invalid("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

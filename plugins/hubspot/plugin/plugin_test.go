@@ -25,7 +25,7 @@ var _ = Describe("the HubSpot plugin", func() {
 			secret[s.Name] = s.Secret
 		}
 		Expect(secret).To(Equal(map[string]bool{"base_url": false, "access_token": true, "client_secret": true,
-			"allow_unsigned_workflows": false, "tags": false, "properties": false, "timeout": false}))
+			"allow_unsigned_workflows": false, "allow_v1_signatures": false, "tags": false, "properties": false, "timeout": false}))
 		// The hub's own check of the schema passes with the defaults.
 		_, err = sdk.CheckSettings(info.Settings, map[string]string{"access_token": token})
 		Expect(err).NotTo(HaveOccurred())
@@ -46,6 +46,7 @@ var _ = Describe("the HubSpot plugin", func() {
 			Entry("no token", "access_token", "", "access_token is empty"),
 			Entry("a bad base_url", "base_url", "ftp://x", "base_url"),
 			Entry("a bad bool", "allow_unsigned_workflows", "sometimes", "allow_unsigned_workflows"),
+			Entry("a bad bool for v1", "allow_v1_signatures", "sometimes", "allow_v1_signatures"),
 		)
 		It("proves the token: a refused one is Unauthenticated, and not quoted", func(ctx SpecContext) {
 			err := plugin.New().Configure(ctx, settingsFor(fake, "access_token", "pat-wrong-token-xyz"))
@@ -57,6 +58,20 @@ var _ = Describe("the HubSpot plugin", func() {
 			p := configured(ctx, settingsFor(fake))
 			Expect(p.Configure(ctx, settingsFor(fake, "access_token", "pat-wrong"))).NotTo(Succeed())
 			Expect(p.FindContact(ctx, "jane@example.com")).To(Equal(janeID))
+		})
+		It("answers Invalid for a 404 or another 4xx (a mistyped base_url): retrying would not help", func(ctx SpecContext) {
+			fake.FailNext(1, http.StatusNotFound, nil, `{"status":"error","message":"Object not found.  objectId are usually numeric.","category":"OBJECT_NOT_FOUND"}`)
+			err := plugin.New().Configure(ctx, settingsFor(fake))
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindInvalid), "%v", err)
+			fake.FailNext(1, http.StatusNotFound, nil, "<html>Not Found</html>")
+			err = plugin.New().Configure(ctx, settingsFor(fake))
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindInvalid), "%v", err)
+			fake.FailNext(1, http.StatusBadRequest, nil, `{"status":"error","message":"bad request","category":"VALIDATION_ERROR"}`)
+			err = plugin.New().Configure(ctx, settingsFor(fake))
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindInvalid), "%v", err)
+			fake.FailNext(1, http.StatusRequestTimeout, nil, "")
+			err = plugin.New().Configure(ctx, settingsFor(fake))
+			Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable), "%v", err)
 		})
 		It("answers Retryable while HubSpot is down", func(ctx SpecContext) {
 			fake.FailNext(1, http.StatusServiceUnavailable, nil, "")
@@ -147,7 +162,18 @@ var _ = Describe("the HubSpot plugin", func() {
 			v, _ = p.CheckWebhook(ctx, request(now, func(h http.Header) { fakehubspot.Sign(h, "other", "POST", hookURL, body, now) }))
 			Expect(v.Reason).To(Equal("bad signature"))
 			v, _ = p.CheckWebhook(ctx, request(now, func(h http.Header) { fakehubspot.SignV2(h, clientSecret, "POST", hookURL, body) }))
+			Expect(v.Reason).To(Equal("v3 signature required"))
+			v, _ = p.CheckWebhook(ctx, request(now, func(h http.Header) { fakehubspot.SignV1(h, clientSecret, body) }))
+			Expect(v.Reason).To(Equal("v3 signature required"))
+		})
+		It("takes v1 and v2 signatures only with allow_v1_signatures", func(ctx SpecContext) {
+			p := configured(ctx, settingsFor(fake, "client_secret", clientSecret, "allow_v1_signatures", "true"))
+			v, _ := p.CheckWebhook(ctx, request(now, func(h http.Header) { fakehubspot.SignV2(h, clientSecret, "POST", hookURL, body) }))
 			Expect(v.Decision).To(Equal(sdk.DecisionAccept))
+			v, _ = p.CheckWebhook(ctx, request(now, func(h http.Header) { fakehubspot.SignV1(h, clientSecret, body) }))
+			Expect(v.Decision).To(Equal(sdk.DecisionAccept))
+			v, _ = p.CheckWebhook(ctx, request(now, func(h http.Header) { fakehubspot.SignV1(h, "other", body) }))
+			Expect(v.Reason).To(Equal("bad signature"))
 			v, _ = p.CheckWebhook(ctx, request(now, func(http.Header) {}))
 			Expect(v.Reason).To(Equal("bad signature"))
 			Expect(v.RejectStatus()).To(Equal(http.StatusUnauthorized))

@@ -17,8 +17,9 @@ var defaultProperties = []string{"email", "firstname", "lastname", "phone"}
 var settingsInfo = []sdk.Setting{
 	{Name: "base_url", Default: api.DefaultBaseURL, Description: "HubSpot's API root"},
 	{Name: "access_token", Required: true, Secret: true, Description: "a private app's access token (sent as Bearer); scopes crm.objects.contacts.read/write, crm.lists.read, crm.schemas.contacts.read"},
-	{Name: "client_secret", Secret: true, Description: "the HubSpot app's client secret; when set, every webhook must carry a valid HubSpot signature (v3, or v1/v2 as X-HubSpot-Signature-Version says)"},
+	{Name: "client_secret", Secret: true, Description: "the HubSpot app's client secret; when set, every webhook must carry a valid v3 HubSpot signature timestamped within 5 minutes"},
 	{Name: "allow_unsigned_workflows", Type: sdk.TypeBool, Default: "false", Description: "with client_secret set, still accept an unsigned request whose body is one workflow contact (workflow webhooks are not signed with the app's secret)"},
+	{Name: "allow_v1_signatures", Type: sdk.TypeBool, Default: "false", Description: "with client_secret set, also accept a request signed only v1 or v2 (weaker: no timestamp, v1 not even the URL, so a captured request can be replayed at any time)"},
 	{Name: "tags", Default: "lists", Description: "what a contact's tags are: lists (its static list memberships, named by list) or property:<name> (the ;-separated values of a multiple-checkbox property)"},
 	{Name: "properties", Type: sdk.TypeList, Default: strings.Join(defaultProperties, ","), Description: "the contact properties GetContact reads; name every property the hub's field mapping uses"},
 	{Name: "timeout", Type: sdk.TypeDuration, Default: api.DefaultTimeout.String(), Description: "bound on one API call"},
@@ -29,6 +30,7 @@ type settings struct {
 	client                 api.Config
 	clientSecret           string
 	allowUnsignedWorkflows bool
+	allowV1Signatures      bool
 	tagProperty            string // "" for lists
 	properties             []string
 }
@@ -53,6 +55,9 @@ func parseSettings(raw sdk.Settings) (settings, error) {
 
 	var err error
 	if s.allowUnsignedWorkflows, err = raw.Bool("allow_unsigned_workflows"); err != nil {
+		return settings{}, err
+	}
+	if s.allowV1Signatures, err = raw.Bool("allow_v1_signatures"); err != nil {
 		return settings{}, err
 	}
 	switch tags := get("tags"); {

@@ -18,6 +18,7 @@ const MaxSkew = 5 * time.Minute
 const (
 	ReasonBadSignature   = "bad signature"
 	ReasonStaleTimestamp = "stale timestamp"
+	ReasonV3Required     = "v3 signature required"
 )
 
 // Door is how requests are checked.
@@ -30,15 +31,20 @@ type Door struct {
 	// even though ClientSecret is set: workflow webhooks are not signed
 	// with the app's secret.
 	AllowUnsignedWorkflows bool
+	// AllowV1Signatures accepts, without a v3 signature, the v1 or v2
+	// signature X-HubSpot-Signature-Version names. Weaker: neither covers a
+	// timestamp (and v1 not the URL), so a captured request can be
+	// replayed at any time, to another action.
+	AllowV1Signatures bool
 }
 
 // Check decides whether a request may be stored.
 //
-// With a client secret: a v3 signature, when sent, must match and its
-// timestamp be within MaxSkew of the receipt; otherwise the v1 or v2
-// signature the X-HubSpot-Signature-Version header names must match. A
-// request with no signature is rejected unless it is workflow-shaped and
-// AllowUnsignedWorkflows is on.
+// With a client secret, a request must carry a v3 signature that matches,
+// its timestamp within MaxSkew of the receipt: only v3 binds the request
+// to a time and a URL. Without v3, a workflow-shaped body is accepted when
+// AllowUnsignedWorkflows is on, and the v1 or v2 signature the
+// X-HubSpot-Signature-Version header names only when AllowV1Signatures is.
 func (d Door) Check(req sdk.Request) sdk.Verdict {
 	if d.ClientSecret == "" {
 		return sdk.Accept()
@@ -47,13 +53,17 @@ func (d Door) Check(req sdk.Request) sdk.Verdict {
 	if v3 := h.Get(signature.HeaderV3); v3 != "" {
 		return d.checkV3(req, v3, h.Get(signature.HeaderTimestamp))
 	}
-	if sig := h.Get(signature.HeaderSignature); sig != "" {
-		return d.checkOlder(req, sig, h.Get(signature.HeaderVersion))
-	}
 	if d.AllowUnsignedWorkflows && isWorkflow(req.Body) {
 		return sdk.Accept()
 	}
-	return sdk.Reject(ReasonBadSignature)
+	sig := h.Get(signature.HeaderSignature)
+	switch {
+	case sig == "":
+		return sdk.Reject(ReasonBadSignature)
+	case !d.AllowV1Signatures:
+		return sdk.Reject(ReasonV3Required)
+	}
+	return d.checkOlder(req, sig, h.Get(signature.HeaderVersion))
 }
 
 func (d Door) checkV3(req sdk.Request, sig, timestamp string) sdk.Verdict {

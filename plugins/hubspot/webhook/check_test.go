@@ -71,13 +71,30 @@ var _ = Describe("the door", func() {
 		req.Header[signature.HeaderTimestamp] = []string{"yesterday"}
 		rejected(door.Check(req), webhook.ReasonStaleTimestamp)
 	})
-	It("checks v1 and v2 as the version header says, v1 when it says nothing", func() {
+	It("rejects a Webhooks-API request whose v3 signature was removed, leaving a valid v1 (a replay)", func() {
+		req := signedV3(hookURL, receivedAt.Add(-72*time.Hour), events)
+		req.Header[signature.HeaderSignature] = []string{signature.V1(secret, []byte(events))}
+		req.Header[signature.HeaderVersion] = []string{"v1"}
+		rejected(door.Check(req), webhook.ReasonStaleTimestamp)
+		delete(req.Header, signature.HeaderV3)
+		delete(req.Header, signature.HeaderTimestamp)
+		rejected(door.Check(req), webhook.ReasonV3Required)
+		req.Header[signature.HeaderVersion] = []string{"v2"}
+		req.Header[signature.HeaderSignature] = []string{signature.V2(secret, "POST", hookURL, []byte(events))}
+		rejected(door.Check(req), webhook.ReasonV3Required)
+	})
+	It("checks v1 and v2, only when allowed, as the version header says, v1 when it says nothing", func() {
+		door := webhook.Door{ClientSecret: secret, AllowV1Signatures: true}
 		accepted(door.Check(older("v1", signature.V1(secret, []byte(events)), events)))
 		accepted(door.Check(older("", signature.V1(secret, []byte(events)), events)))
 		accepted(door.Check(older("v2", signature.V2(secret, "POST", hookURL, []byte(events)), events)))
 		rejected(door.Check(older("v2", signature.V1(secret, []byte(events)), events)), webhook.ReasonBadSignature)
 		rejected(door.Check(older("v1", signature.V1("other", []byte(events)), events)), webhook.ReasonBadSignature)
 		rejected(door.Check(older("v9", signature.V1(secret, []byte(events)), events)), webhook.ReasonBadSignature)
+		// A v3 signature, when sent, is still what decides.
+		req := signedV3(hookURL, receivedAt.Add(-time.Hour), events)
+		req.Header[signature.HeaderSignature] = []string{signature.V1(secret, []byte(events))}
+		rejected(door.Check(req), webhook.ReasonStaleTimestamp)
 	})
 	It("rejects an unsigned request, a workflow's too unless allowed", func() {
 		workflow := `{"vid":9153674,"properties":{"email":{"value":"a@example.com"}}}`

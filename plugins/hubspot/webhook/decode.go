@@ -23,6 +23,13 @@ type event struct {
 	PrimaryObjectID  json.Number   `json:"primaryObjectId"`
 	MergedObjectIDs  []json.Number `json:"mergedObjectIds"`
 	PropertyName     string        `json:"propertyName"`
+	OccurredAt       json.Number   `json:"occurredAt"` // ms since the epoch
+	// An associationChange names no objectId: its two ends, and which
+	// object type each is, as "CONTACT_TO_COMPANY".
+	FromObjectID       json.Number `json:"fromObjectId"`
+	ToObjectID         json.Number `json:"toObjectId"`
+	AssociationType    string      `json:"associationType"`
+	AssociationRemoved bool        `json:"associationRemoved"`
 }
 
 // Decode reads a stored HubSpot request: a Webhooks-API event array or one
@@ -46,31 +53,44 @@ type contactItem struct {
 	id      string
 	deleted string // the deletion event's type, while the contact's last word is a deletion
 	private bool   // a privacy deletion: the contact is gone for good
+	lastAt  int64  // occurredAt of the contact's last word so far
 	notes   []string
 }
 
+// decodeEvents makes one item per contact of the batch. An event it cannot
+// read, or that names no contact, becomes an ignored item of its own: HubSpot
+// took its 2xx for the whole batch and never sends it again, so one bad
+// event must not cost the others.
 func decodeEvents(body []byte) ([]sdk.Item, error) {
-	var events []event
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&events); err != nil {
-		return nil, sdk.Invalid("the event array is not valid JSON of HubSpot events: %v", err)
+	var raws []json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return nil, sdk.Invalid("the event array is not valid JSON: %v", err)
 	}
-	if len(events) == 0 {
+	if len(raws) == 0 {
 		return nil, sdk.Invalid("an empty event array: no contact to sync")
 	}
 	var order []*contactItem
 	byID := map[string]*contactItem{}
 	var others []string
-	for i, ev := range events {
+	var bad []sdk.Item
+	for i, raw := range raws {
+		var ev event
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&ev); err != nil {
+			bad = append(bad, sdk.Item{Action: sdk.ActionIgnore,
+				Reason: fmt.Sprintf("event #%d is not a readable HubSpot event: %v", i+1, err)})
+			continue
+		}
 		name := describe(i, ev)
 		if !isContactEvent(ev) {
 			others = append(others, name)
 			continue
 		}
-		id, note, ok := contactOf(ev)
-		if !ok {
-			return nil, sdk.Invalid("%s has no usable contact id (objectId %q)", name, ev.ObjectID)
+		id, note, problem := contactOf(ev)
+		if problem != "" {
+			bad = append(bad, sdk.Item{Action: sdk.ActionIgnore, Reason: name + ": " + problem, Notes: []string{name}})
+			continue
 		}
 		c := byID[id]
 		if c == nil {
@@ -79,6 +99,13 @@ func decodeEvents(body []byte) ([]sdk.Item, error) {
 			order = append(order, c)
 		}
 		c.notes = append(c.notes, name+note)
+		// The last word is the latest event: HubSpot's batches are not in
+		// time order. Array order breaks ties.
+		at, _ := ev.OccurredAt.Int64()
+		if kind(ev) == "associationChange" || at < c.lastAt {
+			continue
+		}
+		c.lastAt = at
 		switch kind(ev) {
 		case "deletion":
 			c.deleted = kind(ev)
@@ -89,7 +116,7 @@ func decodeEvents(body []byte) ([]sdk.Item, error) {
 		}
 	}
 
-	items := make([]sdk.Item, 0, len(order)+1)
+	items := make([]sdk.Item, 0, len(order)+len(bad)+1)
 	for _, c := range order {
 		item := sdk.Item{ContactID: c.id, Notes: c.notes}
 		switch {
@@ -100,6 +127,7 @@ func decodeEvents(body []byte) ([]sdk.Item, error) {
 		}
 		items = append(items, item)
 	}
+	items = append(items, bad...)
 	if len(others) > 0 {
 		items = append(items, sdk.Item{Action: sdk.ActionIgnore,
 			Reason: fmt.Sprintf("%d event(s) about other objects than contacts", len(others)), Notes: others})
@@ -126,17 +154,52 @@ func kind(ev event) string {
 	return k
 }
 
-// contactOf is the contact an event is about, and a note for a merge:
-// the merge's surviving contact is its primaryObjectId.
-func contactOf(ev event) (id, note string, ok bool) {
-	if kind(ev) == "merge" && validID(ev.PrimaryObjectID) {
-		merged := make([]string, 0, len(ev.MergedObjectIDs))
-		for _, m := range ev.MergedObjectIDs {
-			merged = append(merged, m.String())
+// contactOf is the contact an event is about, and a note; problem says why
+// there is none. A merge's surviving contact is its primaryObjectId; an
+// associationChange's contact is the end its associationType names CONTACT.
+func contactOf(ev event) (id, note, problem string) {
+	switch kind(ev) {
+	case "merge":
+		if validID(ev.PrimaryObjectID) {
+			merged := make([]string, 0, len(ev.MergedObjectIDs))
+			for _, m := range ev.MergedObjectIDs {
+				merged = append(merged, m.String())
+			}
+			return ev.PrimaryObjectID.String(), fmt.Sprintf(" (merged %s into %s)", strings.Join(merged, ", "), ev.PrimaryObjectID), ""
 		}
-		return ev.PrimaryObjectID.String(), fmt.Sprintf(" (merged %s into %s)", strings.Join(merged, ", "), ev.PrimaryObjectID), true
+	case "associationChange":
+		return associationContact(ev)
 	}
-	return ev.ObjectID.String(), "", validID(ev.ObjectID)
+	if !validID(ev.ObjectID) {
+		return "", "", fmt.Sprintf("no usable contact id (objectId %q)", ev.ObjectID)
+	}
+	return ev.ObjectID.String(), "", ""
+}
+
+// associationContact reads an associationChange: "CONTACT_TO_COMPANY" puts
+// the contact at fromObjectId, "COMPANY_TO_CONTACT" at toObjectId.
+func associationContact(ev event) (id, note, problem string) {
+	from, to, ok := strings.Cut(ev.AssociationType, "_TO_")
+	var end json.Number
+	switch {
+	case !ok:
+		return "", "", fmt.Sprintf("associationType %q names no contact end", ev.AssociationType)
+	case from == "CONTACT":
+		end = ev.FromObjectID
+	case to == "CONTACT":
+		end = ev.ToObjectID
+	default:
+		return "", "", fmt.Sprintf("associationType %q names no contact end", ev.AssociationType)
+	}
+	if !validID(end) {
+		return "", "", fmt.Sprintf("no usable contact id in the %s association (fromObjectId %q, toObjectId %q)",
+			ev.AssociationType, ev.FromObjectID, ev.ToObjectID)
+	}
+	change := "added"
+	if ev.AssociationRemoved {
+		change = "removed"
+	}
+	return end.String(), fmt.Sprintf(" (%s %s: %s → %s)", ev.AssociationType, change, ev.FromObjectID, ev.ToObjectID), ""
 }
 
 // validID holds for a positive whole number, of any length.

@@ -41,7 +41,12 @@ var _ = Describe("decoding", func() {
 		},
 		Entry("creation", `{"eventId":1,"subscriptionType":"contact.creation","objectId":123}`, brief{ID: "123"}),
 		Entry("propertyChange", `{"eventId":2,"subscriptionType":"contact.propertyChange","objectId":123,"propertyName":"email","propertyValue":"a@b.c"}`, brief{ID: "123"}),
-		Entry("associationChange", `{"eventId":3,"subscriptionType":"contact.associationChange","objectId":123}`, brief{ID: "123"}),
+		Entry("associationChange, contact to company", `{"eventId":3,"subscriptionType":"contact.associationChange","fromObjectId":123,"toObjectId":77,"associationType":"CONTACT_TO_COMPANY","associationRemoved":false}`, brief{ID: "123"}),
+		Entry("associationChange, company to contact", `{"eventId":3,"subscriptionType":"contact.associationChange","fromObjectId":77,"toObjectId":123,"associationType":"COMPANY_TO_CONTACT","associationRemoved":true}`, brief{ID: "123"}),
+		Entry("associationChange without a contact end", `{"eventId":3,"subscriptionType":"contact.associationChange","fromObjectId":77,"toObjectId":78,"associationType":"COMPANY_TO_DEAL"}`,
+			brief{Action: sdk.ActionIgnore, Reason: `event 3 contact.associationChange: associationType "COMPANY_TO_DEAL" names no contact end`}),
+		Entry("associationChange without an associationType", `{"eventId":3,"subscriptionType":"contact.associationChange","fromObjectId":77,"toObjectId":78}`,
+			brief{Action: sdk.ActionIgnore, Reason: `event 3 contact.associationChange: associationType "" names no contact end`}),
 		Entry("restore", `{"eventId":4,"subscriptionType":"contact.restore","objectId":123}`, brief{ID: "123"}),
 		Entry("deletion", `{"eventId":5,"subscriptionType":"contact.deletion","objectId":123}`, brief{ID: "123", Action: sdk.ActionIgnore, Reason: deleted}),
 		Entry("privacyDeletion", `{"eventId":6,"subscriptionType":"contact.privacyDeletion","objectId":123}`, brief{ID: "123", Action: sdk.ActionIgnore, Reason: privacy}),
@@ -73,6 +78,18 @@ var _ = Describe("decoding", func() {
 			{"eventId":4,"subscriptionType":"contact.restore","objectId":456}]`)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(briefs(items)).To(Equal([]brief{{ID: "123", Action: sdk.ActionIgnore, Reason: deleted}, {ID: "456"}}))
+	})
+	It("takes a contact's last word from occurredAt, not from the array's order", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.restore","objectId":123,"occurredAt":1564113600000},
+			{"eventId":2,"subscriptionType":"contact.deletion","objectId":123,"occurredAt":1564113500000},
+			{"eventId":3,"subscriptionType":"contact.deletion","objectId":456,"occurredAt":1564113700000},
+			{"eventId":4,"subscriptionType":"contact.propertyChange","objectId":456,"occurredAt":1564113600000},
+			{"eventId":5,"subscriptionType":"contact.restore","objectId":789,"occurredAt":1564113600000},
+			{"eventId":6,"subscriptionType":"contact.deletion","objectId":789,"occurredAt":1564113600000}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(briefs(items)).To(Equal([]brief{{ID: "123"}, {ID: "456", Action: sdk.ActionIgnore, Reason: deleted},
+			{ID: "789", Action: sdk.ActionIgnore, Reason: deleted}}))
 	})
 	It("never syncs a contact deleted for privacy, whatever follows", func() {
 		items, err := decode(`[
@@ -107,6 +124,38 @@ var _ = Describe("decoding", func() {
 		Entry("a 64-bit vid", `{"vid":18446744073709551615}`, brief{ID: "18446744073709551615"}),
 	)
 
+	It("keeps every contact of a batch with an associationChange, as HubSpot sends it (no objectId)", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.propertyChange","objectId":456,"propertyName":"firstname"},
+			{"eventId":2,"subscriptionType":"contact.associationChange","fromObjectId":123,"toObjectId":77,"associationType":"CONTACT_TO_COMPANY","associationRemoved":false},
+			{"eventId":3,"subscriptionType":"contact.associationChange","fromObjectId":77,"toObjectId":123,"associationType":"COMPANY_TO_CONTACT","associationRemoved":false}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(briefs(items)).To(Equal([]brief{{ID: "456"}, {ID: "123"}}))
+		Expect(items[1].Notes).To(Equal([]string{
+			"event 2 contact.associationChange (CONTACT_TO_COMPANY added: 123 → 77)",
+			"event 3 contact.associationChange (COMPANY_TO_CONTACT added: 77 → 123)"}))
+	})
+	It("ignores a bad or unreadable event with its reason and keeps the rest of the batch", func() {
+		items, err := decode(`[
+			{"eventId":1,"subscriptionType":"contact.creation","objectId":123},
+			{"eventId":2,"subscriptionType":"contact.creation"},
+			{"eventId":3,"subscriptionType":"contact.creation","objectId":"abc"},
+			{"eventId":4,"subscriptionType":"contact.creation","objectId":1.5},
+			"not an event",
+			{"eventId":6,"subscriptionType":"contact.propertyChange","objectId":456}]`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(items).To(HaveLen(6))
+		Expect(briefs(items[:2])).To(Equal([]brief{{ID: "123"}, {ID: "456"}}))
+		for _, it := range items[2:] {
+			Expect(it.Action).To(Equal(sdk.ActionIgnore))
+			Expect(it.ContactID).To(BeEmpty())
+		}
+		Expect(items[2].Reason).To(Equal(`event 2 contact.creation: no usable contact id (objectId "")`))
+		Expect(items[3].Reason).To(HavePrefix("event #3 is not a readable HubSpot event"))
+		Expect(items[4].Reason).To(Equal(`event 4 contact.creation: no usable contact id (objectId "1.5")`))
+		Expect(items[5].Reason).To(HavePrefix("event #5 is not a readable HubSpot event"))
+	})
+
 	DescribeTable("Invalid, with a reason",
 		func(body, reason string) {
 			_, err := decode(body)
@@ -118,8 +167,5 @@ var _ = Describe("decoding", func() {
 		Entry("not JSON", "vid=1", "not JSON"),
 		Entry("broken JSON", `[{"objectId":`, "not valid JSON"),
 		Entry("no ids in an object", `{"properties":{"email":{"value":"a@b.c"}}}`, "no contact id"),
-		Entry("a contact event without objectId", `[{"eventId":1,"subscriptionType":"contact.creation"}]`, "no usable contact id"),
-		Entry("a non-numeric objectId", `[{"eventId":1,"subscriptionType":"contact.creation","objectId":"abc"}]`, "not valid JSON"),
-		Entry("a fractional objectId", `[{"eventId":1,"subscriptionType":"contact.creation","objectId":1.5}]`, "no usable contact id"),
 	)
 })

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // pageSize is the page size the client asks for (MailerLite's most).
@@ -62,7 +63,11 @@ func (c *Client) Subscriber(ctx context.Context, idOrEmail string) (Subscriber, 
 	var out struct {
 		Data subscriberJSON `json:"data"`
 	}
-	k := call{method: "GET", path: "/subscribers/" + url.PathEscape(idOrEmail), subject: "subscriber " + idOrEmail}
+	subject := "subscriber " + idOrEmail
+	if strings.Contains(idOrEmail, "@") {
+		subject = "subscriber with that e-mail address" // never an address in a message
+	}
+	k := call{method: "GET", path: "/subscribers/" + url.PathEscape(idOrEmail), subject: subject}
 	if err := c.do(ctx, k, &out); err != nil {
 		return Subscriber{}, err
 	}

@@ -91,7 +91,15 @@ type call struct {
 	subject string
 }
 
-func (k call) String() string { return k.method + " " + k.path }
+func (k call) String() string { return k.method + " " + redactPath(k.path) }
+
+// redactPath keeps an e-mail address in a path out of messages.
+func redactPath(p string) string {
+	if strings.Contains(p, "%40") || strings.Contains(p, "@") {
+		return "/subscribers/<e-mail>"
+	}
+	return p
+}
 
 // do sends k and decodes a 2xx JSON answer into into (unless nil).
 func (c *Client) do(ctx context.Context, k call, into any) error {

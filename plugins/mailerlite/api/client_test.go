@@ -57,6 +57,18 @@ var _ = Describe("The MailerLite API client", func() {
 			Expect(s.ID).To(Equal(annaID))
 		})
 
+		It("never puts the e-mail address it looks up into an error", func(ctx SpecContext) {
+			fake := newFake()
+			_, err := newClient(fake).Subscriber(ctx, "nobody.here@example.com")
+			Expect(sdk.IsNotFound(err)).To(BeTrue(), "%v", err)
+			Expect(err.Error()).NotTo(ContainSubstring("nobody.here"))
+			fake.Inject(fakemailerlite.ServerError("GET /api/subscribers/", 1))
+			_, err = newClient(fake).Subscriber(ctx, "anna@example.com")
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).NotTo(ContainSubstring("anna"))
+			Expect(err.Error()).To(ContainSubstring("<e-mail>"))
+		})
+
 		It("reads every group and field across pages", func(ctx SpecContext) {
 			fake := newFake()
 			for i := range 250 {

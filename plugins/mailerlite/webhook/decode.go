@@ -78,8 +78,10 @@ var rules = map[string]rule{
 //
 // and the same for classic MailerLite's names (subscriber.create, …),
 // whose items name the subscriber by e-mail address only: classic ids are
-// not the new API's. Anything that is not JSON, or an event without a
-// type or a subscriber, is Invalid; reasons never quote values.
+// not the new API's. Anything that is not JSON, or a lone event without a
+// type or a subscriber, is Invalid; such an event in a batch becomes an
+// ignored item with the reason, the batch's other events are kept. Reasons
+// never quote values.
 func Decode(hook sdk.RawWebhook) ([]sdk.Item, error) {
 	body := bytes.TrimSpace(hook.Body)
 	if len(body) == 0 {
@@ -99,11 +101,13 @@ func Decode(hook sdk.RawWebhook) ([]sdk.Item, error) {
 	items := make([]sdk.Item, 0, len(raws))
 	for i, raw := range raws {
 		item, err := decodeEvent(raw, addAllowed)
-		if err != nil {
-			if len(raws) > 1 || top["events"] != nil {
-				return nil, sdk.Invalid("MailerLite webhook event %d of %d: %w", i+1, len(raws), err)
-			}
+		switch {
+		case err != nil && top["events"] == nil:
 			return nil, sdk.Invalid("MailerLite webhook: %w", err)
+		case err != nil:
+			// MailerLite took its 2xx for the whole batch: one bad event
+			// must not cost the others.
+			item = sdk.Ignore("", fmt.Sprintf("MailerLite webhook event %d of %d: %v", i+1, len(raws), err))
 		}
 		items = append(items, item)
 	}

@@ -84,6 +84,24 @@ var _ = Describe("Decoding MailerLite's webhooks", func() {
 		Expect(items[2].Action).To(Equal(sdk.ActionIgnore))
 	})
 
+	It("ignores a bad event of a batch with its reason, quoting no value, and keeps the others", func() {
+		body := `{"events":[` + flat("subscriber.created") + `,{"event":"subscriber.updated","fields":{"name":"s3cret"}},` +
+			`{"event":"subscriber.updated","id":"s3cret"},"s3cret",` + grouped("subscriber.added_to_group") + `]}`
+		items := decode(hook(body, "add"))
+		Expect(items).To(HaveLen(5))
+		Expect(items[0].Action).To(Equal(sdk.ActionAdd))
+		Expect(items[0].ContactID).To(Equal(id))
+		Expect(items[4].Action).To(Equal(sdk.ActionUpdateTags))
+		Expect(items[4].ContactID).To(Equal(id))
+		for i, reason := range map[int]string{1: "event 2 of 5: subscriber.updated event names no subscriber",
+			2: "event 3 of 5: subscriber.updated event's subscriber id is not a MailerLite id", 3: "event 4 of 5: not an event object"} {
+			Expect(items[i].Action).To(Equal(sdk.ActionIgnore))
+			Expect(items[i].ContactID).To(BeEmpty())
+			Expect(items[i].Reason).To(ContainSubstring(reason))
+			Expect(items[i].Reason).NotTo(ContainSubstring("s3cret"))
+		}
+	})
+
 	It("reads an empty batch as no items", func() {
 		Expect(decode(hook(`{"events":[]}`, "update"))).To(BeEmpty())
 	})
@@ -121,7 +139,6 @@ var _ = Describe("Decoding MailerLite's webhooks", func() {
 		Entry("no event type", `{"id":"1","email":"s3cret@example.com"}`, "no event type"),
 		Entry("no subscriber", `{"event":"subscriber.updated","fields":{"name":"s3cret"}}`, "names no subscriber"),
 		Entry("an id that is not one", `{"event":"subscriber.updated","id":"s3cret"}`, "is not a MailerLite id"),
-		Entry("a bad event in a batch", `{"events":[`+flat("subscriber.created")+`,{"event":"subscriber.updated"}]}`, "event 2 of 2"),
 		Entry("events that are not a list", `{"events":{"s3cret":1}}`, "not a list of events"),
 	)
 })

@@ -227,12 +227,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			}
 			continue
 		}
-		if err := answerError(method, path, status, body); err != nil {
+		if err := answerError(method, redactPath(path), status, body); err != nil {
 			return err
 		}
 		if out != nil {
 			if err := json.Unmarshal(body, out); err != nil {
-				return sdk.Retryable(fmt.Errorf("%s %s: read Salesforce's answer: %w", method, path, err), 0)
+				return sdk.Retryable(fmt.Errorf("%s %s: read Salesforce's answer: %w", method, redactPath(path), err), 0)
 			}
 		}
 		return nil
@@ -240,6 +240,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 }
 
 func (c *Client) send(ctx context.Context, s session, method, path string, in any) (int, []byte, error) {
+	shown := redactPath(path) // for messages
 	target := s.instance + path
 	if !strings.HasPrefix(path, "/services/") {
 		target = s.instance + "/services/data/" + c.cfg.APIVersion + "/" + path
@@ -248,13 +249,13 @@ func (c *Client) send(ctx context.Context, s session, method, path string, in an
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return 0, nil, sdk.Invalid("%s %s: encode the body: %w", method, path, err)
+			return 0, nil, sdk.Invalid("%s %s: encode the body: %w", method, shown, err)
 		}
 		reqBody = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, reqBody)
 	if err != nil {
-		return 0, nil, sdk.Invalid("%s %s: build the request: %w", method, path, err)
+		return 0, nil, sdk.Invalid("%s %s: build the request: %w", method, shown, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	req.Header.Set("Accept", "application/json")
@@ -263,16 +264,16 @@ func (c *Client) send(ctx context.Context, s session, method, path string, in an
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, sdk.Retryable(fmt.Errorf("%s %s: %w", method, path, scrub(err)), 0)
+		return 0, nil, sdk.Retryable(fmt.Errorf("%s %s: %w", method, shown, scrub(err)), 0)
 	}
 	defer resp.Body.Close()
 	c.noteLimit(ctx, resp.Header.Get("Sforce-Limit-Info"))
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return 0, nil, sdk.Retryable(fmt.Errorf("%s %s: read the answer: %w", method, path, err), 0)
+		return 0, nil, sdk.Retryable(fmt.Errorf("%s %s: read the answer: %w", method, shown, err), 0)
 	}
 	if len(body) > maxBody {
-		return 0, nil, sdk.Retryablef(0, "%s %s: the answer is larger than %d bytes", method, path, maxBody)
+		return 0, nil, sdk.Retryablef(0, "%s %s: the answer is larger than %d bytes", method, shown, maxBody)
 	}
 	return resp.StatusCode, body, nil
 }
@@ -286,7 +287,7 @@ func answerError(method, path string, status int, body []byte) error {
 	_ = json.Unmarshal(body, &errs)
 	code, msg := "", ""
 	if len(errs) > 0 {
-		code, msg = errs[0].ErrorCode, firstLine(errs[0].Message)
+		code, msg = errs[0].ErrorCode, redactEmails(firstLine(errs[0].Message))
 	}
 	what := fmt.Sprintf("%s %s: Salesforce answered %d %s %s", method, path, status, code, msg)
 	what = strings.TrimSpace(what)
@@ -335,3 +336,18 @@ func (c *Client) noteLimit(ctx context.Context, info string) {
 		log.Warn("the Salesforce org is near its daily API request limit", "used", used, "limit", limit)
 	}
 }
+
+// redactPath keeps an e-mail address a query names (WHERE Email = '…') out
+// of messages: the query is left out.
+func redactPath(p string) string {
+	if before, _, found := strings.Cut(p, "?"); found && (strings.Contains(p, "%40") || strings.Contains(p, "@")) {
+		return before + "?q=<a query naming an e-mail address>"
+	}
+	return p
+}
+
+// emailLike matches an e-mail address, as Salesforce may quote one from a
+// query in an error message.
+var emailLike = regexp.MustCompile(`[^\s'"=<>()]+@[^\s'"<>()]+`)
+
+func redactEmails(s string) string { return emailLike.ReplaceAllString(s, "<e-mail>") }

@@ -220,6 +220,25 @@ var _ = Describe("SOQL quoting", func() {
 		Expect(sdk.IsInvalid(err)).To(BeTrue(), "%v", err)
 		Expect(err.Error()).To(ContainSubstring("MALFORMED_QUERY"))
 	})
+	It("never puts the e-mail address a query names into an error", func(ctx SpecContext) {
+		Expect(client.Authenticate(ctx)).To(Succeed())
+		_, err := client.Query(ctx, "SELECT Id FROM Contact WHERE Email = 'o'brien@example.com'")
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).NotTo(ContainSubstring("brien"))
+		Expect(err.Error()).NotTo(ContainSubstring("example.com"))
+		fake.Inject(fakesalesforce.ServerError("GET /services/data/", 1))
+		_, err = client.FindContact(ctx, "jane.doe@example.com")
+		Expect(sdk.KindOf(err)).To(Equal(sdk.KindRetryable), "%v", err)
+		Expect(err.Error()).NotTo(ContainSubstring("jane.doe"))
+		Expect(err.Error()).NotTo(ContainSubstring("example.com"))
+		fake.Inject(fakesalesforce.Fault{Match: "GET /services/data/", Times: 1, Status: 400,
+			Header: http.Header{"Content-Type": {"application/json"}},
+			Body:   `[{"message":"Email = 'jane.doe@example.com'\n ^\nERROR at Row:1:Column:30","errorCode":"MALFORMED_QUERY"}]`})
+		_, err = client.FindContact(ctx, "jane.doe@example.com")
+		Expect(sdk.IsInvalid(err)).To(BeTrue(), "%v", err)
+		Expect(err.Error()).To(ContainSubstring("MALFORMED_QUERY"))
+		Expect(err.Error()).NotTo(ContainSubstring("jane.doe"))
+	})
 	It("reaches the fake URL-encoded", func(ctx SpecContext) {
 		_, _ = client.FindContact(ctx, "a+b&c=d@example.com")
 		var got []string

@@ -15,7 +15,7 @@ import (
 // leave out: the hub fetches the contact.
 //
 // Records that are not Contacts are ignored with a reason; a record
-// without an id too. The action is the URL's: a message has no event type.
+// without an id, and a notification without a record, too. The action is the URL's: a message has no event type.
 func Decode(hook sdk.RawWebhook) ([]sdk.Item, error) {
 	msg, err := Parse(hook.Body)
 	if err != nil {
@@ -29,6 +29,10 @@ func Decode(hook sdk.RawWebhook) ([]sdk.Item, error) {
 	for _, n := range msg.Notifications {
 		id := n.RecordID()
 		note := fmt.Sprintf("Salesforce notification %s (outbound message action %s)", n.ID, msg.ActionID)
+		if n.Problem != "" {
+			items = append(items, sdk.Item{Action: sdk.ActionIgnore, Reason: n.Problem, Notes: []string{note}})
+			continue
+		}
 		if i, seen := byRecord[n.Type+" "+id]; seen && id != "" {
 			items[i].Notes = append(items[i].Notes, note)
 			if items[i].Email == "" && n.Type == "Contact" {

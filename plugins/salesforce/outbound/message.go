@@ -41,6 +41,9 @@ type Notification struct {
 	// Fields holds the record's fields the message was set to send, by API
 	// name (e.g. "Id", "Email"); a field sent as nil is "".
 	Fields map[string]string
+	// Problem, when set, says why the notification names no record (it has
+	// no sObject); the message's other notifications still count.
+	Problem string
 }
 
 // RecordID is the record's id (the sObject's Id field).
@@ -79,8 +82,9 @@ type field struct {
 }
 
 // Parse reads an Outbound Message. It fails for a body that is not one:
-// not XML, not a SOAP envelope, no notifications element, more than
-// MaxNotifications, or a notification without a record.
+// not XML, not a SOAP envelope, no notifications element, or more than
+// MaxNotifications. A notification without a record is kept with its
+// Problem: one bad notification must not cost the message's others.
 func Parse(body []byte) (Message, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Message{}, errors.New("the body is empty, not a SOAP Outbound Message")
@@ -108,7 +112,9 @@ func Parse(body []byte) (Message, error) {
 	}
 	for i, raw := range n.Notification {
 		if raw.SObject == nil {
-			return Message{}, fmt.Errorf("notification %d (%q) has no sObject", i+1, raw.ID)
+			msg.Notifications = append(msg.Notifications, Notification{ID: strings.TrimSpace(raw.ID),
+				Problem: fmt.Sprintf("notification %d of %d has no sObject", i+1, len(n.Notification))})
+			continue
 		}
 		note := Notification{
 			ID:     strings.TrimSpace(raw.ID),
