@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
@@ -87,7 +86,7 @@ func checkPluginSettings(ctx context.Context, c *cli, cfg *config.Config, secret
 		}
 		for _, key := range missing {
 			fmt.Fprintf(c.stderr, "warning: %s is not set (or %s): crm %s stays not configured until it is\n",
-				key, config.EnvPrefix+strings.ToUpper(strings.ReplaceAll(key, ".", "__")), name)
+				key, config.EnvName(key), name)
 		}
 	}
 	return errors.Join(problems...)

@@ -53,6 +53,14 @@ func Load(path string) (*Config, error) {
 	return &c, nil
 }
 
+// EnvName is the environment variable that sets a config key: CRMHUB_ and
+// the key in upper case with "__" between levels, e.g.
+// CRMHUB_CRMS__KLICKTIPP__SETTINGS__PASSWORD for
+// crms.klicktipp.settings.password (envKey reads it back).
+func EnvName(key string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "__"))
+}
+
 // envKey turns CRMHUB_CRMS__KLICKTIPP__RATE_LIMIT into crms.klicktipp.rate_limit.
 func envKey(s string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(s, EnvPrefix)), "__", ".")

@@ -121,11 +121,8 @@ func showValue(v any) string {
 	return "`" + s + "`"
 }
 
-// envName is the environment variable of path: CRMHUB_ and the path in
-// upper case with "__" between levels.
-func envName(path []string) string {
-	return EnvPrefix + strings.ToUpper(strings.Join(path, "__"))
-}
+// envName is the environment variable of path (see EnvName).
+func envName(path []string) string { return EnvName(strings.Join(path, ".")) }
 
 // WriteReference writes docs/configuration.md: every key of Reference,
 // a table for each top-level section.

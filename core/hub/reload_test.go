@@ -53,7 +53,7 @@ crms:
 	})
 
 	It("names the environment variable of a config key", func() {
-		Expect(envName("crms.klicktipp.settings.password")).To(Equal("CRMHUB_CRMS__KLICKTIPP__SETTINGS__PASSWORD"))
+		Expect(config.EnvName("crms.klicktipp.settings.password")).To(Equal("CRMHUB_CRMS__KLICKTIPP__SETTINGS__PASSWORD"))
 	})
 
 	It("finds a setting named in a plugin's error as a word, not inside another", func() {

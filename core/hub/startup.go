@@ -100,7 +100,7 @@ func (h *Hub) adviseCRMs(ctx context.Context, w io.Writer, crms []string) {
 			h.log.Warn("CRM not configured; its webhooks are accepted and wait", "crm", st.Name, "reason", st.LastError, "set", keys)
 			fmt.Fprintf(w, "\nwarning: %s is not configured: %s\n", st.Name, st.LastError)
 			for _, key := range keys {
-				fmt.Fprintf(w, "  set %s (or the environment variable %s)\n", key, envName(key))
+				fmt.Fprintf(w, "  set %s (or the environment variable %s)\n", key, config.EnvName(key))
 			}
 			if len(keys) == 0 {
 				fmt.Fprintf(w, "  fix crms.%s.settings\n", st.Name)
@@ -167,11 +167,6 @@ func (h *Hub) settingsToSet(cfg *config.Config, st host.PluginStatus) []string {
 // mentions reports whether msg names word as a word of its own.
 func mentions(msg, word string) bool {
 	return regexp.MustCompile(`\b` + regexp.QuoteMeta(word) + `\b`).MatchString(msg)
-}
-
-// envName is the environment variable that sets a config key.
-func envName(key string) string {
-	return config.EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "__"))
 }
 
 // displayURL shows a database URL without its password.
