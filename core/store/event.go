@@ -145,33 +145,3 @@ func (q *Queries) Reschedule(ctx context.Context, ev *Event, lease string) error
 	}
 	return q.ReleaseContact(ctx, ev.CRM, ev.ContactID, lease)
 }
-
-// RescheduleUndecoded puts a received event back for a later decode
-// attempt (or makes it dead), counting the attempt.
-func (q *Queries) RescheduleUndecoded(ctx context.Context, ev *Event) error {
-	ev.UpdatedAt = time.Now().UTC()
-	if ev.Status == StatusDead {
-		ev.FinishedAt = &ev.UpdatedAt
-	}
-	_, err := q.idb.NewUpdate().Model(ev).
-		Column("status", "outcome", "message", "attempts", "next_attempt_at", "updated_at", "finished_at").
-		WherePK().Where("status = ?", StatusReceived).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: reschedule event %d: %w", ev.ID, err)
-	}
-	return nil
-}
-
-// FinishUndecoded ends a received event that cannot be decoded or whose
-// contact does not exist.
-func (q *Queries) FinishUndecoded(ctx context.Context, ev *Event) error {
-	now := time.Now().UTC()
-	ev.UpdatedAt, ev.FinishedAt = now, &now
-	_, err := q.idb.NewUpdate().Model(ev).
-		Column("status", "outcome", "message", "email", "updated_at", "finished_at").
-		WherePK().Where("status = ?", StatusReceived).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: finish event %d: %w", ev.ID, err)
-	}
-	return nil
-}
