@@ -39,6 +39,8 @@ type Admin struct {
 	// Token is the bearer token of /api/v1 and the web console's sign-in;
 	// empty turns both off.
 	Token string `koanf:"token"`
+	// Pprof serves Go's profiler at /debug/pprof/ to the admin token.
+	Pprof bool `koanf:"pprof"`
 }
 
 // Server configures the HTTP server.

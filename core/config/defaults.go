@@ -8,6 +8,7 @@ var defaults = map[string]any{
 	"database.url":             "sqlite://data/crmhub.db",
 	"access_key":               "",
 	"admin.token":              "",
+	"admin.pprof":              false,
 	"server.max_body":          "1MiB",
 	"server.default_crm":       "klicktipp",
 	"server.public_url":        "",

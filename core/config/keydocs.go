@@ -12,6 +12,7 @@ var keyDocs = map[string]string{
 	"access_key": "The key every webhook must carry (`access_key` in the query, form or JSON body, or the `Authorization` header), unless its CRM has its own. " +
 		"Empty: generated once, kept in the store and printed at start.",
 	"admin.token":        "Bearer token of the admin API (`/api/v1`) and sign-in of the web console (`/ui/`). Empty turns both off: they answer 404.",
+	"admin.pprof":        "Serve Go's profiler (`/debug/pprof/`) to the admin token, for CPU and heap profiles of a running hub (`go tool pprof`). Off: 404.",
 	"server.max_body":    "Largest webhook body accepted; a larger one is answered 413. A size such as `1MiB`, `512KB` or a number of bytes; at most `32MiB`, so a webhook fits one message to its plugin.",
 	"server.default_crm": "The CRM that receives WP Fusion-style webhooks sent to `/?wpf_action=…`, so a WP Fusion URL keeps working when only its host changes. Empty turns `/` off.",
 	"server.public_url":  "Where CRMs reach the hub, used in the webhook URLs printed at start. Empty: `http://<listen>`.",

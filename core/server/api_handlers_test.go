@@ -144,6 +144,18 @@ crms:
 				}
 			})
 
+			It("guards Go's profiler too, which answers 404 unless admin.pprof is on", func() {
+				Expect(get("/debug/pprof/").code).To(Equal(http.StatusNotFound))
+				on := *cfg.Load()
+				on.Admin.Pprof = true
+				cfg.Store(&on)
+				Expect(call(http.MethodGet, "/debug/pprof/", "").code).To(Equal(http.StatusUnauthorized))
+				Expect(call(http.MethodGet, "/debug/pprof/heap", "Bearer wrong").code).To(Equal(http.StatusUnauthorized))
+				r := get("/debug/pprof/heap?debug=1")
+				Expect(r.code).To(Equal(http.StatusOK))
+				Expect(string(r.body)).To(ContainSubstring("heap profile"))
+			})
+
 			It("is read at each request, so a reloaded token applies at once", func() {
 				changed := *cfg.Load()
 				changed.Admin.Token = "new-token"

@@ -32,6 +32,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/activity", s.admin(s.listActivity))
 	s.mux.HandleFunc("/api/v1/", s.admin(s.apiNotFound))
 
+	// Go's profiler, for operators who must see where a hub spends its
+	// time; off unless admin.pprof says so, and then only to the admin.
+	s.mux.HandleFunc("/debug/pprof/", s.profiler)
+
 	// The web console, its own pages behind its own sign-in; /ui redirects
 	// here (ServeMux does that for a subtree).
 	s.mux.Handle("/ui/", s.console())
