@@ -167,7 +167,7 @@ func (e *Engine) Apply(ctx context.Context, ev Event, commit CommitFunc) (Result
 		return Result{}, fmt.Errorf("engine: %s %s contact %s: %w", ev.Action, ev.CRM, ev.ContactID, err)
 	}
 	var res Result
-	err = e.st.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err = e.st.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
 		r.lines, r.changes = nil, message.Changes{}
 		var err error
 		if res, err = r.apply(ctx, tx); err != nil {
@@ -200,7 +200,7 @@ func (e *Engine) contact(ctx context.Context, ev Event) (sdk.Contact, error) {
 
 // finish ends an event that changes no user: one activity line and commit.
 func (e *Engine) finish(ctx context.Context, ev Event, res Result, level string, commit CommitFunc) (Result, error) {
-	err := e.st.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err := e.st.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if err := tx.AddActivity(ctx, &store.Activity{CRM: ev.CRM, EventID: eventID(ev), Level: level, Message: res.Message}); err != nil {
 			return err
 		}

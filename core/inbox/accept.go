@@ -103,7 +103,9 @@ func (in *Inbox) gather(first *accepted) []*accepted {
 	return batch
 }
 
-// commitBatch stores a batch in one transaction and answers each waiter.
+// commitBatch stores a batch in one transaction and answers each waiter
+// once the commit is durable. It returns as soon as the transaction is
+// committed, so the next batch is written while this one reaches the disk.
 func (in *Inbox) commitBatch(batch []*accepted) {
 	events := make([]*store.Event, len(batch))
 	for i, a := range batch {
@@ -111,9 +113,18 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := in.store.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	durable, err := in.store.InTxSyncLater(ctx, func(ctx context.Context, tx *store.Tx) error {
 		return tx.InsertEvents(ctx, events)
 	})
+	if err != nil {
+		in.answer(batch, err)
+		return
+	}
+	in.syncing.Go(func() { in.answer(batch, durable()) })
+}
+
+// answer tells each waiter of a batch whether it is stored.
+func (in *Inbox) answer(batch []*accepted, err error) {
 	if err != nil {
 		err = fmt.Errorf("inbox: store webhooks: %w", err)
 		in.log.Error("could not store webhooks; answering 503", "webhooks", len(batch), "err", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -28,20 +29,40 @@ func (q *Queries) AddActivity(ctx context.Context, lines ...*Activity) error {
 			l.Level = LevelInfo
 		}
 	}
-	if _, err := q.idb.NewInsert().Model(&lines).Exec(ctx); err != nil {
+	var err error
+	if q.stmts != nil {
+		err = insertRows(ctx, q, lines)
+	} else {
+		_, err = q.idb.NewInsert().Model(&lines).Exec(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("store: add activity: %w", err)
 	}
 	return nil
 }
 
-// EventActivity returns the activity lines of one event, oldest first.
+// EventActivity returns the activity lines of one event, oldest first. A
+// webhook not decoded yet has no line stored; its "received" line is
+// made up from its row (see InsertEvents).
 func (q *Queries) EventActivity(ctx context.Context, eventID int64) ([]Activity, error) {
 	var lines []Activity
 	err := q.idb.NewSelect().Model(&lines).Where("event_id = ?", eventID).Order("id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: read activity of event %d: %w", eventID, err)
 	}
-	return lines, nil
+	if len(lines) > 0 {
+		return lines, nil
+	}
+	ev, err := q.EventByID(ctx, eventID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case ev.RequestID == nil && neverSaved(ev):
+		return []Activity{*ReceivedLine(ev)}, nil
+	}
+	return nil, nil
 }
 
 // UserActivity returns the newest limit activity lines about one user,

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/uptrace/bun"
 )
 
 // Claim is what ClaimEvents hands a worker: an event it now holds, the
@@ -118,19 +116,24 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 		{StatusRetrying, "next_attempt_at <= ?"},
 		{StatusProcessing, "lease_until < ?"},
 	}
+	lockRows := ""
+	if q.dialect == Postgres {
+		lockRows = " FOR UPDATE SKIP LOCKED"
+	}
 	var due []*Event
 	for _, k := range kinds {
 		var evs []*Event
-		sel := q.idb.NewSelect().Model(&evs).
-			Where("status = ? AND crm IN (?) AND decoded", k.status, bun.In(crms)).
-			OrderExpr(receiptOrder).Limit(int64(limit))
+		query := selectColumns[Event](q) + " WHERE status = ? AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
+		args := []any{k.status}
+		for _, crm := range crms {
+			args = append(args, crm)
+		}
 		if k.due != "" {
-			sel = sel.Where(k.due, now)
+			query += " AND " + k.due
+			args = append(args, now)
 		}
-		if q.dialect == Postgres {
-			sel = sel.For("UPDATE SKIP LOCKED")
-		}
-		if err := sel.Scan(ctx); err != nil {
+		query += " ORDER BY " + receiptOrder + " LIMIT ?" + lockRows
+		if err := q.scanAll(ctx, query, append(args, limit), &evs); err != nil {
 			return nil, fmt.Errorf("select due %s events: %w", k.status, err)
 		}
 		due = append(due, evs...)
@@ -143,10 +146,10 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 // it and has not run out.
 func (q *Queries) takeContact(ctx context.Context, crm, contactID, lease string, now, until time.Time) (bool, error) {
 	var got []string
-	err := q.idb.NewRaw(`INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES (?, ?, ?, ?)
+	err := q.scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES (?, ?, ?, ?)
 		ON CONFLICT (crm, contact_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 		WHERE contact_leases.until < ?
-		RETURNING owner`, crm, contactID, lease, until, now).Scan(ctx, &got)
+		RETURNING owner`, []any{crm, contactID, lease, until, now}, &got)
 	if err != nil {
 		return false, fmt.Errorf("take lease of contact %s/%s: %w", crm, contactID, err)
 	}
@@ -155,12 +158,10 @@ func (q *Queries) takeContact(ctx context.Context, crm, contactID, lease string,
 
 // coalesce merges the pending events identical to ev into it.
 func (q *Queries) coalesce(ctx context.Context, ev *Event, now time.Time) ([]int64, error) {
-	twins := q.idb.NewSelect().Model((*Event)(nil)).Column("id").
-		Where("crm = ? AND contact_id = ? AND action = ? AND role = ? AND send_notification = ?",
-			ev.CRM, ev.ContactID, ev.Action, ev.Role, ev.SendNotification).
-		Where("decoded AND status = ? AND id <> ?", StatusPending, ev.ID)
+	twins := `SELECT id FROM events WHERE crm = ? AND contact_id = ? AND action = ? AND role = ? AND send_notification = ?
+		AND decoded AND status = ? AND id <> ?`
 	if q.dialect == Postgres {
-		twins = twins.For("UPDATE SKIP LOCKED")
+		twins += " FOR UPDATE SKIP LOCKED"
 	}
 	var rows []struct {
 		ID        int64  `bun:"id"`
@@ -169,11 +170,10 @@ func (q *Queries) coalesce(ctx context.Context, ev *Event, now time.Time) ([]int
 		Contact   string `bun:"contact"`
 	}
 	msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", ev.ID)
-	err := q.idb.NewUpdate().Model((*Event)(nil)).
-		Set("status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?",
-			StatusDone, OutcomeCoalesced, msg, ev.ID, now, now).
-		Where("id IN (?)", twins).
-		Returning("id, request_id, item_index, contact").Scan(ctx, &rows)
+	err := q.scanAll(ctx, `UPDATE events SET status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?
+		WHERE id IN (`+twins+`) RETURNING id, request_id, item_index, contact`,
+		[]any{StatusDone, OutcomeCoalesced, msg, ev.ID, now, now,
+			ev.CRM, ev.ContactID, ev.Action, ev.Role, ev.SendNotification, StatusPending, ev.ID}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("coalesce into event %d: %w", ev.ID, err)
 	}
@@ -201,13 +201,18 @@ func (q *Queries) lease(ctx context.Context, ev *Event, lease string, now, until
 	ev.Status, ev.LeaseOwner, ev.LeaseUntil = StatusProcessing, lease, &until
 	ev.Attempts++
 	ev.UpdatedAt = now
-	if _, err := q.idb.NewUpdate().Model(ev).
-		Column("status", "lease_owner", "lease_until", "attempts", "updated_at", "contact").
-		WherePK().Exec(ctx); err != nil {
+	if _, err := q.exec(ctx, "UPDATE events SET status = ?, lease_owner = ?, lease_until = ?, attempts = ?, updated_at = ?, contact = ? WHERE id = ?",
+		ev.Status, ev.LeaseOwner, ev.LeaseUntil, ev.Attempts, ev.UpdatedAt, ev.Contact, ev.ID); err != nil {
 		return fmt.Errorf("lease event %d: %w", ev.ID, err)
 	}
 	att := &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: lease, StartedAt: now}
-	if _, err := q.idb.NewInsert().Model(att).Exec(ctx); err != nil {
+	var err error
+	if q.stmts != nil {
+		err = insertRows(ctx, q, []*EventAttempt{att})
+	} else {
+		_, err = q.idb.NewInsert().Model(att).Exec(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("open attempt of event %d: %w", ev.ID, err)
 	}
 	return nil
@@ -261,8 +266,7 @@ func (q *Queries) renewLease(ctx context.Context, ev *Event, lease string, until
 // ReleaseContact gives up a claim's lease of a contact; a contact another
 // claim holds is left alone.
 func (q *Queries) ReleaseContact(ctx context.Context, crm, contactID, lease string) error {
-	_, err := q.idb.NewDelete().Model((*ContactLease)(nil)).
-		Where("crm = ? AND contact_id = ? AND owner = ?", crm, contactID, lease).Exec(ctx)
+	_, err := q.exec(ctx, "DELETE FROM contact_leases WHERE crm = ? AND contact_id = ? AND owner = ?", crm, contactID, lease)
 	if err != nil {
 		return fmt.Errorf("store: release contact %s/%s: %w", crm, contactID, err)
 	}
@@ -273,9 +277,8 @@ func (q *Queries) ReleaseContact(ctx context.Context, crm, contactID, lease stri
 // by lease opened ended; another claim's attempt is left alone.
 func (q *Queries) CloseAttempt(ctx context.Context, ev *Event, lease, outcome, errMsg string) error {
 	now := time.Now().UTC()
-	_, err := q.idb.NewUpdate().Model((*EventAttempt)(nil)).
-		Set("finished_at = ?, outcome = ?, error = ?", now, outcome, errMsg).
-		Where("event_id = ? AND number = ? AND owner = ? AND finished_at IS NULL", ev.ID, ev.Attempts, lease).Exec(ctx)
+	_, err := q.exec(ctx, "UPDATE event_attempts SET finished_at = ?, outcome = ?, error = ? WHERE event_id = ? AND number = ? AND owner = ? AND finished_at IS NULL",
+		now, outcome, errMsg, ev.ID, ev.Attempts, lease)
 	if err != nil {
 		return fmt.Errorf("store: close attempt %d of event %d: %w", ev.Attempts, ev.ID, err)
 	}

@@ -28,22 +28,36 @@ const (
 // record anything about it.
 var ErrLeaseLost = errors.New("event lease lost to another worker")
 
-// InsertEvents stores received webhooks, each with a "received" activity
-// line, and sets their IDs. Call it in a transaction.
+// InsertEvents stores received webhooks and sets their IDs: one row
+// each, so that a commit of many costs little. Their "received" activity
+// line is written when they are first decoded (see ReceivedLine). Call it
+// in a transaction.
 func (q *Queries) InsertEvents(ctx context.Context, events []*Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if _, err := q.idb.NewInsert().Model(&events).Returning("id").Exec(ctx); err != nil {
+	var err error
+	if q.stmts != nil {
+		err = insertRows(ctx, q, events)
+	} else {
+		_, err = q.idb.NewInsert().Model(&events).Returning("id").Exec(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("store: insert events: %w", err)
 	}
-	lines := make([]*Activity, len(events))
-	for i, ev := range events {
-		lines[i] = &Activity{At: ev.ReceivedAt, CRM: ev.CRM, EventID: &ev.ID,
-			Message: fmt.Sprintf("Received %s webhook.", ev.Action)}
-	}
-	return q.AddActivity(ctx, lines...)
+	return nil
 }
+
+// ReceivedLine is the activity line that says a webhook arrived, stamped
+// with its time of receipt.
+func ReceivedLine(ev *Event) *Activity {
+	return &Activity{At: ev.ReceivedAt, CRM: ev.CRM, EventID: &ev.ID, Level: LevelInfo,
+		Message: fmt.Sprintf("Received %s webhook.", ev.Action)}
+}
+
+// neverSaved reports whether nothing was recorded about a received
+// webhook since it was stored: its row is as ingest wrote it.
+func neverSaved(ev *Event) bool { return ev.UpdatedAt.Equal(ev.ReceivedAt) }
 
 // EventByID returns one event, or ErrNotFound.
 func (q *Queries) EventByID(ctx context.Context, id int64) (*Event, error) {
@@ -72,9 +86,8 @@ func (q *Queries) Backlog(ctx context.Context) (int, error) {
 // yet, oldest first.
 func (q *Queries) Undecoded(ctx context.Context, crm string, now time.Time, limit int) ([]*Event, error) {
 	var evs []*Event
-	err := q.idb.NewSelect().Model(&evs).
-		Where("crm = ? AND status = ? AND next_attempt_at <= ?", crm, StatusReceived, now).
-		Order("id").Limit(int64(limit)).Scan(ctx)
+	err := q.scanAll(ctx, selectColumns[Event](q)+" WHERE crm = ? AND status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+		[]any{crm, StatusReceived, now, limit}, &evs)
 	if err != nil {
 		return nil, fmt.Errorf("store: read undecoded %s events: %w", crm, err)
 	}
@@ -103,14 +116,15 @@ func (q *Queries) Finish(ctx context.Context, ev *Event, lease string) error {
 	now := time.Now().UTC()
 	ev.UpdatedAt, ev.FinishedAt = now, &now
 	ev.LeaseOwner, ev.LeaseUntil = "", nil
-	upd := q.idb.NewUpdate().Model(ev).
-		Column("status", "outcome", "message", "user_id", "attempts", "coalesced_into",
-			"lease_owner", "lease_until", "updated_at", "finished_at", "contact_id", "email", "decoded").
-		WherePK()
+	query := `UPDATE events SET status = ?, outcome = ?, message = ?, user_id = ?, attempts = ?, coalesced_into = ?,
+		lease_owner = ?, lease_until = ?, updated_at = ?, finished_at = ?, contact_id = ?, email = ?, decoded = ? WHERE id = ?`
+	args := []any{ev.Status, ev.Outcome, ev.Message, ev.UserID, ev.Attempts, ev.CoalescedInto,
+		ev.LeaseOwner, ev.LeaseUntil, ev.UpdatedAt, ev.FinishedAt, ev.ContactID, ev.Email, ev.Decoded, ev.ID}
 	if lease != "" {
-		upd = upd.Where("lease_owner = ?", lease)
+		query += " AND lease_owner = ?"
+		args = append(args, lease)
 	}
-	res, err := upd.Exec(ctx)
+	res, err := q.exec(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: finish event %d: %w", ev.ID, err)
 	}

@@ -20,21 +20,27 @@ var ErrNotReceived = errors.New("the event is no longer received")
 // contact, e-mail, action, carried contact and item count, and its status
 // (pending, final, or still received for a later attempt). An event no
 // longer received is left alone and answers ErrNotReceived, so the caller
-// adds no items and no activity of its own decode.
+// adds no items and no activity of its own decode. The first save of a
+// request writes its "received" line, which ingest left out.
 func (q *Queries) SaveDecoded(ctx context.Context, ev *Event) error {
+	first := ev.RequestID == nil && neverSaved(ev)
 	ev.UpdatedAt = time.Now().UTC()
 	if Final(ev.Status) {
 		ev.FinishedAt = &ev.UpdatedAt
 	}
-	res, err := q.idb.NewUpdate().Model(ev).
-		Column("decoded", "contact_id", "email", "action", "contact", "item_count", "status", "outcome",
-			"message", "attempts", "next_attempt_at", "updated_at", "finished_at").
-		WherePK().Where("status = ?", StatusReceived).Exec(ctx)
+	res, err := q.exec(ctx, `UPDATE events SET decoded = ?, contact_id = ?, email = ?, action = ?, contact = ?, item_count = ?,
+		status = ?, outcome = ?, message = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, finished_at = ?
+		WHERE id = ? AND status = ?`,
+		ev.Decoded, ev.ContactID, ev.Email, ev.Action, ev.Contact, ev.ItemCount, ev.Status, ev.Outcome, ev.Message,
+		ev.Attempts, ev.NextAttemptAt, ev.UpdatedAt, ev.FinishedAt, ev.ID, StatusReceived)
 	if err != nil {
 		return fmt.Errorf("store: record decoded event %d: %w", ev.ID, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return fmt.Errorf("store: record decoded event %d: %w", ev.ID, ErrNotReceived)
+	}
+	if first {
+		return q.AddActivity(ctx, ReceivedLine(ev))
 	}
 	return nil
 }

@@ -34,7 +34,9 @@ const (
 // connection, which the transaction holds.
 type Store struct {
 	Queries
-	db *bun.DB
+	db     *bun.DB
+	wal    *walSync // SQLite's log flusher; nil on PostgreSQL
+	shared *sharer  // SQLite's shared transactions (InTxShared); nil on PostgreSQL
 }
 
 // Queries are the store's reads and writes, run on a database or in a
@@ -42,6 +44,7 @@ type Store struct {
 type Queries struct {
 	idb     bun.IDB
 	dialect Dialect
+	stmts   *statements // SQLite's prepared statements (prepared.go); nil on PostgreSQL
 }
 
 // Tx is an open transaction; see Store.InTx.
@@ -55,7 +58,11 @@ type Tx struct {
 func (tx *Tx) Bun() bun.Tx { return tx.tx }
 
 func newStore(db *bun.DB, d Dialect) *Store {
-	return &Store{Queries: Queries{idb: db, dialect: d}, db: db}
+	q := Queries{idb: db, dialect: d}
+	if d == SQLite {
+		q.stmts = newStatements(db)
+	}
+	return &Store{Queries: q, db: db}
 }
 
 // Open connects to the database named by rawURL: sqlite://<path> (relative
@@ -117,7 +124,10 @@ func openSQLite(path string) (*Store, error) {
 	sqldb.SetMaxOpenConns(1)
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)
-	return newStore(bun.NewDB(sqldb, sqlitedialect.New()), SQLite), nil
+	s := newStore(bun.NewDB(sqldb, sqlitedialect.New()), SQLite)
+	s.wal = newWALSync(path)
+	s.shared = newSharer(s)
+	return s, nil
 }
 
 func openPostgres(rawURL string) (s *Store, err error) {
@@ -166,7 +176,16 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.wal != nil {
+		s.wal.close()
+		s.shared.close()
+	}
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	return s.db.Close()
+}
 
 // InTx runs fn in one transaction, committed when fn returns nil and
 // rolled back otherwise; the commit is durable (fsync'd) when InTx
@@ -185,14 +204,39 @@ func (s *Store) InTxNoSync(ctx context.Context, fn func(ctx context.Context, tx 
 	return s.inTx(ctx, false, fn)
 }
 
+// InTxSyncLater is InTx for a caller that has other work while the
+// commit reaches the disk, such as the inbox storing the next webhooks: it
+// returns once fn's transaction is committed, and durable returns once
+// that commit is durable, as InTx's is. On SQLite the commit does not wait
+// for the disk; the write-ahead log is flushed after it, apart from the
+// only connection, one flush serving every commit made meanwhile. On
+// PostgreSQL the commit is durable already.
+func (s *Store) InTxSyncLater(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (durable func() error, err error) {
+	if s.wal == nil {
+		return func() error { return nil }, s.InTx(ctx, fn)
+	}
+	if err := s.inTx(ctx, false, fn); err != nil {
+		return nil, err
+	}
+	return s.wal.flush, nil
+}
+
 func (s *Store) inTx(ctx context.Context, durable bool, fn func(ctx context.Context, tx *Tx) error) error {
+	err := s.runTx(ctx, durable, fn)
+	if s.stmts != nil {
+		s.stmts.preparePending(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, durable bool, fn func(ctx context.Context, tx *Tx) error) error {
 	run := func(ctx context.Context, btx bun.Tx) error {
 		if !durable && s.dialect == Postgres {
 			if _, err := btx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 				return err
 			}
 		}
-		return fn(ctx, &Tx{Queries: Queries{idb: btx, dialect: s.dialect}, tx: btx})
+		return fn(ctx, &Tx{Queries: Queries{idb: btx, dialect: s.dialect, stmts: s.stmts}, tx: btx})
 	}
 	if s.dialect != SQLite {
 		return s.db.RunInTx(ctx, nil, run)

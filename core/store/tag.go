@@ -38,7 +38,7 @@ func (q *Queries) ReplaceTags(ctx context.Context, userID int64, crm string, tag
 // CRMTags returns a user's tags of one CRM, ordered by tag name.
 func (q *Queries) CRMTags(ctx context.Context, userID int64, crm string) ([]UserTag, error) {
 	var tags []UserTag
-	err := q.idb.NewSelect().Model(&tags).Where("user_id = ? AND crm = ?", userID, crm).Order("tag_name", "tag_id").Scan(ctx)
+	err := q.scanAll(ctx, selectColumns[UserTag](q)+" WHERE user_id = ? AND crm = ? ORDER BY tag_name, tag_id", []any{userID, crm}, &tags)
 	if err != nil {
 		return nil, fmt.Errorf("store: read %s tags of user %d: %w", crm, userID, err)
 	}

@@ -41,7 +41,7 @@ func (q *Queries) UserByContact(ctx context.Context, crm, contactID string) (*Us
 
 func (q *Queries) userWhere(ctx context.Context, where string, args ...any) (*User, error) {
 	u := new(User)
-	err := q.idb.NewSelect().Model(u).Where(where, args...).Scan(ctx)
+	err := q.scanOne(ctx, selectColumns[User](q)+" WHERE "+where, args, u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -101,11 +101,11 @@ func (q *Queries) UsernamesWithPrefix(ctx context.Context, prefix string) ([]str
 // Call it in a transaction; a missing user is ErrNotFound.
 func (q *Queries) LockUser(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
-	sel := q.idb.NewSelect().Model(u).Where("id = ?", id)
+	query := selectColumns[User](q) + " WHERE id = ?"
 	if q.dialect == Postgres {
-		sel = sel.For("UPDATE")
+		query += " FOR UPDATE"
 	}
-	err := sel.Scan(ctx)
+	err := q.scanOne(ctx, query, []any{id}, u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

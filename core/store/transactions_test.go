@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
+)
+
+var _ = Describe("the store's faster transactions", func() {
+	storetest.ForEachDialect(func(db *storetest.DB) {
+		var s *store.Store
+
+		BeforeEach(func() { s = db.Store() })
+
+		It("shares one transaction among callers and undoes a failing caller's work alone", func(ctx SpecContext) {
+			boom := errors.New("boom")
+			var wg sync.WaitGroup
+			errs := make([]error, 24)
+			for i := range errs {
+				wg.Go(func() {
+					errs[i] = s.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
+						if err := tx.CreateUser(ctx, newUser(fmt.Sprint("user", i), fmt.Sprintf("user%d@example.com", i))); err != nil {
+							return err
+						}
+						if i%3 == 0 {
+							return boom // after writing: the savepoint must take the user back
+						}
+						return nil
+					})
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				_, found := s.UserByEmail(ctx, fmt.Sprintf("user%d@example.com", i))
+				if i%3 == 0 {
+					Expect(err).To(MatchError(boom))
+					Expect(found).To(MatchError(store.ErrNotFound))
+				} else {
+					Expect(err).NotTo(HaveOccurred())
+					Expect(found).NotTo(HaveOccurred())
+				}
+			}
+		})
+
+		It("answers a shared call whose context ended without running it", func(ctx SpecContext) {
+			done, cancel := context.WithCancel(ctx)
+			cancel()
+			ran := false
+			err := s.InTxShared(done, func(ctx context.Context, tx *store.Tx) error { ran = true; return nil })
+			Expect(err).To(MatchError(context.Canceled))
+			Expect(ran).To(BeFalse())
+		})
+
+		It("commits, then makes the commit durable when asked", func(ctx SpecContext) {
+			now := time.Now().UTC()
+			ev := &store.Event{CRM: "klicktipp", Action: "add", Method: "POST", Status: store.StatusReceived,
+				ReceivedAt: now, UpdatedAt: now, NextAttemptAt: now}
+			durable, err := s.InTxSyncLater(ctx, func(ctx context.Context, tx *store.Tx) error {
+				return tx.InsertEvents(ctx, []*store.Event{ev})
+			})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(durable()).To(Succeed())
+			Expect(s.EventByID(ctx, ev.ID)).To(HaveField("Action", "add"))
+
+			_, err = s.InTxSyncLater(ctx, func(ctx context.Context, tx *store.Tx) error { return errors.New("boom") })
+			Expect(err).To(MatchError("boom"))
+		})
+
+		It("runs a statement first met inside a transaction, whose connection may be the only one", func(ctx SpecContext) {
+			// The store prepares its hot statements on SQLite; preparing
+			// one for keeps takes a connection, which the transaction
+			// holds: it must be prepared for the transaction alone.
+			fresh, err := store.Open(ctx, db.URL()) // the same database, nothing prepared yet
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(fresh.Close)
+			u := newUser("anna", "anna@example.com")
+			Expect(fresh.CreateUser(ctx, u)).To(Succeed())
+			for range 2 { // first met inside, then prepared for keeps
+				Expect(fresh.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+					_, err := tx.CRMTags(ctx, u.ID, "klicktipp")
+					return err
+				})).To(Succeed())
+			}
+		}, SpecTimeout(10*time.Second))
+
+		Describe("a webhook's received line", func() {
+			It("is made up from the row until the webhook is decoded, then written once", func(ctx SpecContext) {
+				ev := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+				lines, err := s.EventActivity(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(lines).To(ConsistOf(HaveField("Message", "Received add webhook.")))
+				Expect(lines[0].At).To(BeTemporally("~", ev.ReceivedAt, time.Millisecond))
+				stored, err := s.RecentActivity(ctx, 10, 0)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(stored).To(BeEmpty())
+
+				// The plugin was away: the webhook waits, still received.
+				ev, err = s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.SaveDecoded(ctx, ev) })).To(Succeed())
+				// Then it is decoded.
+				ev, err = s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				ev.Decoded, ev.ContactID, ev.Status = true, "1", store.StatusPending
+				Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.SaveDecoded(ctx, ev) })).To(Succeed())
+
+				lines, err = s.EventActivity(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(lines).To(ConsistOf(HaveField("Message", "Received add webhook.")))
+				Expect(lines[0].ID).NotTo(BeZero())
+			})
+		})
+	})
+})
