@@ -38,7 +38,9 @@ func newLease(owner string) string {
 // claimed event gets a lease of its own until leaseUntil and one more
 // attempt; pending events identical to it (same CRM, contact, action and
 // parameters) are merged into it and end done/coalesced. Events whose
-// lease ran out are taken over.
+// lease ran out are taken over. A claimed event comes without the request
+// as received (method, query, header, content type, body), which only
+// decoding reads.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, leaseUntil time.Time, limit int) ([]Claim, error) {
 	if len(crms) == 0 || limit <= 0 {
 		return nil, nil
@@ -123,7 +125,9 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 	var due []*Event
 	for _, k := range kinds {
 		var evs []*Event
-		query := selectColumns[Event](q) + " WHERE status = ? AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
+		// The request as received is left out: only decoding reads it.
+		query := selectColumns[Event](q, "method", "query", "header", "content_type", "body") +
+			" WHERE status = ? AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
 		args := []any{k.status}
 		for _, crm := range crms {
 			args = append(args, crm)

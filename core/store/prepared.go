@@ -240,23 +240,26 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// columnLists caches selectColumns by model type.
+// columnLists caches selectColumns by model type and omitted columns.
 var columnLists sync.Map
 
 // selectColumns is "SELECT <the model's columns> FROM <its table>": the
 // columns a bun select of the model would read, and no others (a table
-// may hold columns its model does not map).
-func selectColumns[T any](q *Queries) string {
+// may hold columns its model does not map), less those named in omit.
+func selectColumns[T any](q *Queries, omit ...string) string {
 	typ := reflect.TypeFor[T]()
-	if s, ok := columnLists.Load(typ); ok {
+	key := typ.String() + " " + strings.Join(omit, ",")
+	if s, ok := columnLists.Load(key); ok {
 		return s.(string)
 	}
 	table := q.idb.Dialect().Tables().Get(typ)
-	cols := make([]string, len(table.Fields))
-	for i, f := range table.Fields {
-		cols[i] = string(f.SQLName)
+	var cols []string
+	for _, f := range table.Fields {
+		if !slices.Contains(omit, f.Name) {
+			cols = append(cols, string(f.SQLName))
+		}
 	}
 	s := "SELECT " + strings.Join(cols, ", ") + " FROM " + string(table.SQLName)
-	columnLists.Store(typ, s)
+	columnLists.Store(key, s)
 	return s
 }
