@@ -44,7 +44,7 @@ func measureConsole(ctx context.Context, bins harness.Binaries, kind storeKind, 
 		return nil, err
 	}
 	defer db.drop()
-	if err := storeEvents(ctx, db.url, consoleStored); err != nil {
+	if err := fillStore(ctx, db.url, consoleStored); err != nil {
 		return nil, err
 	}
 	kt := harness.StartKlickTipp()
@@ -75,9 +75,8 @@ func measureConsole(ctx context.Context, bins harness.Binaries, kind storeKind, 
 	return times, nil
 }
 
-// storeEvents fills a new store with n finished events, one in a hundred
-// dead, a thousand to a transaction.
-func storeEvents(ctx context.Context, dbURL string, n int) error {
+// fillStore makes a new store hold n finished events.
+func fillStore(ctx context.Context, dbURL string, n int) error {
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return err
@@ -87,6 +86,13 @@ func storeEvents(ctx context.Context, dbURL string, n int) error {
 		return err
 	}
 	progress("  storing %s events for the console", count(float64(n)))
+	return storeEvents(ctx, st, n)
+}
+
+// storeEvents adds n finished events to a store, one in a hundred dead,
+// a thousand to a transaction. Their contacts (1000000 to 1004999) are
+// none the fakes hand out, and their times lie in the past.
+func storeEvents(ctx context.Context, st *store.Store, n int) error {
 	const batch = 1000
 	now := time.Now().UTC()
 	for done := 0; done < n; done += batch {
@@ -104,7 +110,7 @@ func storeEvents(ctx context.Context, dbURL string, n int) error {
 				Status: status, Outcome: outcome, Attempts: 1, ReceivedAt: at, UpdatedAt: at, NextAttemptAt: at, FinishedAt: &at})
 		}
 		if err := st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertEvents(ctx, evs) }); err != nil {
-			return fmt.Errorf("store events for the console: %w", err)
+			return fmt.Errorf("store finished events: %w", err)
 		}
 	}
 	return nil
