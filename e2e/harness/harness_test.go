@@ -210,6 +210,26 @@ var _ = Describe("Percentile", func() {
 	})
 })
 
+var _ = Describe("A CPU profile", func() {
+	It("is asked of the hub's profiler with the admin token, for whole seconds", func(ctx SpecContext) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer the-token" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			_, _ = w.Write([]byte(r.URL.Path + "?" + r.URL.RawQuery))
+		}))
+		DeferCleanup(srv.Close)
+		hub := &Hub{URL: srv.URL, Config: Config{AdminToken: "the-token"}, client: srv.Client()}
+		Expect(hub.CPUProfile(ctx, 1400*time.Millisecond)).To(BeEquivalentTo("/debug/pprof/profile?seconds=1"))
+		Expect(hub.CPUProfile(ctx, 0)).To(BeEquivalentTo("/debug/pprof/profile?seconds=1"), "at least one second")
+
+		hub.Config.AdminToken = "wrong"
+		_, err := hub.CPUProfile(ctx, time.Second)
+		Expect(err).To(MatchError(ContainSubstring("401")))
+	})
+})
+
 var _ = Describe("The /proc views", func() {
 	It("find a child process and read its memory", func(ctx SpecContext) {
 		cmd := execSleep(ctx)
