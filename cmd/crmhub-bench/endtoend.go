@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -33,6 +34,8 @@ const replicas = 3
 // endToEnd is what one hub did with webhooks that reach users.
 type endToEnd struct {
 	create, update batch
+	// hashing is what the hashing pool reached just before the adds.
+	hashing float64
 	// busy is the ingest load again, now while the workers apply it.
 	busy busyIngest
 	// steady are the steady runs after the users were created and over
@@ -113,6 +116,9 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 
 	time.Sleep(settleTime)
 	got.memory.hubIdle, got.memory.pluginIdle = rssOf(hub)
+	// Measured next to the adds, so both see the machine equally busy.
+	progress("  hashing pool: secret.HashPassword on %d goroutines for %s", runtime.NumCPU(), hashingTime)
+	got.hashing = measureHashing(ctx)
 	sampler := sampleMemory(hub)
 	defer sampler.stop()
 

@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -96,8 +95,6 @@ func run(ctx context.Context, o options) error {
 	}
 	started := time.Now()
 	report := &report{opts: o}
-	progress("hashing pool: secret.HashPassword on %d goroutines for %s", runtime.NumCPU(), hashingTime)
-	report.hashing = measureHashing(ctx)
 	for _, name := range strings.Split(o.stores, ",") {
 		kind := storeKind(strings.TrimSpace(name))
 		if kind != sqlite && kind != postgres {
