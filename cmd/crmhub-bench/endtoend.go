@@ -46,6 +46,10 @@ type endToEnd struct {
 	// PostgreSQL database; scaleErr says why it is missing.
 	scaled   batch
 	scaleErr error
+	// console are the console's timings over historySize events;
+	// consoleErr says why they are missing.
+	console    consoleTimes
+	consoleErr error
 }
 
 // batch is a burst of webhooks, sent as fast as the hub takes them, and
@@ -81,7 +85,8 @@ type e2eHub struct {
 // o.users contacts: it creates a user for each (add), times update_tags
 // at a steady o.rate, sends o.rounds update_tags per user (on PostgreSQL
 // again through three hubs), loads ingest while the workers apply it,
-// fills the store to historySize events and times the steady rate again.
+// fills the store to historySize events, times the steady rate again and
+// the console's events page.
 func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind, o options) (endToEnd, error) {
 	var got endToEnd
 	dir, err := os.MkdirTemp("", "crmhub-bench-")
@@ -145,8 +150,11 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	if err := e.fillHistory(ctx); err != nil {
 		return got, err
 	}
-	got.steady[1], err = e.steadyRun(ctx)
-	return got, err
+	if got.steady[1], err = e.steadyRun(ctx); err != nil {
+		return got, err
+	}
+	got.console, got.consoleErr = timeConsole(ctx, hub)
+	return got, nil
 }
 
 // burst sends n webhooks as fast as the hubs take them, spread over

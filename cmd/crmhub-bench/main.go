@@ -57,7 +57,7 @@ func main() {
 	flag.StringVar(&o.hubspot, "hubspot", "", "the crmhub-plugin-hubspot binary (default: build it)")
 	flag.IntVar(&o.connections, "connections", 64, "concurrent connections of the ingest load")
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of each ingest measurement")
-	flag.IntVar(&o.users, "users", 500, "users the end-to-end run creates")
+	flag.IntVar(&o.users, "users", 400, "users the end-to-end run creates")
 	flag.IntVar(&o.rounds, "rounds", 4, "update_tags webhooks per user after they are created")
 	flag.Float64Var(&o.rate, "rate", 100, "webhooks per second of the steady latency run")
 	flag.DurationVar(&o.steady, "steady", 5*time.Second, "length of the steady latency run")
