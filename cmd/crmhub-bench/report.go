@@ -198,31 +198,37 @@ func (r *report) print(w io.Writer) {
 	for line := range strings.Lines(table.String()) {
 		fmt.Fprintln(w, strings.TrimRight(line, " \n")) // empty goal cells leave spaces
 	}
-	o := r.opts
-	fmt.Fprintf(w, "\ningest: %d connections for %s each. Alone: the hub's plugin unconfigured, so only ingest runs.\n", o.connections, o.duration)
-	fmt.Fprintf(w, "While processing: update_tags of the end-to-end users while the workers apply them; the drain is\n")
-	fmt.Fprintf(w, "from the load's end until every event is final. Both are set beside the same bare handler.\n")
-	fmt.Fprintf(w, "end-to-end: default inbox (8 workers), rate_limit raised; %d users created (add hashes each\n", o.users)
-	fmt.Fprintf(w, "new password with argon2id; the hashing pool does nothing else, for %s just before), then %d\n", hashingTime, o.rounds)
-	fmt.Fprintf(w, "update_tags per user, each burst timed from the first webhook sent until every event is final.\n")
-	fmt.Fprintf(w, "Scale-out (PostgreSQL): the update_tags again through %d hubs sharing the database, spread\n", replicas)
-	fmt.Fprintf(w, "over them.\n")
-	fmt.Fprintf(w, "batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, then sends\n", o.batch/batchSize*batchSize, batchSize)
-	fmt.Fprintf(w, "%d contact.propertyChange per contact, all requests at once; items/s until every item is final.\n", o.rounds)
-	fmt.Fprintf(w, "steady: update_tags at %.0f/s for %s with ?wait=, timed by the client from sending to the final\n", o.rate, o.steady)
-	fmt.Fprintf(w, "answer, after the adds and again once finished events of other contacts fill the store to %s.\n", count(historySize))
-	fmt.Fprintf(w, "RSS under load: the peak while adds, update_tags and ingest while processing run.\n")
-	fmt.Fprintf(w, "console: GET /ui/events signed in, %d times after as many to warm up, from request to the\n", consolePages)
-	fmt.Fprintf(w, "page's last byte, on the end-to-end hub after the second steady run; one in a hundred of the\n")
-	fmt.Fprintf(w, "stored events of other contacts dead.\n")
-	fmt.Fprintf(w, "apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the\n", o.users)
-	fmt.Fprintf(w, "first add sent to the last event received, and per event from its commit to its arrival.\n")
+	fmt.Fprint(w, "\n"+notes(r.opts))
 	for _, c := range r.columns {
 		for _, part := range slices.Sorted(maps.Keys(c.errors())) {
 			fmt.Fprintf(w, "\n%s, %s: %v", c.kind.title(), part, c.errors()[part])
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// notes say how the table's figures were taken.
+func notes(o options) string {
+	return fmt.Sprintf(`ingest: %d connections for %s each. Alone: the hub's plugin unconfigured, so only ingest runs.
+While processing: update_tags of the end-to-end users while the workers apply them; the drain is
+from the load's end until every event is final. Both are set beside the same bare handler.
+end-to-end: default inbox (8 workers), rate_limit raised; %d users created (add hashes each
+new password with argon2id; the hashing pool does nothing else, for %s just before), then %d
+update_tags per user, each burst timed from the first webhook sent until every event is final.
+Scale-out (PostgreSQL): the update_tags again through %d hubs sharing the database, spread over them.
+batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, then sends
+%d contact.propertyChange per contact, all requests at once; items/s until every item is final.
+steady: update_tags at %.0f/s for %s with ?wait=, timed by the client from sending to the final
+answer, after the adds and again once finished events of other contacts fill the store to %s.
+RSS under load: the peak while the adds, update_tags, scale-out and ingest while processing run.
+console: GET /ui/events signed in, %d times after as many to warm up, from request to the
+page's last byte, on the end-to-end hub after the second steady run; one in a hundred of the
+stored events of other contacts dead.
+apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the
+first add sent to the last event received, and per event from its commit to its arrival.
+`, o.connections, o.duration, o.users, hashingTime, o.rounds, replicas,
+		o.batch/batchSize*batchSize, batchSize, o.rounds, o.rate, o.steady, count(historySize),
+		consolePages, o.users)
 }
 
 // consoleRow is the timing of the i-th of consolePaths.
