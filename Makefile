@@ -58,9 +58,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/activecampaign/webhook
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/drip/webhook
 
-## bench: speed and memory figures of the built binaries, one table (README shows the latest)
+## bench: speed and memory figures of the built binaries, one table (README shows the latest);
+## BENCHFLAGS passes more, e.g. BENCHFLAGS='-profile prof' for the hub's CPU profiles
 bench: build
-	$(GO) run ./cmd/crmhub-bench -hub $(BIN)/crmhub -plugin $(PLUGINS)/crmhub-plugin-klicktipp
+	$(GO) run ./cmd/crmhub-bench -hub $(BIN)/crmhub -plugin $(PLUGINS)/crmhub-plugin-klicktipp \
+		-hubspot $(PLUGINS)/crmhub-plugin-hubspot $(BENCHFLAGS)
 
 ## lint: go vet (the hub and the SDK, its own module) and gofmt, and the alert rules where promtool is installed
 lint:

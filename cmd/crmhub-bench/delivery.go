@@ -84,7 +84,7 @@ func measureDelivery(ctx context.Context, bins harness.Binaries, kind storeKind,
 		return delivery{}, err
 	}
 	defer stopHub(hub)
-	if err := hub.WaitForPlugin(ctx, "klicktipp", "running"); err != nil {
+	if err := waitPlugin(ctx, hub, "klicktipp"); err != nil {
 		return delivery{}, err
 	}
 	st, err := store.Open(ctx, db.url)
@@ -95,9 +95,8 @@ func measureDelivery(ctx context.Context, bins harness.Binaries, kind storeKind,
 
 	progress("  apps: creating %d users, each pushed to an app as user.created", o.users)
 	start := time.Now()
-	b, err := sendAndApply(ctx, hub, st, o, o.users, func(i int) harness.Hook {
-		return hub.Hook("add", harness.Outbound(contacts[i].id, contacts[i].email))
-	})
+	load := harness.Load{URL: hub.URL, Connections: o.connections, Count: o.users, Hook: adds(hub, contacts)}
+	b, err := sendAndApply(ctx, st, load, o.users)
 	if err != nil {
 		return delivery{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -21,13 +23,33 @@ const settleTime = 2 * time.Second
 // applyTimeout bounds the wait for a batch of webhooks to be applied.
 const applyTimeout = 2 * time.Minute
 
+// historySize is how many events the store holds for the second steady
+// run: enough history to show whether latency stays flat as it grows.
+const historySize = 100_000
+
+// replicas is how many hubs share one PostgreSQL database in the
+// scale-out run.
+const replicas = 3
+
 // endToEnd is what one hub did with webhooks that reach users.
 type endToEnd struct {
 	create, update batch
-	// steady are the steady runs after the users were created and after
-	// the update_tags.
+	// hashing is what the hashing pool reached just before the adds.
+	hashing float64
+	// busy is the ingest load again, now while the workers apply it.
+	busy busyIngest
+	// steady are the steady runs after the users were created and over
+	// historySize stored events.
 	steady [2]harness.Result
 	memory memory
+	// scaled is the update burst again through replicas hubs on one
+	// PostgreSQL database; scaleErr says why it is missing.
+	scaled   batch
+	scaleErr error
+	// console are the console's timings over historySize events;
+	// consoleErr says why they are missing.
+	console    consoleTimes
+	consoleErr error
 }
 
 // batch is a burst of webhooks, sent as fast as the hub takes them, and
@@ -43,10 +65,28 @@ type batch struct {
 
 func (b batch) perSecond() float64 { return float64(b.events) / b.elapsed.Seconds() }
 
+// busyIngest is an ingest load taken while the workers apply it, and how
+// long they took to finish after it ended.
+type busyIngest struct {
+	load  harness.Result
+	drain time.Duration
+}
+
+// e2eHub is the end-to-end run's hub and what its steps share.
+type e2eHub struct {
+	*harness.Hub
+	st       *store.Store
+	contacts []contact
+	kind     storeKind
+	o        options
+}
+
 // measureEndToEnd runs a hub whose plugin talks to a fake KlickTipp with
 // o.users contacts: it creates a user for each (add), times update_tags
-// at a steady o.rate, sends o.rounds update_tags per user, and times the
-// steady rate again, now with more events in the store.
+// at a steady o.rate, sends o.rounds update_tags per user (on PostgreSQL
+// again through three hubs), loads ingest while the workers apply it,
+// fills the store to historySize events, times the steady rate again and
+// the console's events page.
 func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind, o options) (endToEnd, error) {
 	var got endToEnd
 	dir, err := os.MkdirTemp("", "crmhub-bench-")
@@ -63,12 +103,13 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	defer kt.Close()
 	contacts := seed(kt, o.users)
 
-	hub, err := harness.Start(ctx, bins, harness.Config{Dir: dir, Database: db.url, KlickTipp: kt, LogLevel: "warn"})
+	hub, err := harness.Start(ctx, bins, harness.Config{Dir: dir, Database: db.url, KlickTipp: kt, LogLevel: "warn",
+		Pprof: o.profile != ""})
 	if err != nil {
 		return got, err
 	}
 	defer stopHub(hub)
-	if err := hub.WaitForPlugin(ctx, "klicktipp", "running"); err != nil {
+	if err := waitPlugin(ctx, hub, "klicktipp"); err != nil {
 		return got, err
 	}
 	st, err := store.Open(ctx, db.url)
@@ -76,56 +117,158 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 		return got, err
 	}
 	defer st.Close()
+	e := &e2eHub{Hub: hub, st: st, contacts: contacts, kind: kind, o: o}
 
 	time.Sleep(settleTime)
 	got.memory.hubIdle, got.memory.pluginIdle = rssOf(hub)
+	// Measured next to the adds, so both see the machine equally busy.
+	progress("  hashing pool: secret.HashPassword on %d goroutines for %s", runtime.NumCPU(), hashingTime)
+	got.hashing = measureHashing(ctx)
 	sampler := sampleMemory(hub)
 	defer sampler.stop()
 
 	progress("  end-to-end: add, creating %d users", o.users)
-	got.create, err = sendAndApply(ctx, hub, st, o, o.users, func(i int) harness.Hook {
-		return hub.Hook("add", harness.Outbound(contacts[i].id, contacts[i].email))
-	})
+	got.create, err = e.burst(ctx, "add", o.users, adds(hub, contacts), hub)
 	if err != nil {
 		return got, fmt.Errorf("add: %w", err)
 	}
-	if got.steady[0], err = steadyRun(ctx, hub, st, o, contacts); err != nil {
+	if got.steady[0], err = e.steadyRun(ctx); err != nil {
 		return got, err
 	}
 	progress("  end-to-end: update_tags, %d per user", o.rounds)
-	got.update, err = sendAndApply(ctx, hub, st, o, o.users*o.rounds, func(i int) harness.Hook {
-		c := contacts[i%o.users]
-		// Each round asks another role, which update_tags does not use:
-		// no two webhooks are alike, so none is coalesced into another
-		// and every one is applied.
-		return hub.Hook("update_tags", harness.Outbound(c.id, c.email)).With("role", roles[(i/o.users)%len(roles)])
-	})
+	got.update, err = e.burst(ctx, "update_tags", o.users*o.rounds, updateTags(hub, contacts), hub)
 	if err != nil {
 		return got, fmt.Errorf("update_tags: %w", err)
 	}
+	if kind == postgres {
+		got.scaled, got.scaleErr = e.scaleOut(ctx, bins)
+	}
+	if got.busy, err = e.ingestBusy(ctx); err != nil {
+		return got, fmt.Errorf("ingest while processing: %w", err)
+	}
 	got.memory.hubLoad, got.memory.pluginLoad = sampler.stop()
-	got.steady[1], err = steadyRun(ctx, hub, st, o, contacts)
-	return got, err
+	if err := e.fillHistory(ctx); err != nil {
+		return got, err
+	}
+	if got.steady[1], err = e.steadyRun(ctx); err != nil {
+		return got, err
+	}
+	got.console, got.consoleErr = timeConsole(ctx, hub)
+	return got, nil
+}
+
+// burst sends n webhooks as fast as the hubs take them, spread over
+// hubs, and times them until applied; the hub's CPU profile of the row
+// is taken meanwhile.
+func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) harness.Hook, hubs ...*harness.Hub) (batch, error) {
+	load := harness.Load{Connections: e.o.connections, Count: n,
+		Request: func(ctx context.Context, i int) (*http.Request, error) {
+			return hook(i).Request(ctx, hubs[i%len(hubs)].URL)
+		}}
+	profiled := profileRow(ctx, e.o, e.Hub, e.kind, row, burstProfile)
+	defer profiled()
+	return sendAndApply(ctx, e.st, load, n)
+}
+
+// burstProfile is the length of a burst's CPU profile: its first seconds,
+// which every burst of the defaults outlasts or nearly.
+const burstProfile = 3 * time.Second
+
+// adds is the i-th add webhook of a burst: one for each contact.
+func adds(hub *harness.Hub, contacts []contact) func(i int) harness.Hook {
+	return func(i int) harness.Hook {
+		return hub.Hook("add", harness.Outbound(contacts[i].id, contacts[i].email))
+	}
+}
+
+// updateTags is the i-th update_tags webhook of a burst over contacts,
+// round i/len(contacts) of each. update_tags does not use the role
+// parameter: each round sends its own, so no webhook is like another
+// pending one, and none is coalesced into another.
+func updateTags(hub *harness.Hub, contacts []contact) func(i int) harness.Hook {
+	return func(i int) harness.Hook {
+		c := contacts[i%len(contacts)]
+		return hub.Hook("update_tags", harness.Outbound(c.id, c.email)).With("role", "round"+strconv.Itoa(i/len(contacts)))
+	}
+}
+
+// scaleOut sends the update_tags burst again through replicas hubs: this
+// one and more started on its config, sharing its database, the load
+// spread over them. The replicas are stopped when it is done.
+func (e *e2eHub) scaleOut(ctx context.Context, bins harness.Binaries) (batch, error) {
+	progress("  scale-out: update_tags, %d per user, through %d hubs on one database", e.o.rounds, replicas)
+	more, err := harness.StartReplicas(ctx, bins, e.Config, replicas-1)
+	if err != nil {
+		return batch{}, fmt.Errorf("start replicas: %w", err)
+	}
+	defer func() {
+		for _, h := range more {
+			stopHub(h)
+		}
+	}()
+	for _, h := range more {
+		if err := waitPlugin(ctx, h, "klicktipp"); err != nil {
+			return batch{}, err
+		}
+	}
+	hubs := append([]*harness.Hub{e.Hub}, more...)
+	return e.burst(ctx, "scale-out", e.o.users*e.o.rounds, updateTags(e.Hub, e.contacts), hubs...)
+}
+
+// ingestBusy loads the hub as measureIngest does — o.connections for
+// o.duration — with update_tags of its users, while its workers apply
+// them; then it times the drain, from the load's end until every event it
+// made is final.
+func (e *e2eHub) ingestBusy(ctx context.Context) (busyIngest, error) {
+	after, err := lastEventID(ctx, e.st)
+	if err != nil {
+		return busyIngest{}, err
+	}
+	progress("  ingest while processing: update_tags, %d connections, %s, then the drain", e.o.connections, e.o.duration)
+	profiled := profileRow(ctx, e.o, e.Hub, e.kind, "ingest-busy", e.o.duration)
+	defer profiled()
+	load := harness.Load{URL: e.URL, Connections: e.o.connections, Duration: e.o.duration, Hook: updateTags(e.Hub, e.contacts)}
+	got := busyIngest{load: load.Run(ctx)}
+	ended := time.Now()
+	if failure(got.load) != "" {
+		return got, nil // reported as a failure
+	}
+	if err := waitFinal(ctx, e.st, after, got.load.OK); err != nil {
+		return got, err
+	}
+	got.drain = time.Since(ended)
+	return got, nil
+}
+
+// fillHistory stores finished events of other contacts until the store
+// holds historySize events.
+func (e *e2eHub) fillHistory(ctx context.Context) error {
+	stored, err := countEvents(ctx, e.st, 0)
+	if err != nil {
+		return err
+	}
+	if stored >= historySize {
+		return nil
+	}
+	progress("  storing %s finished events of other contacts", count(float64(historySize-stored)))
+	return storeEvents(ctx, e.st, historySize-stored)
 }
 
 // steadyRun sends update_tags at a steady o.rate for o.steady, each with
 // ?wait= so the client times it from sending to applied.
-func steadyRun(ctx context.Context, hub *harness.Hub, st *store.Store, o options, contacts []contact) (harness.Result, error) {
-	stored, err := lastEventID(ctx, st)
+func (e *e2eHub) steadyRun(ctx context.Context) (harness.Result, error) {
+	stored, err := countEvents(ctx, e.st, 0)
 	if err != nil {
 		return harness.Result{}, err
 	}
-	progress("  end-to-end: update_tags at %.0f/s for %s, each waiting for its outcome (%d events stored)", o.rate, o.steady, stored)
-	steady := harness.Load{URL: hub.URL, Connections: o.connections, Rate: o.rate, Duration: o.steady,
+	progress("  end-to-end: update_tags at %.0f/s for %s, each waiting for its outcome (%d events stored)", e.o.rate, e.o.steady, stored)
+	steady := harness.Load{URL: e.URL, Connections: e.o.connections, Rate: e.o.rate, Duration: e.o.steady,
 		Hook: func(i int) harness.Hook {
-			c := contacts[i%len(contacts)]
-			return hub.Hook("update_tags", harness.Outbound(c.id, c.email)).With("wait", "30s")
+			c := e.contacts[i%len(e.contacts)]
+			return e.Hook("update_tags", harness.Outbound(c.id, c.email)).With("wait", "30s")
 		}}
 	return steady.Run(ctx), ctx.Err()
 }
-
-// roles are distinct values of the role parameter.
-var roles = []string{"", "subscriber", "customer", "member"}
 
 type contact struct{ id, email string }
 
@@ -143,20 +286,31 @@ func seed(kt *harness.KlickTipp, n int) []contact {
 	return contacts
 }
 
-// sendAndApply sends n webhooks over o.connections connections as fast as
-// the hub takes them, then waits until all n events are final, and times
-// the whole from the first webhook sent.
-func sendAndApply(ctx context.Context, hub *harness.Hub, st *store.Store, o options, n int, hook func(i int) harness.Hook) (batch, error) {
+// sendAndApply sends load, a Count of webhooks as fast as they are
+// taken, then waits until the events they made (events of them) are
+// final, and times the whole from the first webhook sent.
+func sendAndApply(ctx context.Context, st *store.Store, load harness.Load, events int) (batch, error) {
 	after, err := lastEventID(ctx, st)
 	if err != nil {
 		return batch{}, err
 	}
 	start := time.Now()
-	load := harness.Load{URL: hub.URL, Connections: o.connections, Count: n, Hook: hook}
-	b := batch{sent: load.Run(ctx), events: n}
-	if b.sent.OK != n {
+	b := batch{sent: load.Run(ctx), events: events}
+	if b.sent.OK != load.Count {
 		return b, nil // reported as a failure
 	}
+	if err := waitFinal(ctx, st, after, events); err != nil {
+		return b, err
+	}
+	b.elapsed = time.Since(start)
+	applied, err := countApplied(ctx, st, after)
+	b.unapplied = events - applied
+	return b, err
+}
+
+// waitFinal polls the store until n events after id are final (done,
+// failed or dead), for at most applyTimeout.
+func waitFinal(ctx context.Context, st *store.Store, after int64, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, applyTimeout)
 	defer cancel()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -164,21 +318,17 @@ func sendAndApply(ctx context.Context, hub *harness.Hub, st *store.Store, o opti
 	for {
 		final, err := countEvents(ctx, st, after, store.StatusDone, store.StatusFailed, store.StatusDead)
 		if err != nil {
-			return b, err
+			return err
 		}
 		if final >= n {
-			break
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return b, fmt.Errorf("%d of %d events applied after %s: %w", final, n, applyTimeout, ctx.Err())
+			return fmt.Errorf("%d of %d events final after %s: %w", final, n, applyTimeout, ctx.Err())
 		case <-tick.C:
 		}
 	}
-	b.elapsed = time.Since(start)
-	applied, err := countApplied(ctx, st, after)
-	b.unapplied = n - applied
-	return b, err
 }
 
 func lastEventID(ctx context.Context, st *store.Store) (int64, error) {
@@ -190,10 +340,14 @@ func lastEventID(ctx context.Context, st *store.Store) (int64, error) {
 	return id, nil
 }
 
-// countEvents counts the events after id in one of the statuses.
+// countEvents counts the events after id in one of the statuses, or in
+// any when none is named.
 func countEvents(ctx context.Context, st *store.Store, after int64, statuses ...string) (int, error) {
-	n, err := st.DB().NewSelect().Model((*store.Event)(nil)).
-		Where("id > ? AND status IN (?)", after, bun.In(statuses)).Count(ctx)
+	q := st.DB().NewSelect().Model((*store.Event)(nil)).Where("id > ?", after)
+	if len(statuses) > 0 {
+		q = q.Where("status IN (?)", bun.In(statuses))
+	}
+	n, err := q.Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count events: %w", err)
 	}

@@ -77,6 +77,9 @@ type Config struct {
 
 	// LogLevel is the hub's log level; "" means info.
 	LogLevel string
+	// Pprof serves Go's profiler at /debug/pprof/ to the admin token
+	// (admin.pprof), e.g. for Hub.CPUProfile.
+	Pprof bool
 
 	// Apps receive the users, by name.
 	Apps map[string]App
@@ -195,7 +198,7 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 		"listen":          listen,
 		"database":        map[string]any{"url": c.Database},
 		"access_key":      c.AccessKey,
-		"admin":           map[string]any{"token": c.AdminToken},
+		"admin":           map[string]any{"token": c.AdminToken, "pprof": c.Pprof},
 		"secret_key_file": filepath.Join(c.Dir, "secret.key"),
 		"inbox":           inbox,
 		"log":             map[string]any{"level": c.LogLevel, "format": "text"},

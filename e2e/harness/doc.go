@@ -18,7 +18,9 @@
 // the config section for a plugin from BuildPlugin; HubSpotRequest and
 // SalesforceRequest build their webhooks, sent with Do. Load drives
 // webhooks over many connections at once and sums up the answers, for the
-// durability drills and the bench. StartActiveCampaign, StartDrip,
+// durability drills and the bench (Load.Request for requests of another
+// shape, or spread over replicas). With Config.Pprof, CPUProfile fetches
+// the hub's CPU profile. StartActiveCampaign, StartDrip,
 // StartMailchimp and StartMailerLite start the other fakes the same way;
 // their builders give the CRM's webhook bodies, HookTo, Raw, JSON, FormBody
 // and Get make the request (MailerLite's Signed and SignedWith sign it),

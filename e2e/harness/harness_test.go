@@ -26,7 +26,7 @@ var _ = Describe("The config file a hub is started with", func() {
 		DeferCleanup(mail.Close)
 		dir := GinkgoT().TempDir()
 		cfg := Config{Dir: dir, KlickTipp: kt, SMTP: mail, DisabledCRMs: []string{"legacy"},
-			Workers: 3, MaxAttempts: 2, BackoffInitial: 50 * time.Millisecond, ReturnPasswordField: "field1"}.withDefaults()
+			Workers: 3, MaxAttempts: 2, BackoffInitial: 50 * time.Millisecond, ReturnPasswordField: "field1", Pprof: true}.withDefaults()
 		path := filepath.Join(dir, "crmhub.yaml")
 		Expect(writeConfig(path, cfg, "127.0.0.1:4321", "/bin/crmhub-plugin-klicktipp")).To(Succeed())
 
@@ -36,6 +36,7 @@ var _ = Describe("The config file a hub is started with", func() {
 		Expect(got.Database.URL).To(Equal("sqlite://" + dir + "/crmhub.db"))
 		Expect(got.AccessKey).To(Equal(cfg.AccessKey))
 		Expect(got.Admin.Token).To(Equal(cfg.AdminToken))
+		Expect(got.Admin.Pprof).To(BeTrue())
 		Expect(got.Inbox).To(And(HaveField("Workers", 3), HaveField("MaxAttempts", 2), HaveField("BackoffInitial", 50*time.Millisecond)))
 		Expect(got.Notify.SMTP).To(And(HaveField("Host", mail.Host), HaveField("Port", mail.Port), HaveField("StartTLS", false)))
 		Expect(got.Enabled()).To(Equal([]string{"klicktipp"}))
@@ -58,6 +59,7 @@ var _ = Describe("The config file a hub is started with", func() {
 		got, err := config.Load(path)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(got.Enabled()).To(BeEmpty())
+		Expect(got.Admin.Pprof).To(BeFalse(), "the profiler is off unless asked for")
 		Expect(got.CRMs["klicktipp"].Settings).To(Equal(config.Settings(kt.Settings())), "its settings are kept for when it is switched on")
 	})
 
@@ -130,6 +132,19 @@ var _ = Describe("A load", func() {
 		Expect(calls.Load()).To(BeEquivalentTo(100))
 	})
 
+	It("builds each request with Request when it is set, to any server", func(ctx SpecContext) {
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusOK)
+		}))
+		DeferCleanup(other.Close)
+		servers := []string{srv.URL, other.URL}
+		load := Load{Connections: 2, Count: 10, Request: func(ctx context.Context, i int) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, http.MethodPut, servers[i%2]+"/anything", nil)
+		}}
+		got := load.Run(ctx)
+		Expect(got.Statuses).To(Equal(map[int]int{http.StatusAccepted: 5, http.StatusOK: 5}))
+	})
+
 	It("counts answers other than 2xx as refused", func(ctx SpecContext) {
 		status.Store(http.StatusServiceUnavailable)
 		got := (&Load{URL: srv.URL, Connections: 2, Count: 10, Hook: hook}).Run(ctx)
@@ -192,6 +207,26 @@ var _ = Describe("Percentile", func() {
 		Expect(Percentile(d, 100)).To(Equal(100 * time.Millisecond))
 		Expect(Percentile(d[:1], 99)).To(Equal(time.Millisecond))
 		Expect(Percentile(nil, 50)).To(BeZero())
+	})
+})
+
+var _ = Describe("A CPU profile", func() {
+	It("is asked of the hub's profiler with the admin token, for whole seconds", func(ctx SpecContext) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer the-token" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			_, _ = w.Write([]byte(r.URL.Path + "?" + r.URL.RawQuery))
+		}))
+		DeferCleanup(srv.Close)
+		hub := &Hub{URL: srv.URL, Config: Config{AdminToken: "the-token"}, client: srv.Client()}
+		Expect(hub.CPUProfile(ctx, 1400*time.Millisecond)).To(BeEquivalentTo("/debug/pprof/profile?seconds=1"))
+		Expect(hub.CPUProfile(ctx, 0)).To(BeEquivalentTo("/debug/pprof/profile?seconds=1"), "at least one second")
+
+		hub.Config.AdminToken = "wrong"
+		_, err := hub.CPUProfile(ctx, time.Second)
+		Expect(err).To(MatchError(ContainSubstring("401")))
 	})
 })
 

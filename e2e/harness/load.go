@@ -11,8 +11,8 @@ import (
 )
 
 // Load sends webhooks over many keep-alive connections at once and sums up
-// the answers. Set URL, Connections and Hook; the zero values of the rest
-// send as fast as answers come until ctx ends.
+// the answers. Set URL, Connections and Hook (or Request); the zero values
+// of the rest send as fast as answers come until ctx ends.
 type Load struct {
 	// URL is the base URL of the server: a hub's, or any other.
 	URL string
@@ -22,6 +22,10 @@ type Load struct {
 	// Hook is the i-th webhook to send; i counts from 0 over all
 	// connections.
 	Hook func(i int) Hook
+	// Request, when set, builds the i-th request instead of Hook and URL:
+	// a webhook of another shape (e.g. Hub.HubSpotRequest), or one to
+	// another server (load spread over replicas).
+	Request func(ctx context.Context, i int) (*http.Request, error)
 	// Rate paces the requests, per second over all connections; 0 sends
 	// the next as soon as a connection is free.
 	Rate float64
@@ -171,7 +175,7 @@ func (l *Load) Run(ctx context.Context) Result {
 
 func (l *Load) send(ctx context.Context, client *http.Client, i int) Shot {
 	shot := Shot{Index: i}
-	req, err := l.Hook(i).Request(ctx, l.URL)
+	req, err := l.request(ctx, i)
 	if err != nil {
 		shot.Err = err
 		return shot
@@ -187,6 +191,14 @@ func (l *Load) send(ctx context.Context, client *http.Client, i int) Shot {
 	shot.Latency = time.Since(start)
 	shot.Status = resp.StatusCode
 	return shot
+}
+
+// request builds the i-th request, by Request or else by Hook.
+func (l *Load) request(ctx context.Context, i int) (*http.Request, error) {
+	if l.Request != nil {
+		return l.Request(ctx, i)
+	}
+	return l.Hook(i).Request(ctx, l.URL)
 }
 
 func (r *Result) count(s Shot) {
