@@ -114,7 +114,7 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	if len(out) == 0 {
 		return 0
 	}
-	if err := in.store.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
+	if err := in.store.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
 		for _, d := range out {
 			if err := in.saveDecoded(ctx, tx, d); err != nil {
 				return err

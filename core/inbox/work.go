@@ -179,7 +179,7 @@ func (in *Inbox) failed(ctx context.Context, ev *store.Event, lease string, caus
 	// Record it even when the hub is stopping.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	err := in.store.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
+	err := in.store.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if err := tx.CloseAttempt(ctx, &tried, lease, ev.Status, attemptErr); err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 		return nil, nil
 	}
 	var claims []Claim
-	err := s.InTxNoSync(ctx, func(ctx context.Context, tx *Tx) error {
+	err := s.InTxShared(ctx, func(ctx context.Context, tx *Tx) error {
 		claims = nil
 		now := time.Now().UTC()
 		candidates, err := tx.dueEvents(ctx, crms, now, limit*4)

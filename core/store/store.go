@@ -111,10 +111,12 @@ func openSQLite(path string) (*Store, error) {
 	}
 	// WAL with synchronous FULL makes every commit durable across a
 	// machine crash; IMMEDIATE transactions take the write lock at BEGIN so
-	// two writers never deadlock upgrading a read lock.
+	// two writers never deadlock upgrading a read lock. Statement journals
+	// (savepoints, see InTxShared) stay in memory rather than in files
+	// opened and removed for each.
 	dsn := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
