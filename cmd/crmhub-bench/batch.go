@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -50,12 +49,7 @@ func measureBatch(ctx context.Context, bins harness.Binaries, kind storeKind, o 
 	if requests == 0 {
 		return hubspotBatch{}, fmt.Errorf("-batch %d is less than one request of %d", o.batch, batchSize)
 	}
-	dir, err := os.MkdirTemp("", "crmhub-bench-")
-	if err != nil {
-		return hubspotBatch{}, err
-	}
-	defer os.RemoveAll(dir)
-	db, err := newDatabase(ctx, kind, dir, o.pgURL)
+	db, err := newDatabase(ctx, kind, o.pgURL)
 	if err != nil {
 		return hubspotBatch{}, err
 	}
@@ -64,7 +58,7 @@ func measureBatch(ctx context.Context, bins harness.Binaries, kind storeKind, o 
 	defer fake.Close()
 	seedHubSpot(fake, requests*batchSize)
 
-	hub, err := harness.Start(ctx, bins, harness.Config{Dir: dir, Database: db.url, LogLevel: "warn",
+	hub, err := harness.Start(ctx, bins, harness.Config{Dir: db.dir, Database: db.url, LogLevel: "warn",
 		Pprof: o.profile != "", CRMs: map[string]harness.CRM{"hubspot": fake.CRM(o.hubspot)}})
 	if err != nil {
 		return hubspotBatch{}, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/crmhub/crmhub/internal/pgscratch"
@@ -23,25 +24,33 @@ func (k storeKind) title() string {
 	return "SQLite"
 }
 
-// database is a scratch store for one hub.
+// database is a scratch store for one hub, and the hub's working folder.
 type database struct {
+	dir  string
 	url  string
-	drop func()
+	drop func() // removes both
 }
 
-// newDatabase makes an empty store: a SQLite file in dir, or a new
-// database on the PostgreSQL server at pg, dropped by drop.
-func newDatabase(ctx context.Context, kind storeKind, dir, pg string) (*database, error) {
+// newDatabase makes a working folder and an empty store: a SQLite file in
+// the folder, or a new database on the PostgreSQL server at pg.
+func newDatabase(ctx context.Context, kind storeKind, pg string) (*database, error) {
+	dir, err := os.MkdirTemp("", "crmhub-bench-")
+	if err != nil {
+		return nil, err
+	}
+	removeDir := func() { _ = os.RemoveAll(dir) }
 	if kind == sqlite {
-		return &database{url: "sqlite://" + filepath.Join(dir, "crmhub.db"), drop: func() {}}, nil
+		return &database{dir: dir, url: "sqlite://" + filepath.Join(dir, "crmhub.db"), drop: removeDir}, nil
 	}
 	name, u, err := pgscratch.Create(ctx, pg, "crmhubbench")
 	if err != nil {
+		removeDir()
 		return nil, fmt.Errorf("PostgreSQL scratch database: %w", err)
 	}
-	return &database{url: u, drop: func() {
+	return &database{dir: dir, url: u, drop: func() {
 		if err := pgscratch.Drop(pg, name); err != nil {
 			progress("could not drop database %s: %v", name, err)
 		}
+		removeDir()
 	}}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -61,12 +60,7 @@ func (a *appSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // loopback: it creates o.users users (add) and times their user.created
 // events from the first webhook sent to the last event received.
 func measureDelivery(ctx context.Context, bins harness.Binaries, kind storeKind, o options) (delivery, error) {
-	dir, err := os.MkdirTemp("", "crmhub-bench-")
-	if err != nil {
-		return delivery{}, err
-	}
-	defer os.RemoveAll(dir)
-	db, err := newDatabase(ctx, kind, dir, o.pgURL)
+	db, err := newDatabase(ctx, kind, o.pgURL)
 	if err != nil {
 		return delivery{}, err
 	}
@@ -78,7 +72,7 @@ func measureDelivery(ctx context.Context, bins harness.Binaries, kind storeKind,
 	app := httptest.NewServer(sink)
 	defer app.Close()
 
-	hub, err := harness.Start(ctx, bins, harness.Config{Dir: dir, Database: db.url, KlickTipp: kt, LogLevel: "warn",
+	hub, err := harness.Start(ctx, bins, harness.Config{Dir: db.dir, Database: db.url, KlickTipp: kt, LogLevel: "warn",
 		Apps: map[string]harness.App{"bench": {URL: app.URL}}})
 	if err != nil {
 		return delivery{}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"time"
@@ -89,12 +88,7 @@ type e2eHub struct {
 // the console's events page.
 func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind, o options) (endToEnd, error) {
 	var got endToEnd
-	dir, err := os.MkdirTemp("", "crmhub-bench-")
-	if err != nil {
-		return got, err
-	}
-	defer os.RemoveAll(dir)
-	db, err := newDatabase(ctx, kind, dir, o.pgURL)
+	db, err := newDatabase(ctx, kind, o.pgURL)
 	if err != nil {
 		return got, err
 	}
@@ -103,7 +97,7 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	defer kt.Close()
 	contacts := seed(kt, o.users)
 
-	hub, err := harness.Start(ctx, bins, harness.Config{Dir: dir, Database: db.url, KlickTipp: kt, LogLevel: "warn",
+	hub, err := harness.Start(ctx, bins, harness.Config{Dir: db.dir, Database: db.url, KlickTipp: kt, LogLevel: "warn",
 		Pprof: o.profile != ""})
 	if err != nil {
 		return got, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -29,12 +28,7 @@ type ingest struct {
 // idle and only ingest is measured: accept, group commit with fsync, 202.
 // The bare handler's figure is the yardstick of both ingest rows.
 func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o options) (ingest, error) {
-	dir, err := os.MkdirTemp("", "crmhub-bench-")
-	if err != nil {
-		return ingest{}, err
-	}
-	defer os.RemoveAll(dir)
-	db, err := newDatabase(ctx, kind, dir, o.pgURL)
+	db, err := newDatabase(ctx, kind, o.pgURL)
 	if err != nil {
 		return ingest{}, err
 	}
@@ -44,7 +38,7 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 	settings := kt.Settings()
 	settings["password"] = "not-the-password"
 
-	hub, err := harness.Start(ctx, bins, harness.Config{Dir: dir, Database: db.url, Settings: settings, LogLevel: "warn",
+	hub, err := harness.Start(ctx, bins, harness.Config{Dir: db.dir, Database: db.url, Settings: settings, LogLevel: "warn",
 		Pprof: o.profile != ""})
 	if err != nil {
 		return ingest{}, err
