@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/crmhub/crmhub/core/hub"
@@ -44,5 +45,9 @@ func serveCmd(ctx context.Context, c *cli, args []string) error {
 	h.WatchConfig(c.configFile(), hup)
 	h.Announce(c.stdout)
 	log.Info("serving", "listen", ln.Addr().String(), "store", string(h.Store().Dialect()))
+	// Start-up (config, migrations, templates) leaves garbage that a quiet
+	// hub would hold until its next collection, which few webhooks put
+	// off for long: return it to the system now.
+	debug.FreeOSMemory()
 	return h.Serve(ctx, ln)
 }
