@@ -72,6 +72,12 @@ var _ = Describe("the store's faster transactions", func() {
 
 			_, err = s.InTxSyncLater(ctx, func(ctx context.Context, tx *store.Tx) error { return errors.New("boom") })
 			Expect(err).To(MatchError("boom"))
+
+			// On SQLite the flush is of the log the commit went to: were
+			// its name wrong, the flush would find no file and flush nothing.
+			if wal := store.WALPath(s); wal != "" {
+				Expect(wal).To(BeAnExistingFile())
+			}
 		})
 
 		It("runs a statement first met inside a transaction, whose connection may be the only one", func(ctx SpecContext) {

@@ -1,0 +1,10 @@
+package store
+
+// WALPath is the write-ahead log file InTx and InTxSyncLater flush on
+// SQLite; "" on PostgreSQL.
+func WALPath(s *Store) string {
+	if s.wal == nil {
+		return ""
+	}
+	return s.wal.path
+}
