@@ -14,9 +14,9 @@ import (
 // merely claims), linking the contact to it. It returns nil when there is
 // none. The user comes back locked for this transaction.
 func (r *run) findUser(ctx context.Context, tx *store.Tx) (*store.User, error) {
-	u, err := tx.UserByContact(ctx, r.ev.CRM, r.ev.ContactID)
+	u, err := tx.LockUserByContact(ctx, r.ev.CRM, r.ev.ContactID)
 	if err == nil {
-		return tx.LockUser(ctx, u.ID)
+		return u, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) || r.contact.Email == "" {
 		return nil, ignoreNotFound(err)

@@ -36,6 +36,18 @@ var _ = Describe("engine repositories", func() {
 				Expect(s.ContactOf(ctx, anna.ID, "klicktipp")).To(Equal("123"))
 			})
 
+			It("lock the user of a contact in a transaction, or say there is none", func(ctx SpecContext) {
+				Expect(s.LinkContact(ctx, "klicktipp", "123", anna.ID)).To(BeTrue())
+				Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+					u, err := tx.LockUserByContact(ctx, "klicktipp", "123")
+					Expect(err).NotTo(HaveOccurred())
+					Expect(u.Email).To(Equal("anna@example.com"))
+					_, err = tx.LockUserByContact(ctx, "klicktipp", "999")
+					Expect(err).To(MatchError(store.ErrNotFound))
+					return nil
+				})).To(Succeed())
+			})
+
 			It("refuse, without an error, a contact that is already linked or a second contact of one CRM", func(ctx SpecContext) {
 				bob := newUser("bob", "bob@example.com")
 				Expect(s.CreateUser(ctx, bob)).To(Succeed())

@@ -100,17 +100,35 @@ func (q *Queries) UsernamesWithPrefix(ctx context.Context, prefix string) ([]str
 // the other, each seeing the last. (SQLite runs one transaction at a time.)
 // Call it in a transaction; a missing user is ErrNotFound.
 func (q *Queries) LockUser(ctx context.Context, id int64) (*User, error) {
-	u := new(User)
-	query := selectColumns[User](q) + " WHERE id = ?"
+	u, err := q.lockUserWhere(ctx, "id = ?", id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store: lock user %d: %w", id, err)
+	}
+	return u, err
+}
+
+// LockUserByContact is LockUser of the user linked to a CRM contact, in
+// one statement.
+func (q *Queries) LockUserByContact(ctx context.Context, crm, contactID string) (*User, error) {
+	u, err := q.lockUserWhere(ctx, "id = (SELECT user_id FROM contact_links WHERE crm = ? AND contact_id = ?)", crm, contactID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store: lock the user of %s contact %s: %w", crm, contactID, err)
+	}
+	return u, err
+}
+
+func (q *Queries) lockUserWhere(ctx context.Context, where string, args ...any) (*User, error) {
+	query := selectColumns[User](q) + " WHERE " + where
 	if q.dialect == Postgres {
 		query += " FOR UPDATE"
 	}
-	err := q.scanOne(ctx, query, []any{id}, u)
+	u := new(User)
+	err := q.scanOne(ctx, query, args, u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: lock user %d: %w", id, err)
+		return nil, err
 	}
 	return u, nil
 }
