@@ -20,8 +20,9 @@ import (
 // on the busiest paths parsing cost more than the work. There the store
 // runs its hottest statements prepared — parsed once, kept by
 // database/sql per connection — with the values bound. PostgreSQL parses
-// on its own server, in parallel with the hub, and takes a multi-row bun
-// statement in one round trip, so it keeps bun's.
+// on its own server, in parallel with the hub, so there the same SQL goes
+// through bun, which writes the values in; its multi-row inserts also take
+// one round trip where prepared single rows would take one each.
 
 // statements are a database's prepared statements, by SQL text.
 type statements struct {
