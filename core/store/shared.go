@@ -17,8 +17,9 @@ const maxShared = 64
 // one: each fn in a savepoint of its own, so that its failure undoes its
 // own work alone, while the commit and its writes to the log are shared.
 // It returns once the shared transaction is committed, with fn's error or
-// the commit's. On PostgreSQL, whose connections work in parallel, it is
-// InTxNoSync.
+// the commit's. Inside fn use only tx, as in InTx: a call to the Store
+// would wait for the transaction fn runs in. On PostgreSQL, whose
+// connections work in parallel, it is InTxNoSync.
 func (s *Store) InTxShared(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	if s.shared == nil {
 		return s.InTxNoSync(ctx, fn)
