@@ -29,13 +29,7 @@ func (q *Queries) AddActivity(ctx context.Context, lines ...*Activity) error {
 			l.Level = LevelInfo
 		}
 	}
-	var err error
-	if q.stmts != nil {
-		err = insertRows(ctx, q, lines)
-	} else {
-		_, err = q.idb.NewInsert().Model(&lines).Exec(ctx)
-	}
-	if err != nil {
+	if err := insert(ctx, q, lines); err != nil {
 		return fmt.Errorf("store: add activity: %w", err)
 	}
 	return nil
@@ -60,7 +54,7 @@ func (q *Queries) EventActivity(ctx context.Context, eventID int64) ([]Activity,
 	case err != nil:
 		return nil, err
 	case ev.RequestID == nil && neverSaved(ev):
-		return []Activity{*ReceivedLine(ev)}, nil
+		return []Activity{*receivedLine(ev)}, nil
 	}
 	return nil, nil
 }

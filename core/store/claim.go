@@ -210,13 +210,7 @@ func (q *Queries) lease(ctx context.Context, ev *Event, lease string, now, until
 		return fmt.Errorf("lease event %d: %w", ev.ID, err)
 	}
 	att := &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: lease, StartedAt: now}
-	var err error
-	if q.stmts != nil {
-		err = insertRows(ctx, q, []*EventAttempt{att})
-	} else {
-		_, err = q.idb.NewInsert().Model(att).Exec(ctx)
-	}
-	if err != nil {
+	if err := insert(ctx, q, []*EventAttempt{att}); err != nil {
 		return fmt.Errorf("open attempt of event %d: %w", ev.ID, err)
 	}
 	return nil

@@ -30,27 +30,21 @@ var ErrLeaseLost = errors.New("event lease lost to another worker")
 
 // InsertEvents stores received webhooks and sets their IDs: one row
 // each, so that a commit of many costs little. Their "received" activity
-// line is written when they are first decoded (see ReceivedLine). Call it
+// line is written when they are first decoded (see receivedLine). Call it
 // in a transaction.
 func (q *Queries) InsertEvents(ctx context.Context, events []*Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	var err error
-	if q.stmts != nil {
-		err = insertRows(ctx, q, events)
-	} else {
-		_, err = q.idb.NewInsert().Model(&events).Returning("id").Exec(ctx)
-	}
-	if err != nil {
+	if err := insert(ctx, q, events); err != nil {
 		return fmt.Errorf("store: insert events: %w", err)
 	}
 	return nil
 }
 
-// ReceivedLine is the activity line that says a webhook arrived, stamped
+// receivedLine is the activity line that says a webhook arrived, stamped
 // with its time of receipt.
-func ReceivedLine(ev *Event) *Activity {
+func receivedLine(ev *Event) *Activity {
 	return &Activity{At: ev.ReceivedAt, CRM: ev.CRM, EventID: &ev.ID, Level: LevelInfo,
 		Message: fmt.Sprintf("Received %s webhook.", ev.Action)}
 }

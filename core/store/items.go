@@ -40,7 +40,7 @@ func (q *Queries) SaveDecoded(ctx context.Context, ev *Event) error {
 		return fmt.Errorf("store: record decoded event %d: %w", ev.ID, ErrNotReceived)
 	}
 	if first {
-		return q.AddActivity(ctx, ReceivedLine(ev))
+		return q.AddActivity(ctx, receivedLine(ev))
 	}
 	return nil
 }

@@ -101,6 +101,16 @@ func (q *Queries) prepared(ctx context.Context, query string) (*sql.Stmt, error)
 	return s.prepare(ctx, query)
 }
 
+// insert inserts rows of one model and sets their ids: prepared, a row
+// at a time, on SQLite (insertRows); as one bun statement on PostgreSQL.
+func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
+	if q.stmts != nil {
+		return insertRows(ctx, q, rows)
+	}
+	_, err := q.idb.NewInsert().Model(&rows).Returning("id").Exec(ctx)
+	return err
+}
+
 // insertRows inserts rows of one model one at a time with a prepared
 // statement and sets each row's id. Use it on SQLite only (see above).
 func insertRows[T any](ctx context.Context, q *Queries, rows []*T) error {
@@ -242,14 +252,19 @@ func placeholders(n int) string {
 }
 
 // columnLists caches selectColumns by model type and omitted columns.
-var columnLists sync.Map
+var columnLists sync.Map // columnsKey → string
+
+type columnsKey struct {
+	model reflect.Type
+	omit  string
+}
 
 // selectColumns is "SELECT <the model's columns> FROM <its table>": the
 // columns a bun select of the model would read, and no others (a table
 // may hold columns its model does not map), less those named in omit.
 func selectColumns[T any](q *Queries, omit ...string) string {
 	typ := reflect.TypeFor[T]()
-	key := typ.String() + " " + strings.Join(omit, ",")
+	key := columnsKey{typ, strings.Join(omit, ",")}
 	if s, ok := columnLists.Load(key); ok {
 		return s.(string)
 	}

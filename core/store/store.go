@@ -179,9 +179,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.shared != nil {
+		s.shared.close()
+	}
 	if s.wal != nil {
 		s.wal.close()
-		s.shared.close()
 	}
 	if s.stmts != nil {
 		s.stmts.close()
