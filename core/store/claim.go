@@ -40,7 +40,8 @@ func newLease(owner string) string {
 // parameters) are merged into it and end done/coalesced. Events whose
 // lease ran out are taken over. A claimed event comes without the request
 // as received (method, query, header, content type, body), which only
-// decoding reads.
+// decoding reads. However many events it claims, it makes the same few
+// statements.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, leaseUntil time.Time, limit int) ([]Claim, error) {
 	if len(crms) == 0 || limit <= 0 {
 		return nil, nil
@@ -53,39 +54,44 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 		if err != nil {
 			return err
 		}
-		seen := map[[2]string]bool{}
-		for _, ev := range candidates {
-			contact := [2]string{ev.CRM, ev.ContactID}
-			if seen[contact] {
-				continue // a newer event of a contact waits for the oldest
-			}
-			seen[contact] = true
-			lease := newLease(owner)
-			ok, err := tx.takeContact(ctx, ev.CRM, ev.ContactID, lease, now, leaseUntil)
+		// A newer event of a contact waits for the oldest; contacts
+		// another claim holds are passed over for the next ones.
+		oldest := oldestOfEachContact(candidates)
+		for len(claims) < limit && len(oldest) > 0 {
+			try := oldest[:min(limit-len(claims), len(oldest))]
+			oldest = oldest[len(try):]
+			taken, err := tx.takeContacts(ctx, owner, try, now, leaseUntil)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				continue
-			}
-			merged, err := tx.coalesce(ctx, ev, now)
-			if err != nil {
-				return err
-			}
-			if err := tx.lease(ctx, ev, lease, now, leaseUntil); err != nil {
-				return err
-			}
-			claims = append(claims, Claim{Event: ev, Coalesced: merged, Lease: lease})
-			if len(claims) == limit {
-				break
-			}
+			claims = append(claims, taken...)
 		}
-		return nil
+		if len(claims) == 0 {
+			return nil
+		}
+		if err := tx.coalesce(ctx, claims, now); err != nil {
+			return err
+		}
+		return tx.lease(ctx, claims, now, leaseUntil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim events: %w", err)
 	}
 	return claims, nil
+}
+
+// oldestOfEachContact keeps the first event of each contact in evs.
+func oldestOfEachContact(evs []*Event) []*Event {
+	seen := make(map[[2]string]bool, len(evs))
+	var oldest []*Event
+	for _, ev := range evs {
+		contact := [2]string{ev.CRM, ev.ContactID}
+		if !seen[contact] {
+			seen[contact] = true
+			oldest = append(oldest, ev)
+		}
+	}
+	return oldest
 }
 
 // receiptOrder orders events as their requests were received: an item
@@ -146,72 +152,113 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 	return due[:min(len(due), limit)], nil
 }
 
-// takeContact takes the contact under lease unless another claim holds
-// it and has not run out.
-func (q *Queries) takeContact(ctx context.Context, crm, contactID, lease string, now, until time.Time) (bool, error) {
+// takeContacts takes the contacts of evs, each under a lease of its own,
+// where no other claim holds one that has not run out, and returns the
+// claims of the events whose contact it took.
+func (q *Queries) takeContacts(ctx context.Context, owner string, evs []*Event, now, until time.Time) ([]Claim, error) {
+	leases := make([]string, len(evs))
+	args := make([]any, 0, 4*len(evs)+1)
+	for i, ev := range evs {
+		leases[i] = newLease(owner)
+		args = append(args, ev.CRM, ev.ContactID, leases[i], until)
+	}
 	var got []string
-	err := q.scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES (?, ?, ?, ?)
+	err := q.scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES `+rows(len(evs), 4)+`
 		ON CONFLICT (crm, contact_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 		WHERE contact_leases.until < ?
-		RETURNING owner`, []any{crm, contactID, lease, until, now}, &got)
+		RETURNING owner`, append(args, now), &got)
 	if err != nil {
-		return false, fmt.Errorf("take lease of contact %s/%s: %w", crm, contactID, err)
+		return nil, fmt.Errorf("take leases of %d contacts: %w", len(evs), err)
 	}
-	return len(got) == 1, nil
-}
-
-// coalesce merges the pending events identical to ev into it.
-func (q *Queries) coalesce(ctx context.Context, ev *Event, now time.Time) ([]int64, error) {
-	twins := `SELECT id FROM events WHERE crm = ? AND contact_id = ? AND action = ? AND role = ? AND send_notification = ?
-		AND decoded AND status = ? AND id <> ?`
-	if q.dialect == Postgres {
-		twins += " FOR UPDATE SKIP LOCKED"
-	}
-	var rows []struct {
-		ID        int64  `bun:"id"`
-		RequestID *int64 `bun:"request_id"`
-		ItemIndex int    `bun:"item_index"`
-		Contact   string `bun:"contact"`
-	}
-	msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", ev.ID)
-	err := q.scanAll(ctx, `UPDATE events SET status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?
-		WHERE id IN (`+twins+`) RETURNING id, request_id, item_index, contact`,
-		[]any{StatusDone, OutcomeCoalesced, msg, ev.ID, now, now,
-			ev.CRM, ev.ContactID, ev.Action, ev.Role, ev.SendNotification, StatusPending, ev.ID}, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("coalesce into event %d: %w", ev.ID, err)
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	// The kept event applies what the last received of them says: the
-	// contact it carried, or (when it carried none) the CRM's, fetched now.
-	merged, newest := make([]int64, len(rows)), receipt(ev)
-	for i, r := range rows {
-		merged[i] = r.ID
-		if at := receipt(&Event{ID: r.ID, RequestID: r.RequestID, ItemIndex: r.ItemIndex}); compareReceipt(at, newest) > 0 {
-			newest, ev.Contact = at, r.Contact
+	claims := make([]Claim, 0, len(got))
+	for i, ev := range evs {
+		if slices.Contains(got, leases[i]) {
+			claims = append(claims, Claim{Event: ev, Lease: leases[i]})
 		}
 	}
-	lines := make([]*Activity, len(merged))
-	for i := range merged {
-		lines[i] = &Activity{At: now, CRM: ev.CRM, EventID: &merged[i], Message: msg}
-	}
-	return merged, q.AddActivity(ctx, lines...)
+	return claims, nil
 }
 
-// lease marks ev processing under lease and opens its attempt.
-func (q *Queries) lease(ctx context.Context, ev *Event, lease string, now, until time.Time) error {
-	ev.Status, ev.LeaseOwner, ev.LeaseUntil = StatusProcessing, lease, &until
-	ev.Attempts++
-	ev.UpdatedAt = now
-	if _, err := q.exec(ctx, "UPDATE events SET status = ?, lease_owner = ?, lease_until = ?, attempts = ?, updated_at = ?, contact = ? WHERE id = ?",
-		ev.Status, ev.LeaseOwner, ev.LeaseUntil, ev.Attempts, ev.UpdatedAt, ev.Contact, ev.ID); err != nil {
-		return fmt.Errorf("lease event %d: %w", ev.ID, err)
+// coalesce merges into each claimed event the pending events identical
+// to it: one read per CRM finds them all, and only claims that have some
+// are written.
+func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) error {
+	claimed := make(map[[2]string]int, len(claims)) // contact → index in claims
+	newest := make([][2]int64, len(claims))         // receipt of the latest merged so far
+	contacts := map[string][]any{}                  // CRM → its claimed contacts
+	for i, c := range claims {
+		claimed[[2]string{c.Event.CRM, c.Event.ContactID}] = i
+		newest[i] = receipt(c.Event)
+		contacts[c.Event.CRM] = append(contacts[c.Event.CRM], c.Event.ContactID)
 	}
-	att := &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: lease, StartedAt: now}
-	if err := insert(ctx, q, []*EventAttempt{att}); err != nil {
-		return fmt.Errorf("open attempt of event %d: %w", ev.ID, err)
+	var pending []*Event
+	for crm, ids := range contacts {
+		query := `SELECT id, crm, contact_id, action, role, send_notification, request_id, item_index, contact
+			FROM events` + q.indexedBy("events_crm_contact") + `
+			WHERE status = ? AND decoded AND crm = ? AND contact_id IN (` + placeholders(len(ids)) + `)`
+		if q.dialect == Postgres {
+			query += " FOR UPDATE SKIP LOCKED"
+		}
+		var evs []*Event
+		if err := q.scanAll(ctx, query, append([]any{StatusPending, crm}, ids...), &evs); err != nil {
+			return fmt.Errorf("find %s events to merge: %w", crm, err)
+		}
+		pending = append(pending, evs...)
+	}
+	var lines []*Activity
+	for _, twin := range pending {
+		i := claimed[[2]string{twin.CRM, twin.ContactID}]
+		c, ev := &claims[i], claims[i].Event
+		if twin.ID == ev.ID || twin.Action != ev.Action || twin.Role != ev.Role || twin.SendNotification != ev.SendNotification {
+			continue
+		}
+		c.Coalesced = append(c.Coalesced, twin.ID)
+		// The kept event applies what the last received of them says: the
+		// contact it carried, or (when it carried none) the CRM's, fetched now.
+		if compareReceipt(receipt(twin), newest[i]) > 0 {
+			newest[i], ev.Contact = receipt(twin), twin.Contact
+		}
+	}
+	for i := range claims {
+		c := &claims[i]
+		if len(c.Coalesced) == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", c.Event.ID)
+		if _, err := q.exec(ctx, `UPDATE events SET status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?
+			WHERE id IN (`+placeholders(len(c.Coalesced))+`)`,
+			append([]any{StatusDone, OutcomeCoalesced, msg, c.Event.ID, now, now}, int64sToAny(c.Coalesced)...)...); err != nil {
+			return fmt.Errorf("coalesce into event %d: %w", c.Event.ID, err)
+		}
+		for _, id := range c.Coalesced {
+			lines = append(lines, &Activity{At: now, CRM: c.Event.CRM, EventID: &id, Message: msg})
+		}
+	}
+	return q.AddActivity(ctx, lines...)
+}
+
+// lease marks the claimed events processing, each under its claim's
+// lease, and opens their attempts.
+func (q *Queries) lease(ctx context.Context, claims []Claim, now, until time.Time) error {
+	args := make([]any, 0, 4*len(claims)+3)
+	args = append(args, StatusProcessing, until, now)
+	atts := make([]*EventAttempt, len(claims))
+	for i, c := range claims {
+		ev := c.Event
+		ev.Status, ev.LeaseOwner, ev.LeaseUntil = StatusProcessing, c.Lease, &until
+		ev.Attempts++
+		ev.UpdatedAt = now
+		args = append(args, ev.ID, ev.LeaseOwner, ev.Attempts, ev.Contact)
+		atts[i] = &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: c.Lease, StartedAt: now}
+	}
+	// VALUES names its columns column1, column2, … on both databases.
+	if _, err := q.exec(ctx, `UPDATE events SET status = ?, lease_until = ?, updated_at = ?,
+		lease_owner = v.column2, attempts = v.column3, contact = v.column4
+		FROM (VALUES `+rows(len(claims), 4)+`) AS v WHERE events.id = v.column1`, args...); err != nil {
+		return fmt.Errorf("lease %d events: %w", len(claims), err)
+	}
+	if err := insert(ctx, q, atts); err != nil {
+		return fmt.Errorf("open attempts of %d events: %w", len(claims), err)
 	}
 	return nil
 }

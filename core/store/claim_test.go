@@ -169,6 +169,38 @@ var _ = Describe("claiming events", func() {
 			}),
 		)
 
+		It("claims the oldest event of each free contact, passing over contacts another claim holds", func(ctx SpecContext) {
+			byContact := map[string][]*store.Event{}
+			for _, contact := range []string{"1", "2", "3", "2", "4", "5", "6"} {
+				byContact[contact] = append(byContact[contact], addEvent(ctx, s, "klicktipp", contact, store.StatusPending))
+			}
+			held := time.Now().UTC().Add(time.Hour)
+			for _, contact := range []string{"1", "3"} {
+				_, err := s.DB().NewInsert().Model(&store.ContactLease{CRM: "klicktipp", ContactID: contact, Owner: "hub-2/0123456789abcdef", Until: held}).Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+			}
+
+			claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 3)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(claims).To(HaveLen(3))
+			for i, contact := range []string{"2", "4", "5"} {
+				c := claims[i]
+				Expect(c.Event.ID).To(Equal(byContact[contact][0].ID))
+				Expect(contactLease(ctx, "klicktipp", contact)).To(HaveField("Owner", c.Lease))
+				got, err := s.EventByID(ctx, c.Event.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got).To(And(HaveField("Status", store.StatusProcessing), HaveField("LeaseOwner", c.Lease), HaveField("Attempts", 1)))
+			}
+			// The second event of contact 2 was identical: merged into the first.
+			Expect(claims[0].Coalesced).To(ConsistOf(byContact["2"][1].ID))
+			Expect(claims[1].Coalesced).To(BeEmpty())
+			Expect(contactLease(ctx, "klicktipp", "1")).To(HaveField("Owner", "hub-2/0123456789abcdef"))
+
+			claims, err = s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 3)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(claims).To(HaveExactElements(HaveField("Event.ID", byContact["6"][0].ID)))
+		})
+
 		It("releases every lease at the start of a single process, whatever claim holds it", func(ctx SpecContext) {
 			ev := addEvent(ctx, s, "klicktipp", "8", store.StatusPending)
 			claimOne(ctx, "crashed", time.Now().UTC().Add(time.Hour))

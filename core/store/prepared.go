@@ -251,12 +251,39 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// rows is n rows of width placeholders, for VALUES: "(?, ?), (?, ?)".
+func rows(n, width int) string {
+	row := "(" + placeholders(width) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// int64sToAny is ids as query arguments.
+func int64sToAny(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
 // columnLists caches selectColumns by model type and omitted columns.
 var columnLists sync.Map // columnsKey → string
 
 type columnsKey struct {
 	model reflect.Type
 	omit  string
+}
+
+// indexedBy tells SQLite which index a query must use, where its planner,
+// which keeps no statistics here, would guess wrong: it takes an equality
+// on one column (status = ?) for more selective than a list of keys
+// (crm = ? AND contact_id IN (…)), which can make a read scan the whole
+// queue. PostgreSQL keeps statistics and chooses well by itself.
+func (q *Queries) indexedBy(index string) string {
+	if q.dialect == Postgres {
+		return ""
+	}
+	return " INDEXED BY " + index
 }
 
 // selectColumns is "SELECT <the model's columns> FROM <its table>": the

@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/crmhub/crmhub/core/store"
+)
+
+// BenchmarkEventLifecycle measures the store's share of one webhook's
+// life on SQLite, beside a history of finished events: stored as
+// received, decoded, claimed and finished, sixteen at a time as the
+// inbox does it, each step a transaction without fsync (which the disk,
+// not the store, prices). It reports the time per event, in all and per
+// step: go test -run '^$' -bench EventLifecycle ./core/store
+func BenchmarkEventLifecycle(b *testing.B) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "hub.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	const batch, history = 16, 20_000
+	received := func(i int) *store.Event {
+		now := time.Now().UTC()
+		return &store.Event{CRM: "klicktipp", Action: "update_tags", Method: "POST", ContentType: "application/x-www-form-urlencoded",
+			Body: []byte(fmt.Sprintf("id=%d&email=user%d%%40example.com", i, i)), Status: store.StatusReceived,
+			NextAttemptAt: now, ReceivedAt: now, UpdatedAt: now}
+	}
+	steps := []string{"insert", "decode", "claim", "finish"}
+	var took [4]time.Duration // by step
+	lap := func(step int, t *time.Time) { now := time.Now(); took[step] += now.Sub(*t); *t = now }
+	lifecycle := func(first int) {
+		t := time.Now()
+		evs := make([]*store.Event, batch)
+		for i := range evs {
+			evs[i] = received(first + i)
+		}
+		if err := s.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertEvents(ctx, evs) }); err != nil {
+			b.Fatal(err)
+		}
+		lap(0, &t)
+		if err := s.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
+			for i, ev := range evs {
+				ev.Decoded, ev.ContactID, ev.Status = true, fmt.Sprint(first+i), store.StatusPending
+				if err := tx.SaveDecoded(ctx, ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		lap(1, &t)
+		claims, err := s.ClaimEvents(ctx, "bench", []string{"klicktipp"}, time.Now().UTC().Add(time.Minute), batch)
+		if err != nil || len(claims) != batch {
+			b.Fatal(len(claims), err)
+		}
+		lap(2, &t)
+		if err := s.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error {
+			for _, c := range claims {
+				c.Event.Status, c.Event.Outcome = store.StatusDone, "tags_updated"
+				if err := tx.Finish(ctx, c.Event, c.Lease); err != nil {
+					return err
+				}
+				if err := tx.CloseAttempt(ctx, c.Event, c.Lease, c.Event.Outcome, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		lap(3, &t)
+	}
+	for i := 0; i < history; i += batch {
+		lifecycle(i)
+	}
+	b.ResetTimer()
+	took = [4]time.Duration{}
+	n := history
+	for b.Loop() {
+		lifecycle(n)
+		n += batch
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/event")
+	for i, name := range steps {
+		b.ReportMetric(float64(took[i].Microseconds())/float64(b.N*batch), "µs/"+name)
+	}
+}
