@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/crmhub/crmhub/core/config"
 	"github.com/crmhub/crmhub/e2e/harness"
 )
 
@@ -212,7 +213,7 @@ func notes(o options) string {
 	return fmt.Sprintf(`ingest: %d connections for %s each. Alone: the hub's plugin unconfigured, so only ingest runs.
 While processing: update_tags of the end-to-end users while the workers apply them; the drain is
 from the load's end until every event is final. Both are set beside the same bare handler.
-end-to-end: default inbox (8 workers), rate_limit raised; %d users created (add hashes each
+end-to-end: default inbox (%d workers), rate_limit raised; %d users created (add hashes each
 new password with argon2id; the hashing pool does nothing else, for %s just before), then %d
 update_tags per user, each burst timed from the first webhook sent until every event is final.
 Scale-out (PostgreSQL): the update_tags again through %d hubs sharing the database, spread over them.
@@ -226,9 +227,18 @@ page's last byte, on the end-to-end hub after the second steady run; one in a hu
 stored events of other contacts dead.
 apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the
 first add sent to the last event received, and per event from its commit to its arrival.
-`, o.connections, o.duration, o.users, hashingTime, o.rounds, replicas,
+`, o.connections, o.duration, defaultWorkers(), o.users, hashingTime, o.rounds, replicas,
 		o.batch/batchSize*batchSize, batchSize, o.rounds, o.rate, o.steady, count(historySize),
 		consolePages, o.users)
+}
+
+// defaultWorkers is inbox.workers as a hub without a config file has it.
+func defaultWorkers() int {
+	c, err := config.Load("")
+	if err != nil {
+		return 0
+	}
+	return c.Inbox.Workers
 }
 
 // consoleRow is the timing of the i-th of consolePaths.

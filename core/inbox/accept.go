@@ -120,6 +120,10 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 		in.answer(batch, err)
 		return
 	}
+	// The rows are committed: decoding them need not wait for the flush.
+	// A flush that fails answers 503 but cannot take the rows back, so
+	// they would be decoded afterwards all the same.
+	nudge(in.wakeDecode)
 	in.syncing.Go(func() { in.answer(batch, durable()) })
 }
 
