@@ -3,33 +3,18 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/crmhub/crmhub/core/engine"
-	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
 	"github.com/crmhub/crmhub/sdk"
 )
-
-// benchStore is a fresh, migrated SQLite store (the default database).
-func benchStore(b *testing.B) *store.Store {
-	ctx := context.Background()
-	s, err := store.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "hub.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return s
-}
 
 // BenchmarkApplyUpdate measures one update of a known user on SQLite: its
 // tags change every time, its fields are pulled.
 func BenchmarkApplyUpdate(b *testing.B) {
 	ctx := context.Background()
-	s := benchStore(b)
+	s := storetest.OpenSQLite(b)
 	crm := newFakeCRM()
 	eng := engine.New(baseConfig(), crm, s, testBoxFor(b), nil)
 	c := sdk.Contact{ID: "123", Email: "anna@example.com", Fields: map[string]string{"fieldFirstName": "Anna", "fieldPhone": "030 1"}}
@@ -52,7 +37,7 @@ func BenchmarkApplyUpdate(b *testing.B) {
 // argon2id hash and sealed welcome mail included.
 func BenchmarkApplyAdd(b *testing.B) {
 	ctx := context.Background()
-	s := benchStore(b)
+	s := storetest.OpenSQLite(b)
 	crm := newFakeCRM()
 	eng := engine.New(baseConfig(), crm, s, testBoxFor(b), nil)
 	i := 0

@@ -3,11 +3,11 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/store/storetest"
 )
 
 // BenchmarkEventLifecycle measures the store's share of one webhook's
@@ -18,14 +18,7 @@ import (
 // step: go test -run '^$' -bench EventLifecycle ./core/store
 func BenchmarkEventLifecycle(b *testing.B) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "hub.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s := storetest.OpenSQLite(b)
 	const batch, history = 16, 20_000
 	received := func(i int) *store.Event {
 		now := time.Now().UTC()

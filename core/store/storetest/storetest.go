@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // test support reads best in Ginkgo's own words
@@ -158,6 +159,17 @@ func CreatePGDatabase(ctx context.Context) (name, dbURL string, err error) {
 // DropPGDatabase drops a database CreatePGDatabase made, closing its
 // remaining sessions.
 func DropPGDatabase(name string) { _ = pgscratch.Drop(PGURL(), name) }
+
+// OpenSQLite is a fresh, migrated SQLite store in a temporary folder of
+// tb's, closed when tb ends: for Go benchmarks, which run outside Ginkgo.
+func OpenSQLite(tb testing.TB) *store.Store {
+	s, err := openMigrated(context.Background(), "sqlite://"+filepath.Join(tb.TempDir(), "hub.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
 
 func openMigrated(ctx context.Context, u string) (*store.Store, error) {
 	s, err := store.Open(ctx, u)
