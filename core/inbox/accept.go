@@ -59,8 +59,9 @@ func (in *Inbox) Accept(ctx context.Context, ev *store.Event) error {
 	if err := <-a.done; err != nil {
 		return err
 	}
+	// commitBatch woke the decoder at the commit; decoding wakes the
+	// workers.
 	in.backlog.Add(1)
-	in.Kick()
 	return nil
 }
 
