@@ -20,10 +20,9 @@ var (
 // maxBatch bounds how many webhooks share one commit.
 const maxBatch = 512
 
-// linger bounds how long the committer holds the first webhook of a
-// batch for others to share its commit; it stops waiting earlier when
-// none has arrived for lingerGap, so a lone webhook is not kept waiting
-// and a crowd is not cut short.
+// linger bounds how long the committer holds a batch open for a crowd of
+// webhooks to share its commit; it stops waiting earlier when none has
+// arrived for lingerGap, so a crowd that thins out is not kept waiting.
 const (
 	linger    = time.Millisecond
 	lingerGap = 100 * time.Microsecond
@@ -85,10 +84,17 @@ func (in *Inbox) commitLoop() {
 	}
 }
 
-// gather collects the webhooks that arrive while the first waits, up to
-// maxBatch.
+// gather collects the webhooks queued behind the first, up to maxBatch.
+// When none is, the first is alone and committed at once; a crowd is held
+// for more to share its commit (see linger). The lone webhook must not wait
+// on a timer: one shorter than a millisecond sleeps a whole one when the
+// process is idle, as Go waits for its timers in epoll, which counts
+// milliseconds.
 func (in *Inbox) gather(first *accepted) []*accepted {
-	batch := []*accepted{first}
+	batch := in.takeQueued([]*accepted{first})
+	if len(batch) == 1 || len(batch) == maxBatch {
+		return batch
+	}
 	deadline := time.Now().Add(linger)
 	gap := time.NewTimer(lingerGap)
 	defer gap.Stop()
@@ -98,6 +104,19 @@ func (in *Inbox) gather(first *accepted) []*accepted {
 			batch = append(batch, a)
 			gap.Reset(min(lingerGap, time.Until(deadline)))
 		case <-gap.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// takeQueued adds to batch the webhooks queued now, up to maxBatch.
+func (in *Inbox) takeQueued(batch []*accepted) []*accepted {
+	for len(batch) < maxBatch {
+		select {
+		case a := <-in.commits:
+			batch = append(batch, a)
+		default:
 			return batch
 		}
 	}
