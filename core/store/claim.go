@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -69,6 +70,9 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 		if len(claims) == 0 {
 			return nil
 		}
+		if err := tx.readClaimed(ctx, claims); err != nil {
+			return err
+		}
 		if err := tx.coalesce(ctx, claims, now); err != nil {
 			return err
 		}
@@ -111,11 +115,13 @@ func compareReceipt(a, b [2]int64) int {
 	return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
 }
 
-// dueEvents lists claimable events, first received first: pending ones, retrying
-// ones whose time has come, and ones whose worker's lease ran out. Each
-// kind is read on its own so the (status, …) indexes serve every read; on
-// PostgreSQL rows another transaction is claiming are skipped, not waited
-// for.
+// dueEvents lists claimable events, first received first: pending ones,
+// retrying ones whose time has come, and ones whose worker's lease ran
+// out. It reads their keys alone (id, CRM, contact and place in receipt
+// order), since most candidates are passed over; readClaimed reads the
+// rest of the taken ones. Each kind is read on its own so the (status, …)
+// indexes serve every read; on PostgreSQL rows another transaction is
+// claiming are skipped, not waited for.
 func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
 	kinds := []struct {
 		status, due string
@@ -131,8 +137,7 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 	var due []*Event
 	for _, k := range kinds {
 		var evs []*Event
-		// The request as received is left out: only decoding reads it.
-		query := selectColumns[Event](q, "method", "query", "header", "content_type", "body") +
+		query := "SELECT id, crm, contact_id, request_id, item_index FROM events" +
 			" WHERE status = ? AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
 		args := []any{k.status}
 		for _, crm := range crms {
@@ -150,6 +155,33 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 	}
 	slices.SortFunc(due, func(a, b *Event) int { return compareReceipt(receipt(a), receipt(b)) })
 	return due[:min(len(due), limit)], nil
+}
+
+// readClaimed reads the claimed events whole, but for the request as
+// received, which only decoding reads.
+func (q *Queries) readClaimed(ctx context.Context, claims []Claim) error {
+	ids := make([]any, len(claims))
+	for i, c := range claims {
+		ids[i] = c.Event.ID
+	}
+	var evs []*Event
+	query := selectColumns[Event](q, "method", "query", "header", "content_type", "body") +
+		" WHERE id IN (" + placeholders(len(ids)) + ")"
+	if err := q.scanAll(ctx, query, ids, &evs); err != nil {
+		return fmt.Errorf("read %d claimed events: %w", len(claims), err)
+	}
+	byID := make(map[int64]*Event, len(evs))
+	for _, ev := range evs {
+		byID[ev.ID] = ev
+	}
+	for i := range claims {
+		ev, ok := byID[claims[i].Event.ID]
+		if !ok {
+			return fmt.Errorf("read claimed event %d: %w", claims[i].Event.ID, sql.ErrNoRows)
+		}
+		claims[i].Event = ev
+	}
+	return nil
 }
 
 // takeContacts takes the contacts of evs, each under a lease of its own,
