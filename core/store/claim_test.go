@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	. "github.com/onsi/gomega/gstruct"
 
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/core/store/storetest"
@@ -199,6 +200,24 @@ var _ = Describe("claiming events", func() {
 			claims, err = s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 3)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(claims).To(HaveExactElements(HaveField("Event.ID", byContact["6"][0].ID)))
+		})
+
+		It("hands the worker the event whole, but for the request as received", func(ctx SpecContext) {
+			now := time.Now().UTC()
+			ev := &store.Event{CRM: "klicktipp", Action: "add", Role: "subscriber", SendNotification: true,
+				Method: "POST", Query: "role=subscriber", Header: `{"X-Test":["1"]}`, ContentType: "application/json",
+				Body: []byte(`{"id":"21"}`), Decoded: true, ContactID: "21", Email: "ann@example.com",
+				Contact: `{"ID":"21","Email":"ann@example.com"}`, Status: store.StatusPending,
+				ReceivedAt: now, UpdatedAt: now, NextAttemptAt: now}
+			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertEvents(ctx, []*store.Event{ev}) })).To(Succeed())
+
+			c := claimOne(ctx, "hub-1", now.Add(time.Hour))
+			Expect(*c.Event).To(MatchFields(IgnoreExtras, Fields{
+				"ID": Equal(ev.ID), "Action": Equal("add"), "Role": Equal("subscriber"), "SendNotification": BeTrue(),
+				"ContactID": Equal("21"), "Email": Equal("ann@example.com"), "Contact": Equal(ev.Contact),
+				"Status": Equal(store.StatusProcessing), "Attempts": Equal(1),
+				"Method": BeEmpty(), "Query": BeEmpty(), "Header": BeEmpty(), "ContentType": BeEmpty(), "Body": BeEmpty(),
+			}))
 		})
 
 		It("releases every lease at the start of a single process, whatever claim holds it", func(ctx SpecContext) {
