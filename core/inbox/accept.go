@@ -67,15 +67,18 @@ func (in *Inbox) Accept(ctx context.Context, ev *store.Event) error {
 // commitLoop commits queued webhooks in batches until Stop, then commits
 // whatever is still queued.
 func (in *Inbox) commitLoop() {
+	crowd := false // the last batch had company: more webhooks are on their way
 	for {
 		select {
 		case a := <-in.commits:
-			in.commitBatch(in.gather(a))
+			batch := in.gather(a, crowd)
+			crowd = len(batch) > 1
+			in.commitBatch(batch)
 		case <-in.stopped:
 			for {
 				select {
 				case a := <-in.commits:
-					in.commitBatch(in.gather(a))
+					in.commitBatch(in.gather(a, false))
 				default:
 					return
 				}
@@ -85,14 +88,14 @@ func (in *Inbox) commitLoop() {
 }
 
 // gather collects the webhooks queued behind the first, up to maxBatch.
-// When none is, the first is alone and committed at once; a crowd is held
-// for more to share its commit (see linger). The lone webhook must not wait
-// on a timer: one shorter than a millisecond sleeps a whole one when the
-// process is idle, as Go waits for its timers in epoll, which counts
-// milliseconds.
-func (in *Inbox) gather(first *accepted) []*accepted {
+// A webhook that comes alone, after a batch that was alone too, is
+// committed at once; in a crowd the batch is held for more to share its
+// commit (see linger). The lone webhook must not wait on a timer: one
+// shorter than a millisecond sleeps a whole one when the process is idle,
+// as Go waits for its timers in epoll, which counts milliseconds.
+func (in *Inbox) gather(first *accepted, crowd bool) []*accepted {
 	batch := in.takeQueued([]*accepted{first})
-	if len(batch) == 1 || len(batch) == maxBatch {
+	if (len(batch) == 1 && !crowd) || len(batch) == maxBatch {
 		return batch
 	}
 	deadline := time.Now().Add(linger)
