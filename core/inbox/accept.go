@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/internal/chans"
 )
 
 // Errors Accept returns.
@@ -94,7 +95,7 @@ func (in *Inbox) commitLoop() {
 // shorter than a millisecond sleeps a whole one when the process is idle,
 // as Go waits for its timers in epoll, which counts milliseconds.
 func (in *Inbox) gather(first *accepted, crowd bool) []*accepted {
-	batch := in.takeQueued([]*accepted{first})
+	batch := chans.Drain(in.commits, []*accepted{first}, maxBatch)
 	if (len(batch) == 1 && !crowd) || len(batch) == maxBatch {
 		return batch
 	}
@@ -107,19 +108,6 @@ func (in *Inbox) gather(first *accepted, crowd bool) []*accepted {
 			batch = append(batch, a)
 			gap.Reset(min(lingerGap, time.Until(deadline)))
 		case <-gap.C:
-			return batch
-		}
-	}
-	return batch
-}
-
-// takeQueued adds to batch the webhooks queued now, up to maxBatch.
-func (in *Inbox) takeQueued(batch []*accepted) []*accepted {
-	for len(batch) < maxBatch {
-		select {
-		case a := <-in.commits:
-			batch = append(batch, a)
-		default:
 			return batch
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/crmhub/crmhub/internal/chans"
 )
 
 // maxShared bounds how many callers' work shares one transaction.
@@ -69,16 +71,7 @@ func (sh *sharer) run() {
 		case <-sh.closed:
 			return
 		}
-	more:
-		for len(calls) < maxShared {
-			select {
-			case next := <-sh.calls:
-				calls = append(calls, next)
-			default:
-				break more
-			}
-		}
-		sh.runTogether(calls)
+		sh.runTogether(chans.Drain(sh.calls, calls, maxShared))
 	}
 }
 

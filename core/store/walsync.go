@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"sync"
+
+	"github.com/crmhub/crmhub/internal/chans"
 )
 
 // walSync flushes a SQLite database's write-ahead log to disk apart from
@@ -51,15 +54,7 @@ func (w *walSync) run() {
 		case <-w.done:
 			return
 		}
-	more:
-		for {
-			select {
-			case next := <-w.requests:
-				waiting = append(waiting, next)
-			default:
-				break more
-			}
-		}
+		waiting = chans.Drain(w.requests, waiting, math.MaxInt)
 		err := w.sync()
 		for _, answer := range waiting {
 			answer <- err
