@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -115,12 +116,7 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		return 0
 	}
 	if err := in.store.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
-		for _, d := range out {
-			if err := in.saveDecoded(ctx, tx, d); err != nil {
-				return err
-			}
-		}
-		return nil
+		return in.saveDecoded(ctx, tx, out)
 	}); err != nil {
 		in.log.Error("record decoded webhooks", "crm", crm, "err", err)
 		return 0
@@ -421,26 +417,35 @@ func (in *Inbox) undecodable(ev *store.Event, err error, fromDecoder bool, msg s
 		lines: []*store.Activity{{CRM: ev.CRM, Level: level, Message: line}}}
 }
 
-// saveDecoded records what became of one due row, the rows of its new
-// items, and their activity lines.
-func (in *Inbox) saveDecoded(ctx context.Context, tx *store.Tx, d decoded) error {
-	switch err := tx.SaveDecoded(ctx, d.req.ev); {
-	case errors.Is(err, store.ErrNotReceived):
-		return nil // another hub saved its decode first, items and all
-	case err != nil:
+// saveDecoded records what became of due rows, the rows of their new
+// items, and their activity lines: a few statements for the whole batch.
+// A row no longer received was saved by another hub first, items and all,
+// and is left out.
+func (in *Inbox) saveDecoded(ctx context.Context, tx *store.Tx, out []decoded) error {
+	rows := make([]*store.Event, len(out))
+	for i, d := range out {
+		rows[i] = d.req.ev
+	}
+	saved, err := tx.SaveDecodedEvents(ctx, rows)
+	if err != nil {
 		return err
 	}
-	if len(d.items) > 0 {
-		rows := make([]*store.Event, len(d.items))
-		for i, it := range d.items {
-			rows[i] = it.ev
+	var done []itemOut
+	var items []*store.Event
+	for _, d := range out {
+		if !slices.Contains(saved, d.req.ev) {
+			continue
 		}
-		if err := tx.InsertItems(ctx, rows); err != nil {
-			return err
+		done = append(done, d.all()...)
+		for _, it := range d.items {
+			items = append(items, it.ev)
 		}
 	}
+	if err := tx.InsertItems(ctx, items); err != nil {
+		return err
+	}
 	var lines []*store.Activity
-	for _, it := range d.all() {
+	for _, it := range done {
 		for _, l := range it.lines {
 			l.EventID = &it.ev.ID
 			lines = append(lines, l)

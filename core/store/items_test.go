@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gstruct"
 
 	"github.com/crmhub/crmhub/core/store"
 	"github.com/crmhub/crmhub/core/store/storetest"
@@ -77,6 +78,49 @@ var _ = Describe("a request of several items", func() {
 			listed, _, err := s.ListEvents(ctx, store.EventFilter{RequestID: req.ID}, store.Page{Limit: 10})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(listed).To(HaveLen(1))
+		})
+
+		It("saves a batch of decodes at once, leaving out a row another hub saved first", func(ctx SpecContext) {
+			pending := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+			taken := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+			failed := addEvent(ctx, s, "klicktipp", "", store.StatusReceived)
+			late := *taken // what this hub read before another one saved it
+			taken.Decoded, taken.ContactID, taken.ItemCount, taken.Status = true, "7", 1, store.StatusPending
+			Expect(s.SaveDecoded(ctx, taken)).To(Succeed())
+
+			retryAt := time.Now().UTC().Add(time.Minute).Truncate(time.Millisecond)
+			pending.Decoded, pending.ContactID, pending.Email, pending.ItemCount = true, "1", "a@example.com", 1
+			pending.Status, pending.Contact, pending.NextAttemptAt = store.StatusPending, `{"ID":"1"}`, retryAt
+			late.Decoded, late.ContactID, late.ItemCount, late.Status = true, "8", 1, store.StatusPending
+			failed.Status, failed.Outcome, failed.Message, failed.Attempts = store.StatusFailed, store.OutcomeInvalidPayload, "unreadable", 1
+			var saved []*store.Event
+			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) (err error) {
+				saved, err = tx.SaveDecodedEvents(ctx, []*store.Event{pending, &late, failed})
+				return err
+			})).To(Succeed())
+			Expect(saved).To(HaveExactElements(pending, failed))
+
+			got, err := s.EventByID(ctx, pending.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(*got).To(gstruct.MatchFields(gstruct.IgnoreExtras, gstruct.Fields{
+				"Decoded": BeTrue(), "ContactID": Equal("1"), "Email": Equal("a@example.com"), "Contact": Equal(`{"ID":"1"}`),
+				"ItemCount": Equal(1), "Status": Equal(store.StatusPending), "FinishedAt": BeNil(),
+				"NextAttemptAt": BeTemporally("~", retryAt, time.Millisecond),
+			}))
+			got, err = s.EventByID(ctx, taken.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got.ContactID).To(Equal("7"), "the first hub's decode stands")
+			got, err = s.EventByID(ctx, failed.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(*got).To(gstruct.MatchFields(gstruct.IgnoreExtras, gstruct.Fields{
+				"Decoded": BeFalse(), "Status": Equal(store.StatusFailed), "Outcome": Equal(store.OutcomeInvalidPayload),
+				"Message": Equal("unreadable"), "Attempts": Equal(1), "FinishedAt": Not(BeNil()),
+			}))
+			for _, ev := range []*store.Event{pending, taken, failed} {
+				lines, err := s.EventActivity(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(lines).To(HaveExactElements(HaveField("Message", "Received add webhook.")), "event %d", ev.ID)
+			}
 		})
 
 		It("is final once every item is: dead before failed before done", func() {
