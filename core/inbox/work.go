@@ -13,45 +13,41 @@ import (
 	"github.com/crmhub/crmhub/sdk"
 )
 
-// workLoop claims due events for Workers workers until Stop; then the
-// workers finish the events claimed. It claims ahead: up to Workers
-// claimed events wait for a worker, so workers do not idle while a claim
-// (a transaction of its own, queued behind others on SQLite's one
-// connection) is under way.
+// workLoop claims due events and applies them, at most Workers at once,
+// until Stop; then it waits for the events in flight.
 func (in *Inbox) workLoop(ctx context.Context) {
 	o := in.options()
-	ready := make(chan store.Claim, o.Workers) // claimed, waiting for a worker
-	taken := make(chan struct{}, 1)            // a worker took a claim from ready
-	var workers sync.WaitGroup
-	for range o.Workers {
-		workers.Go(func() {
-			for c := range ready {
-				nudge(taken)
-				in.process(ctx, c)
-			}
-		})
-	}
-	defer func() { close(ready); workers.Wait() }()
+	workers := o.Workers
+	var (
+		inflight sync.WaitGroup
+		busy     = make(chan struct{}, workers) // one token per event in flight
+		freed    = make(chan struct{}, 1)       // a worker finished its event
+		eager    = true                         // claim even for a single free worker
+	)
+	defer inflight.Wait()
 	poll := time.NewTicker(o.Poll)
 	defer poll.Stop()
 	recount := time.NewTicker(5 * time.Second)
 	defer recount.Stop()
-	eager := true // claim even for a single free place
 	for {
-		// As workers take claims, the next claim waits for half the places
-		// to be free, so that it serves several events; new work and the
-		// poll claim for any free place, so that a worker does not idle
-		// while others are stuck on slow calls.
-		if room := cap(ready) - len(ready); room > 0 && (eager || room >= (cap(ready)+1)/2) {
-			for _, c := range in.claim(ctx, room) {
-				ready <- c // only this loop sends, so there is room
+		// A worker that finishes waits for half of them to be free before
+		// claiming, so a claim (a transaction of its own) serves several
+		// events; new work and the poll claim for any free worker, so none
+		// idles while others are stuck on slow calls.
+		if free := workers - len(busy); free > 0 && (eager || free >= (workers+1)/2) {
+			for _, c := range in.claim(ctx, free) {
+				busy <- struct{}{}
+				inflight.Go(func() {
+					defer func() { <-busy; nudge(freed) }()
+					in.process(ctx, c)
+				})
 			}
 		}
 		eager = false
 		select {
 		case <-in.stopped:
 			return
-		case <-taken:
+		case <-freed:
 		case <-in.wakeWork:
 			eager = true
 		case <-poll.C:
