@@ -34,8 +34,8 @@ func (q *Queries) SaveDecoded(ctx context.Context, ev *Event) error {
 // returns the events it saved, in order. An event no longer received is
 // left alone and left out, so the caller adds no items and no activity of
 // its own decode for it. The first save of a request writes its
-// "received" line, which ingest left out. On PostgreSQL it takes one
-// statement for all the events, as the decoder saves a plugin's whole
+// "received" line, which ingest left out. On PostgreSQL it takes two
+// statements for all the events, as the decoder saves a plugin's whole
 // batch at once: a round trip per event held decoding to a few hundred
 // webhooks a second.
 func (q *Queries) SaveDecodedEvents(ctx context.Context, evs []*Event) ([]*Event, error) {
@@ -109,10 +109,27 @@ func (q *Queries) saveDecodedEach(ctx context.Context, evs []*Event) ([]*Event, 
 	return saved, nil
 }
 
-// saveDecodedTogether saves decodes in one statement (PostgreSQL). Each
-// value is cast: a column of VALUES that holds only NULLs or quoted times
-// would be text.
+// saveDecodedTogether saves decodes in one statement (PostgreSQL), after
+// one that locks the rows in id order. Hubs decode without claiming, so
+// two may save the same rows at once: one order keeps them from
+// deadlocking, and a row another hub is saving right now is skipped, as
+// one it saved already. Each value is cast: a column of VALUES that holds only NULLs
+// or quoted times would be text.
 func (q *Queries) saveDecodedTogether(ctx context.Context, evs []*Event) ([]*Event, error) {
+	ids := make([]any, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	var locked []int64
+	if err := q.scanAll(ctx, "SELECT id FROM events WHERE id IN ("+placeholders(len(ids))+") AND status = ? ORDER BY id FOR UPDATE SKIP LOCKED",
+		append(ids, StatusReceived), &locked); err != nil {
+		return nil, fmt.Errorf("store: lock %d decoded events: %w", len(evs), err)
+	}
+	// The rows locked are still received, and stay so until this commits.
+	evs = slices.DeleteFunc(slices.Clone(evs), func(ev *Event) bool { return !slices.Contains(locked, ev.ID) })
+	if len(evs) == 0 {
+		return nil, nil
+	}
 	names, set, typed := []string{"id"}, make([]string, len(decodedColumns)), []string{"?::bigint"}
 	for i, c := range decodedColumns {
 		names = append(names, c.name)
@@ -128,18 +145,11 @@ func (q *Queries) saveDecodedTogether(ctx context.Context, evs []*Event) ([]*Eve
 	}
 	query := "UPDATE events SET " + strings.Join(set, ", ") + ", updated_at = ?" +
 		" FROM (VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(evs)), ", ") + ") AS v (" + strings.Join(names, ", ") + ")" +
-		" WHERE events.id = v.id AND events.status = ? RETURNING events.id"
-	var ids []int64
-	if err := q.scanAll(ctx, query, append(args, StatusReceived), &ids); err != nil {
+		" WHERE events.id = v.id"
+	if _, err := q.exec(ctx, query, args...); err != nil {
 		return nil, fmt.Errorf("store: record %d decoded events: %w", len(evs), err)
 	}
-	saved := make([]*Event, 0, len(ids))
-	for _, ev := range evs {
-		if slices.Contains(ids, ev.ID) {
-			saved = append(saved, ev)
-		}
-	}
-	return saved, nil
+	return evs, nil
 }
 
 // InsertItems stores the items 1.. of decoded requests as events of
