@@ -196,6 +196,17 @@ func expectOneUserPerContact(ctx context.Context, st *store.Store, t traffic, id
 	expectUsers(ctx, st, added)
 }
 
+// waitForPlugins waits until each hub runs both plugins of mixed
+// traffic: a webhook for a CRM whose plugin has not started yet is
+// answered 503, as its profile is unknown.
+func waitForPlugins(ctx context.Context, hubs ...*harness.Hub) {
+	for _, h := range hubs {
+		for _, crm := range []string{"klicktipp", "test"} {
+			Expect(h.WaitForPlugin(ctx, crm, "running")).To(Succeed())
+		}
+	}
+}
+
 // reportLogs attaches the hubs' logs to a failed spec.
 func reportLogs(hubs ...*harness.Hub) {
 	if !CurrentSpecReport().Failed() {

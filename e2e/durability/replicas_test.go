@@ -54,9 +54,7 @@ var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgre
 				Expect(h.Stop()).To(Succeed())
 			}
 		})
-		for _, h := range hubs {
-			Expect(h.WaitForPlugin(ctx, "test", "running")).To(Succeed())
-		}
+		waitForPlugins(ctx, hubs...)
 		m.single.key = hubs[0].Config.AccessKey
 
 		By("sending 1,500 webhooks, each hub a third of them")

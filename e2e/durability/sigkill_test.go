@@ -26,7 +26,7 @@ var _ = Describe("A hub killed with SIGKILL under load", func() {
 				TestPlugin: testPlugin, Lease: 3 * time.Second})
 			Expect(err).NotTo(HaveOccurred())
 			DeferCleanup(func() { reportLogs(hub); Expect(hub.Stop()).To(Succeed()) })
-			Expect(hub.WaitForPlugin(ctx, "test", "running")).To(Succeed())
+			waitForPlugins(ctx, hub)
 			m.single.key = hub.Config.AccessKey
 
 			acks := newAcked()
