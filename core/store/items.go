@@ -113,8 +113,8 @@ func (q *Queries) saveDecodedEach(ctx context.Context, evs []*Event) ([]*Event, 
 // one that locks the rows in id order. Hubs decode without claiming, so
 // two may save the same rows at once: one order keeps them from
 // deadlocking, and a row another hub is saving right now is skipped, as
-// one it saved already. Each value is cast: a column of VALUES that holds only NULLs
-// or quoted times would be text.
+// one it saved already. Each value is cast: a column of VALUES that holds
+// only NULLs or quoted times would be text.
 func (q *Queries) saveDecodedTogether(ctx context.Context, evs []*Event) ([]*Event, error) {
 	ids := make([]any, len(evs))
 	for i, ev := range evs {
@@ -136,7 +136,6 @@ func (q *Queries) saveDecodedTogether(ctx context.Context, evs []*Event) ([]*Eve
 		set[i] = c.name + " = v." + c.name
 		typed = append(typed, "?::"+c.pgType)
 	}
-	row := "(" + strings.Join(typed, ", ") + ")"
 	args := make([]any, 0, 2+len(evs)*len(typed))
 	args = append(args, evs[0].UpdatedAt)
 	for _, ev := range evs {
@@ -144,7 +143,7 @@ func (q *Queries) saveDecodedTogether(ctx context.Context, evs []*Event) ([]*Eve
 		args = append(args, decodedValues(ev)...)
 	}
 	query := "UPDATE events SET " + strings.Join(set, ", ") + ", updated_at = ?" +
-		" FROM (VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(evs)), ", ") + ") AS v (" + strings.Join(names, ", ") + ")" +
+		" FROM (VALUES " + repeatRow("("+strings.Join(typed, ", ")+")", len(evs)) + ") AS v (" + strings.Join(names, ", ") + ")" +
 		" WHERE events.id = v.id"
 	if _, err := q.exec(ctx, query, args...); err != nil {
 		return nil, fmt.Errorf("store: record %d decoded events: %w", len(evs), err)

@@ -252,8 +252,10 @@ func placeholders(n int) string {
 }
 
 // rows is n rows of width placeholders, for VALUES: "(?, ?), (?, ?)".
-func rows(n, width int) string {
-	row := "(" + placeholders(width) + ")"
+func rows(n, width int) string { return repeatRow("("+placeholders(width)+")", n) }
+
+// repeatRow is row n times, comma-separated, for VALUES.
+func repeatRow(row string, n int) string {
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
