@@ -23,7 +23,7 @@ func migrateCmd(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer release()
-	st, err := store.Open(ctx, cfg.Database.URL)
+	st, err := store.Open(ctx, cfg.Database.URL, store.MaxConnections(cfg.Database.MaxConnections))
 	if err != nil {
 		return err
 	}

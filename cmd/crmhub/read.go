@@ -90,7 +90,7 @@ func (c *cli) openStore(ctx context.Context) (*store.Store, error) {
 	if path, ok := strings.CutPrefix(cfg.Database.URL, "sqlite://"); ok && !config.FileExists(path) {
 		return nil, fmt.Errorf("no store at %s: start the hub (crmhub serve) or run crmhub migrate first", path)
 	}
-	st, err := store.Open(ctx, cfg.Database.URL)
+	st, err := store.Open(ctx, cfg.Database.URL, store.MaxConnections(cfg.Database.MaxConnections))
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,8 @@ type Config struct {
 type Database struct {
 	// URL is sqlite://<path> or postgres://user:pass@host:port/db.
 	URL string `koanf:"url"`
+	// MaxConnections caps this process's PostgreSQL connections.
+	MaxConnections int `koanf:"max_connections"`
 }
 
 // Admin configures the admin API.

@@ -24,6 +24,7 @@ var _ = Describe("Load", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Listen).To(Equal("127.0.0.1:8080"))
 		Expect(c.Database.URL).To(Equal("sqlite://data/crmhub.db"))
+		Expect(c.Database.MaxConnections).To(Equal(20))
 		Expect(c.Server.MaxBody).To(BeEquivalentTo(1 << 20))
 		Expect(c.Inbox.BackoffInitial).To(Equal(5 * time.Second))
 		Expect(c.Roles.Allowed).To(Equal([]string{"subscriber", "customer", "member"}))
@@ -98,6 +99,7 @@ crms:
 		Entry("a default CRM that is not configured", "server: {default_crm: hubspot}", nil, "server.default_crm"),
 		Entry("a bad checksum", "crms: {klicktipp: {sha256: abc}}", nil, "crms.klicktipp.sha256: must be 64 hex digits"),
 		Entry("a bad database url", "database: {url: mysql://x}", nil, "database.url"),
+		Entry("a pool of one PostgreSQL connection", "database: {max_connections: 1}", nil, "database.max_connections: must be >= 2"),
 		Entry("a lease too short to renew", "inbox: {lease: 100ms}", nil, "inbox.lease: must be at least 1s"),
 	)
 

@@ -6,6 +6,7 @@ package config
 var defaults = map[string]any{
 	"listen":                   "127.0.0.1:8080",
 	"database.url":             "sqlite://data/crmhub.db",
+	"database.max_connections": 20,
 	"access_key":               "",
 	"admin.token":              "",
 	"admin.pprof":              false,

@@ -30,6 +30,7 @@ func (c *Config) validate() error {
 		!strings.HasPrefix(c.Database.URL, "postgresql://") {
 		v.add("database.url", "must start with sqlite:// or postgres://")
 	}
+	v.check(c.Database.MaxConnections >= 2, "database.max_connections", "must be >= 2")
 	v.check(c.Server.MaxBody > 0, "server.max_body", "must be > 0")
 	v.check(c.Server.MaxBody <= MaxBodyLimit, "server.max_body",
 		fmt.Sprintf("must be at most %s: a webhook must fit one message to its plugin", MaxBodyLimit))

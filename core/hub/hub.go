@@ -64,7 +64,7 @@ type Hub struct {
 // Open opens and migrates the store and builds the hub's parts; Serve
 // starts them.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Hub, error) {
-	st, err := store.Open(ctx, cfg.Database.URL)
+	st, err := store.Open(ctx, cfg.Database.URL, store.MaxConnections(cfg.Database.MaxConnections))
 	if err != nil {
 		return nil, err
 	}

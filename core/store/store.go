@@ -69,7 +69,11 @@ func newStore(db *bun.DB, d Dialect) *Store {
 // to the working directory; sqlite:///abs/path is absolute; the folder is
 // created) or postgres://user:pass@host:port/db?sslmode=disable. It does
 // not migrate; call Migrate.
-func Open(ctx context.Context, rawURL string) (*Store, error) {
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
+	o := options{maxConnections: DefaultMaxConnections}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var (
 		s   *Store
 		err error
@@ -79,7 +83,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	case isSQLite:
 		s, err = openSQLite(path)
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		s, err = openPostgres(rawURL)
+		s, err = openPostgres(rawURL, o.maxConnections)
 	default:
 		return nil, fmt.Errorf("store: database url must start with sqlite:// or postgres://, got %q", redactURL(rawURL))
 	}
@@ -91,6 +95,28 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// DefaultMaxConnections is how many PostgreSQL connections a store opens
+// at most unless MaxConnections says otherwise.
+const DefaultMaxConnections = 20
+
+// Option changes how Open connects.
+type Option func(*options)
+
+type options struct {
+	maxConnections int
+}
+
+// MaxConnections caps the PostgreSQL connections the store opens at n
+// (n >= 1): hubs sharing one server must fit its max_connections together.
+// SQLite always uses one, its single writer.
+func MaxConnections(n int) Option {
+	return func(o *options) {
+		if n >= 1 {
+			o.maxConnections = n
+		}
+	}
 }
 
 // SQLitePath returns the file a sqlite:// database URL names, as given
@@ -132,7 +158,7 @@ func openSQLite(path string) (*Store, error) {
 	return s, nil
 }
 
-func openPostgres(rawURL string) (s *Store, err error) {
+func openPostgres(rawURL string, maxConnections int) (s *Store, err error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: malformed postgres url: %w", errors.Unwrap(err))
@@ -148,8 +174,8 @@ func openPostgres(rawURL string) (s *Store, err error) {
 		}
 	}()
 	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(rawURL)))
-	sqldb.SetMaxOpenConns(20)
-	sqldb.SetMaxIdleConns(20)
+	sqldb.SetMaxOpenConns(maxConnections)
+	sqldb.SetMaxIdleConns(maxConnections)
 	return newStore(bun.NewDB(sqldb, pgdialect.New()), Postgres), nil
 }
 

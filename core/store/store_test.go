@@ -51,6 +51,38 @@ var _ = Describe("Open", func() {
 		Entry("postgres with a broken port", "postgres://u:secret@127.0.0.1:notaport/db", "malformed postgres url"),
 	)
 
+	It("opens no more PostgreSQL connections than MaxConnections, however many queries wait", func(ctx SpecContext) {
+		storetest.Get(ctx, store.Postgres) // skips (or fails) when PostgreSQL is away
+		name, url, err := storetest.CreatePGDatabase(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		defer storetest.DropPGDatabase(name)
+		s, err := store.Open(ctx, url, store.MaxConnections(3))
+		Expect(err).NotTo(HaveOccurred())
+		defer s.Close()
+
+		// Twelve queries at once, each holding its connection a while.
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				defer GinkgoRecover()
+				_, err := s.DB().ExecContext(ctx, "SELECT pg_sleep(0.3)")
+				Expect(err).NotTo(HaveOccurred())
+			})
+		}
+		watcher, err := store.Open(ctx, storetest.PGURL(), store.MaxConnections(1))
+		Expect(err).NotTo(HaveOccurred())
+		defer watcher.Close()
+		most := 0
+		for range 10 {
+			var n int
+			Expect(watcher.DB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = ?", name).Scan(ctx, &n)).To(Succeed())
+			most = max(most, n)
+			time.Sleep(50 * time.Millisecond)
+		}
+		wg.Wait()
+		Expect(most).To(Equal(3), "connections to the database while twelve queries waited")
+	})
+
 	It("never shows the password of a bad postgres url", func(ctx SpecContext) {
 		_, err := store.Open(ctx, "postgres://u:hunter2@127.0.0.1:1/db?sslmode=disable&connect_timeout=1")
 		Expect(err).To(HaveOccurred())

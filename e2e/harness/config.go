@@ -24,6 +24,9 @@ type Config struct {
 	Dir string
 	// Database is the store's URL; "" means a SQLite file in Dir.
 	Database string
+	// MaxConnections is database.max_connections; 0 keeps the default.
+	// Hubs side by side on one PostgreSQL must fit its max_connections.
+	MaxConnections int
 
 	// AccessKey is the global webhook key and AdminToken the admin API's
 	// bearer token; Start fills in random ones when empty.
@@ -194,9 +197,12 @@ func (c Config) yaml(listen, plugin string) ([]byte, error) {
 	setIf(inbox, "backoff_max", c.BackoffMax.String(), c.BackoffMax > 0)
 	setIf(inbox, "lease", c.Lease.String(), c.Lease > 0)
 
+	database := map[string]any{"url": c.Database}
+	setIf(database, "max_connections", c.MaxConnections, c.MaxConnections > 0)
+
 	doc := map[string]any{
 		"listen":          listen,
-		"database":        map[string]any{"url": c.Database},
+		"database":        database,
 		"access_key":      c.AccessKey,
 		"admin":           map[string]any{"token": c.AdminToken, "pprof": c.Pprof},
 		"secret_key_file": filepath.Join(c.Dir, "secret.key"),
