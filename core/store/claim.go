@@ -186,8 +186,15 @@ func (q *Queries) readClaimed(ctx context.Context, claims []Claim) error {
 
 // takeContacts takes the contacts of evs, each under a lease of its own,
 // where no other claim holds one that has not run out, and returns the
-// claims of the events whose contact it took.
+// claims of the events whose contact it took, in contact order.
+//
+// It takes them in the order of (CRM, contact), whatever the events'
+// order: claims of several hubs that want the same contacts then wait for
+// each other instead of each holding one the other waits for.
 func (q *Queries) takeContacts(ctx context.Context, owner string, evs []*Event, now, until time.Time) ([]Claim, error) {
+	evs = slices.SortedFunc(slices.Values(evs), func(a, b *Event) int {
+		return cmp.Or(cmp.Compare(a.CRM, b.CRM), cmp.Compare(a.ContactID, b.ContactID))
+	})
 	leases := make([]string, len(evs))
 	args := make([]any, 0, 4*len(evs)+1)
 	for i, ev := range evs {

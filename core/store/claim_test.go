@@ -234,3 +234,40 @@ var _ = Describe("claiming events", func() {
 		})
 	})
 })
+
+var _ = Describe("claims on one PostgreSQL", Label("postgres"), func() {
+	It("take contact leases in one order, so claims that overlap wait for each other instead of deadlocking", func(ctx SpecContext) {
+		s := storetest.Get(ctx, store.Postgres).Store()
+		Expect(storetest.Empty(ctx, s)).To(Succeed())
+		// Contact 2's event was received first, so a claim meets the
+		// contacts in the order 2, 1.
+		addEvent(ctx, s, "klicktipp", "2", store.StatusPending)
+		addEvent(ctx, s, "klicktipp", "1", store.StatusPending)
+
+		// Another hub's claim holds contact 1 and is about to take 2.
+		other, err := s.DB().BeginTx(ctx, nil)
+		Expect(err).NotTo(HaveOccurred())
+		defer other.Rollback() //nolint:errcheck // committed below
+		takeLease := func(contact string) error {
+			_, err := other.NewInsert().Model(&store.ContactLease{CRM: "klicktipp", ContactID: contact,
+				Owner: "other/1", Until: time.Now().UTC().Add(time.Hour)}).Exec(ctx)
+			return err
+		}
+		Expect(takeLease("1")).To(Succeed())
+
+		claimed := make(chan error, 1)
+		go func() {
+			_, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, time.Now().UTC().Add(time.Hour), 2)
+			claimed <- err
+		}()
+		// The claim now waits for contact 1. Had it taken contact 2 before
+		// asking for 1, the other claim's next step would close a cycle.
+		Eventually(ctx, func() (int64, error) {
+			return s.DB().NewSelect().TableExpr("pg_stat_activity").
+				Where("wait_event_type = 'Lock' AND query LIKE 'INSERT INTO contact_leases%'").Count(ctx)
+		}).Should(BeEquivalentTo(1))
+		Expect(takeLease("2")).To(Succeed())
+		Expect(other.Commit()).To(Succeed())
+		Expect(<-claimed).To(Succeed())
+	})
+})
