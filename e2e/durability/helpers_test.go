@@ -196,6 +196,13 @@ func expectOneUserPerContact(ctx context.Context, st *store.Store, t traffic, id
 	expectUsers(ctx, st, added)
 }
 
+// replicaConnections is database.max_connections of each hub in a drill
+// of several: two such drills run side by side (ginkgo -p) on one
+// PostgreSQL that takes 100 connections. At the default of 20, six hubs
+// and the specs' own pools did not fit, and the hubs answered webhooks
+// and feed reads 503 ("sorry, too many clients already").
+const replicaConnections = 8
+
 // waitForPlugins waits until each hub runs both plugins of mixed
 // traffic: a webhook for a CRM whose plugin has not started yet is
 // answered 503, as its profile is unknown.

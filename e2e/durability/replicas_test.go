@@ -45,7 +45,7 @@ var _ = Describe("Three hubs started together on one PostgreSQL", Label("postgre
 		dir := GinkgoT().TempDir()
 		callLog := filepath.Join(dir, "test-crm-calls.log")
 
-		hubs, err := harness.StartReplicas(ctx, bins, harness.Config{Dir: dir, Database: dbURL, KlickTipp: kt,
+		hubs, err := harness.StartReplicas(ctx, bins, harness.Config{Dir: dir, Database: dbURL, MaxConnections: replicaConnections, KlickTipp: kt,
 			TestPlugin: testPlugin, TestSettings: map[string]string{"call_log": callLog, "get_delay": "5ms"}}, 3)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() {
