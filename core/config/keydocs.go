@@ -21,7 +21,7 @@ var keyDocs = map[string]string{
 	"secret_key_file": "File holding the key that encrypts generated passwords still waiting for their welcome mail or return write; never stored in the database. " +
 		"Created at the first start; once the store has recorded its fingerprint, a hub whose file is missing or different refuses to start. " +
 		"Every hub sharing a database needs the same file (see docs/operations.md). Applies at the next start.",
-	"inbox.workers":            "How many events this process applies at once. More apply a backlog faster (they share the store's transactions and wait on the CRM side by side) but leave less of the machine to taking webhooks. Applies at the next start.",
+	"inbox.workers":            "How many events this process applies at once; as many more wait claimed for a free worker. More apply a backlog faster (they share the store's transactions and wait on the CRM side by side) but leave less of the machine to taking webhooks. Applies at the next start.",
 	"inbox.max_attempts":       "Attempts an event gets for retryable errors before it ends `dead` / `gave_up`. Waiting for a plugin that is down or not configured costs no attempt.",
 	"inbox.backoff_initial":    "Wait before the first retry; each further retry waits about twice as long, with jitter.",
 	"inbox.backoff_max":        "Longest wait between two retries.",

@@ -344,6 +344,29 @@ var _ = Describe("Inbox", func() {
 			Expect(attempts[1]).To(HaveField("FinishedAt", Not(BeNil())))
 		})
 
+		It("keeps the leases of a claimed event while it waits for a free worker", func(ctx SpecContext) {
+			opts.Workers, opts.Lease = 1, 1200*time.Millisecond
+			stalled := app.stallNext("70", "after a long call")
+			start()
+			DeferCleanup(stalled.let) // before Stop, which waits for it
+			accept("contact=70")
+			Eventually(stalled.started).Should(BeClosed())
+			// The only worker is stuck in a call; the next event is claimed
+			// all the same and waits for it.
+			queued := accept("contact=71")
+			Eventually(event(queued)).Should(HaveField("Status", store.StatusProcessing))
+
+			// Three leases later another hub looks for events whose lease
+			// ran out: it must find none.
+			time.Sleep(3 * opts.Lease)
+			claims, err := st.ClaimEvents(ctx, "other-hub", []string{"klicktipp"}, time.Now().UTC().Add(time.Minute), 10)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(claims).To(BeEmpty(), "another hub took over an event this one held")
+
+			stalled.let()
+			Eventually(event(queued)).Should(And(HaveField("Status", store.StatusDone), HaveField("Attempts", 1)))
+		})
+
 		It("tells its observer what it committed and how each event ended", func() {
 			obs := newObserver()
 			opts.Observer = obs

@@ -13,41 +13,51 @@ import (
 	"github.com/crmhub/crmhub/sdk"
 )
 
-// workLoop claims due events and applies them, at most Workers at once,
-// until Stop; then it waits for the events in flight.
+// workLoop claims due events and hands them to a crew of Workers, until
+// Stop; then the crew finishes what was claimed.
+//
+// Claims run ahead of the crew: claimed events wait in a queue as deep as
+// the crew is large, topped up once half of it is taken, so a worker that
+// finishes starts its next event at once instead of waiting through a
+// claim's round trips (on PostgreSQL the crew sat mostly idle with
+// thousands of events due). Each claim's lease is kept from the moment it
+// is taken (see hold), so a queued event is never taken over.
 func (in *Inbox) workLoop(ctx context.Context) {
 	o := in.options()
 	workers := o.Workers
-	var (
-		inflight sync.WaitGroup
-		busy     = make(chan struct{}, workers) // one token per event in flight
-		freed    = make(chan struct{}, 1)       // a worker finished its event
-		eager    = true                         // claim even for a single free worker
-	)
-	defer inflight.Wait()
+	queue := make(chan held, workers)
+	taken := make(chan struct{}, 1) // a worker took an event from the queue
+	var crew sync.WaitGroup
+	for range workers {
+		crew.Go(func() {
+			for h := range queue {
+				nudge(taken)
+				in.process(h)
+			}
+		})
+	}
+	defer crew.Wait()
+	defer close(queue)
+	eager := true // claim even for a single free place
 	poll := time.NewTicker(o.Poll)
 	defer poll.Stop()
 	recount := time.NewTicker(5 * time.Second)
 	defer recount.Stop()
 	for {
-		// A worker that finishes waits for half of them to be free before
-		// claiming, so a claim (a transaction of its own) serves several
-		// events; new work and the poll claim for any free worker, so none
-		// idles while others are stuck on slow calls.
-		if free := workers - len(busy); free > 0 && (eager || free >= (workers+1)/2) {
-			for _, c := range in.claim(ctx, free) {
-				busy <- struct{}{}
-				inflight.Go(func() {
-					defer func() { <-busy; nudge(freed) }()
-					in.process(ctx, c)
-				})
+		// Top the queue up once half of it is taken, so a claim (a
+		// transaction of its own) serves several events; new work and the
+		// poll top it up for any free place, so work keeps coming when slow
+		// calls free the crew one worker at a time.
+		if room := cap(queue) - len(queue); room > 0 && (eager || room >= (workers+1)/2) {
+			for _, c := range in.claim(ctx, room) {
+				queue <- in.hold(ctx, c) // never blocks: only this loop sends, and room was free
 			}
 		}
 		eager = false
 		select {
 		case <-in.stopped:
 			return
-		case <-freed:
+		case <-taken:
 		case <-in.wakeWork:
 			eager = true
 		case <-poll.C:
@@ -58,6 +68,22 @@ func (in *Inbox) workLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// held is a claimed event whose leases are being kept: ctx ends when its
+// work is done (cancel) or when a renewal finds it taken over.
+type held struct {
+	store.Claim
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// hold starts keeping a claim's leases, from the claim on: in the queue
+// too, since a worker may take a while to come free.
+func (in *Inbox) hold(ctx context.Context, c store.Claim) held {
+	ctx, cancel := context.WithCancel(ctx)
+	go in.keepLease(ctx, c, cancel)
+	return held{Claim: c, ctx: ctx, cancel: cancel}
 }
 
 // claim takes up to n due events of the CRMs whose plugins are ready and
@@ -102,16 +128,14 @@ func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
 // process applies one claimed event and records how it ended, under the
 // claim's lease only: a worker overtaken after its lease ran out records
 // nothing.
-func (in *Inbox) process(ctx context.Context, c store.Claim) {
-	ev := c.Event
+func (in *Inbox) process(h held) {
+	c, ctx, ev := h.Claim, h.ctx, h.Event
 	defer func() {
+		h.cancel() // stops keeping the leases
 		in.mu.Lock()
 		in.applying[ev.CRM]--
 		in.mu.Unlock()
 	}()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go in.keepLease(ctx, c, cancel)
 
 	log := in.log.With("event", ev.ID, "crm", ev.CRM)
 	job := engine.Event{ID: ev.ID, CRM: ev.CRM, Action: ev.Action, ContactID: ev.ContactID,
@@ -227,9 +251,9 @@ func retryDelay(n int, o *Options, err error) time.Duration {
 	return d
 }
 
-// keepLease renews the claim's leases of the event and its contact while
-// the event is being applied; when a renewal finds the event taken over,
-// it cancels the work.
+// keepLease renews the claim's leases of the event and its contact until
+// ctx ends (the event was applied, or is given up); when a renewal finds
+// the event taken over, it cancels the work.
 func (in *Inbox) keepLease(ctx context.Context, c store.Claim, lost context.CancelFunc) {
 	ev := c.Event
 	lease := in.options().Lease
