@@ -10,7 +10,7 @@ var keyDocs = map[string]string{
 	"database.url": "The store: `sqlite://<path>` (everything after `sqlite://` is the path, relative to the working directory; `sqlite:///var/lib/crmhub/hub.db` is absolute; its folder is created) " +
 		"or `postgres://user:pass@host:5432/db?sslmode=disable`. SQLite is for one process; several hubs share one PostgreSQL. Applies at the next start.",
 	"database.max_connections": "Most connections this process opens to PostgreSQL (SQLite uses one). Hubs sharing a server must fit its `max_connections` together, with room for everything else that connects: " +
-		"three hubs at the default need 60. Fewer make the hub's work wait for a connection. Applies at the next start.",
+		"three hubs at the default need 60. Fewer make the hub's work wait for a connection. At least 2. Applies at the next start.",
 	"access_key": "The key every webhook must carry (`access_key` in the query, form or JSON body, or the `Authorization` header), unless its CRM has its own. " +
 		"Empty: generated once, kept in the store and printed at start.",
 	"admin.token":        "Bearer token of the admin API (`/api/v1`) and sign-in of the web console (`/ui/`). Empty turns both off: they answer 404.",
