@@ -126,6 +126,32 @@ var _ = Describe("Feed", func() {
 			Eventually(read).Should(ConsistOf(idA, idB))
 		})
 
+		It("runs in the order of the transaction numbers, also where they gain a digit", func(ctx SpecContext) {
+			if db.Dialect == store.SQLite {
+				Skip("SQLite has no transaction numbers: its feed runs by id")
+			}
+			// Two changes of transactions long ended, one just below a power
+			// of ten and one just above it; the later number has the lower id.
+			var current uint64
+			Expect(s.DB().NewRaw("SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT)").Scan(ctx, &current)).To(Succeed())
+			power := uint64(10)
+			for power*10+1 < current {
+				power *= 10
+			}
+			insert := func(xact uint64) int64 {
+				var id int64
+				Expect(s.DB().NewRaw(`INSERT INTO changes (xact, user_id, type, sequence, data, created_at)
+					VALUES (CAST(CAST(? AS TEXT) AS XID8), 1, 'user.updated', 1, '{}', ?) RETURNING id`,
+					xact, time.Now().UTC()).Scan(ctx, &id)).To(Succeed())
+				return id
+			}
+			above := insert(power + 1)
+			below := insert(power - 1)
+
+			ids, _ := readAll(ctx, store.ChangeCursor{})
+			Expect(ids).To(Equal([]int64{below, above}), "transaction %d before %d", power-1, power+1)
+		})
+
 		It("reads each change exactly once while many writers commit concurrently", func(ctx SpecContext) {
 			const writers, each = 6, 15
 			done := make(chan struct{})

@@ -83,7 +83,7 @@ type FeedChange struct {
 
 type feedRow struct {
 	ID        int64     `bun:"id"`
-	Xact      string    `bun:"xact"`
+	Xact      string    `bun:"xact_text"`
 	Type      string    `bun:"type"`
 	UserID    int64     `bun:"user_id"`
 	Sequence  int64     `bun:"sequence"`
@@ -103,10 +103,13 @@ type feedRow struct {
 // xmin): they are all committed, and no later commit can sort before them.
 // On SQLite the single writer commits in id order.
 func (q *Queries) ChangesAfter(ctx context.Context, after ChangeCursor, limit int) ([]FeedChange, error) {
-	query := `SELECT id, CAST(xact AS TEXT) AS xact, type, user_id, sequence, data, created_at FROM changes
+	// The text of xact is named xact_text: ORDER BY takes a bare name for
+	// an output column before a table's, and the text of transaction
+	// numbers sorts "1000001" before "999999".
+	query := `SELECT id, CAST(xact AS TEXT) AS xact_text, type, user_id, sequence, data, created_at FROM changes
 WHERE (xact, id) > (?, ?) ORDER BY xact, id LIMIT ?`
 	if q.dialect == Postgres {
-		query = `SELECT id, CAST(xact AS TEXT) AS xact, type, user_id, sequence, data, created_at FROM changes
+		query = `SELECT id, CAST(xact AS TEXT) AS xact_text, type, user_id, sequence, data, created_at FROM changes
 WHERE (xact, id) > (CAST(CAST(? AS TEXT) AS XID8), ?) AND xact < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY xact, id LIMIT ?`
 	}
