@@ -264,7 +264,7 @@ var _ = Describe("claims on one PostgreSQL", Label("postgres"), func() {
 		// asking for 1, the other claim's next step would close a cycle.
 		Eventually(ctx, func() (int64, error) {
 			return s.DB().NewSelect().TableExpr("pg_stat_activity").
-				Where("wait_event_type = 'Lock' AND query LIKE 'INSERT INTO contact_leases%'").Count(ctx)
+				Where("datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO contact_leases%'").Count(ctx)
 		}).Should(BeEquivalentTo(1))
 		Expect(takeLease("2")).To(Succeed())
 		Expect(other.Commit()).To(Succeed())
