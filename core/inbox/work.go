@@ -21,7 +21,8 @@ import (
 // finishes starts its next event at once instead of waiting through a
 // claim's round trips (on PostgreSQL the crew sat mostly idle with
 // thousands of events due). Each claim's lease is kept from the moment it
-// is taken (see hold), so a queued event is never taken over.
+// is taken (see hold), so a queued event is not taken over while the
+// hub is alive.
 func (in *Inbox) workLoop(ctx context.Context) {
 	o := in.options()
 	workers := o.Workers
@@ -36,8 +37,10 @@ func (in *Inbox) workLoop(ctx context.Context) {
 			}
 		})
 	}
-	defer crew.Wait()
-	defer close(queue)
+	defer func() {
+		close(queue) // the crew finishes what was claimed, then ends
+		crew.Wait()
+	}()
 	eager := true // claim even for a single free place
 	poll := time.NewTicker(o.Poll)
 	defer poll.Stop()
