@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
+	"github.com/crmhub/crmhub/e2e/harness"
 	"github.com/crmhub/crmhub/internal/pgscratch"
 )
 
@@ -32,7 +32,7 @@ type database struct {
 }
 
 // newDatabase makes a working folder and an empty store: a SQLite file in
-// the folder, or a new database on the PostgreSQL server at pg.
+// its data folder, or a new database on the PostgreSQL server at pg.
 func newDatabase(ctx context.Context, kind storeKind, pg string) (*database, error) {
 	dir, err := os.MkdirTemp("", "crmhub-bench-")
 	if err != nil {
@@ -40,7 +40,7 @@ func newDatabase(ctx context.Context, kind storeKind, pg string) (*database, err
 	}
 	removeDir := func() { _ = os.RemoveAll(dir) }
 	if kind == sqlite {
-		return &database{dir: dir, url: "sqlite://" + filepath.Join(dir, "crmhub.db"), drop: removeDir}, nil
+		return &database{dir: dir, url: harness.SQLiteIn(dir), drop: removeDir}, nil
 	}
 	name, u, err := pgscratch.Create(ctx, pg, "crmhubbench")
 	if err != nil {

@@ -18,11 +18,12 @@ import (
 // everything else at the built-in defaults, into a crmhub.yaml as an
 // operator would (docs/configuration.md).
 type Config struct {
-	// Dir is the hub's working directory: its config file, log, secret key
-	// and (unless Database says otherwise) SQLite file live there. Hubs
-	// started on one Dir share the secret key, as replicas must.
+	// Dir is the hub's working directory: its config file, log and secret
+	// key live there, and (unless Database says otherwise) its SQLite file
+	// in Dir/data. Hubs started on one Dir share the secret key, as
+	// replicas must.
 	Dir string
-	// Database is the store's URL; "" means a SQLite file in Dir.
+	// Database is the store's URL; "" means SQLiteIn(Dir).
 	Database string
 	// MaxConnections is database.max_connections; 0 keeps the default.
 	// Hubs side by side on one PostgreSQL must fit its max_connections.
@@ -112,6 +113,13 @@ type Delivery struct {
 // defaultFields are configs/crmhub.yaml's field mapping.
 var defaultFields = map[string]string{"first_name": "fieldFirstName", "last_name": "fieldLastName", "phone": "fieldPhone"}
 
+// SQLiteIn is the URL of a hub's SQLite file in dir/data, laid out as
+// `make run` lays it out. The hub watches its config file's folder, so a
+// database beside the config would wake that watch with every commit.
+func SQLiteIn(dir string) string {
+	return "sqlite://" + filepath.Join(dir, "data", "crmhub.db")
+}
+
 // withDefaults fills in what the spec left to the harness.
 func (c Config) withDefaults() Config {
 	// The hub runs in Dir: a relative Dir would be read from there again.
@@ -125,7 +133,7 @@ func (c Config) withDefaults() Config {
 		c.AdminToken = "token-" + rand.Text()
 	}
 	if c.Database == "" {
-		c.Database = "sqlite://" + filepath.Join(c.Dir, "crmhub.db")
+		c.Database = SQLiteIn(c.Dir)
 	}
 	if c.RateLimit == 0 {
 		c.RateLimit = 100_000

@@ -33,7 +33,7 @@ var _ = Describe("The config file a hub is started with", func() {
 		got, err := config.Load(path)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(got.Listen).To(Equal("127.0.0.1:4321"))
-		Expect(got.Database.URL).To(Equal("sqlite://" + dir + "/crmhub.db"))
+		Expect(got.Database.URL).To(Equal("sqlite://" + dir + "/data/crmhub.db"))
 		Expect(got.AccessKey).To(Equal(cfg.AccessKey))
 		Expect(got.Admin.Token).To(Equal(cfg.AdminToken))
 		Expect(got.Admin.Pprof).To(BeTrue())
