@@ -104,7 +104,7 @@ func failure(r harness.Result) string {
 		}
 	}
 	if r.Failed > 0 {
-		msg += fmt.Sprintf(", %d unanswered", r.Failed)
+		msg += fmt.Sprintf(", %d unanswered (the first: %v)", r.Failed, r.FirstFailure)
 	}
 	return msg
 }

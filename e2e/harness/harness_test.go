@@ -179,6 +179,7 @@ var _ = Describe("A load", func() {
 		srv.Close()
 		got := (&Load{URL: srv.URL, Connections: 1, Count: 3, Hook: hook}).Run(ctx)
 		Expect(got).To(And(HaveField("Sent", 3), HaveField("Failed", 3)))
+		Expect(got.FirstFailure).To(MatchError(ContainSubstring("connection refused")), "why, for the report")
 	})
 
 	It("ends when Stop is closed, letting requests in flight finish", func(ctx SpecContext) {

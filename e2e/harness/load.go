@@ -64,6 +64,9 @@ type Result struct {
 	Elapsed time.Duration
 	// Latencies are the times to the 2xx answers, shortest first.
 	Latencies []time.Duration
+	// FirstFailure says why a request got no answer, for a report: the
+	// first such error of the first connection that met one.
+	FirstFailure error
 }
 
 // PerSecond is the rate of 2xx answers.
@@ -206,6 +209,9 @@ func (r *Result) count(s Shot) {
 	switch {
 	case s.Status == 0:
 		r.Failed++
+		if r.FirstFailure == nil {
+			r.FirstFailure = s.Err
+		}
 	case s.Status >= 200 && s.Status < 300:
 		r.OK++
 		r.Latencies = append(r.Latencies, s.Latency)
@@ -222,6 +228,9 @@ func (r *Result) add(o Result) {
 	r.OK += o.OK
 	r.Refused += o.Refused
 	r.Failed += o.Failed
+	if r.FirstFailure == nil {
+		r.FirstFailure = o.FirstFailure
+	}
 	for status, n := range o.Statuses {
 		r.Statuses[status] += n
 	}
