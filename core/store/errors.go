@@ -67,3 +67,20 @@ func uniqueViolation(err error) error {
 	}
 	return err
 }
+
+// endsTransaction reports whether SQLite may have rolled back the whole
+// transaction on err, rather than the failed statement alone: an
+// interrupted statement, a full disk, an I/O error, a busy database or no
+// memory (https://www.sqlite.org/lang_transaction.html, "Response To
+// Errors Within A Transaction").
+func endsTransaction(err error) bool {
+	var liteErr *sqlite.Error
+	if !errors.As(err, &liteErr) {
+		return false
+	}
+	switch liteErr.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_NOMEM:
+		return true
+	}
+	return false
+}

@@ -20,8 +20,10 @@ const maxShared = 64
 // own work alone, while the commit and its writes to the log are shared.
 // It returns once the shared transaction is committed, with fn's error or
 // the commit's. Inside fn use only tx, as in InTx: a call to the Store
-// would wait for the transaction fn runs in. On PostgreSQL, whose
-// connections work in parallel, it is InTxNoSync.
+// would wait for the transaction fn runs in. ctx is checked before fn
+// starts; once started, fn runs within the shared transaction's own
+// deadline, not ctx's (see runTogether). On PostgreSQL, whose connections
+// work in parallel, it is InTxNoSync.
 func (s *Store) InTxShared(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	if s.shared == nil {
 		return s.InTxNoSync(ctx, fn)
@@ -76,6 +78,14 @@ func (sh *sharer) run() {
 }
 
 // runTogether runs calls in one transaction and answers each.
+//
+// SQLite rolls the whole transaction back when a write inside it is
+// interrupted, as a statement whose context ends is, and after some other
+// failures (see endsTransaction); the calls after it would then run
+// outside any transaction, each committing on its own while its caller is
+// told the shared commit failed. So a call runs under the transaction's
+// context, which no single caller can end, and a failure that may have
+// ended the transaction fails every call of it.
 func (sh *sharer) runTogether(calls []*sharedCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -85,7 +95,10 @@ func (sh *sharer) runTogether(calls []*sharedCall) {
 				c.err = err
 				continue
 			}
-			c.err = runInSavepoint(c.ctx, tx, c.fn)
+			c.err = runInSavepoint(ctx, tx, c.fn)
+			if endsTransaction(c.err) {
+				return c.err
+			}
 		}
 		return nil
 	})

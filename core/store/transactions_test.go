@@ -50,6 +50,54 @@ var _ = Describe("the store's faster transactions", func() {
 			}
 		})
 
+		It("lets no caller whose context ends mid-statement undo the others' work, or commit it half", func(ctx SpecContext) {
+			// SQLite rolls a whole transaction back when a write inside it
+			// is interrupted, as a statement is when its context ends; the
+			// callers after it in a shared transaction would then run
+			// outside any transaction and commit on their own, their
+			// callers told that it failed.
+			holding, release := make(chan struct{}), make(chan struct{})
+			occupied := make(chan error, 1)
+			go func() { // holds the sharer, so the next two calls share a transaction
+				occupied <- s.InTxShared(ctx, func(context.Context, *store.Tx) error { close(holding); <-release; return nil })
+			}()
+			<-holding
+			leaving, leave := context.WithCancel(ctx)
+			defer leave()
+			left := make(chan error, 1)
+			go func() {
+				left <- s.InTxShared(leaving, func(ctx context.Context, tx *store.Tx) error {
+					if err := tx.CreateUser(ctx, newUser("leaving", "leaving@example.com")); err != nil {
+						return err
+					}
+					// A write that takes a while and deletes nothing; its
+					// caller leaves while it runs.
+					time.AfterFunc(100*time.Millisecond, leave)
+					_, err := tx.Bun().ExecContext(ctx, `DELETE FROM users WHERE id IN (
+						WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) SELECT -x FROM n)`)
+					return err
+				})
+			}()
+			time.Sleep(50 * time.Millisecond) // the leaving call queues first (order only: either way the spec must hold)
+			staying := make(chan error, 1)
+			go func() {
+				staying <- s.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
+					return tx.CreateUser(ctx, newUser("staying", "staying@example.com"))
+				})
+			}()
+			time.Sleep(50 * time.Millisecond) // both wait behind the held call
+			close(release)
+			Expect(<-occupied).To(Succeed())
+			for name, err := range map[string]error{"leaving": <-left, "staying": <-staying} {
+				_, found := s.UserByEmail(ctx, name+"@example.com")
+				if err == nil {
+					Expect(found).To(Succeed(), "%s was told its work is committed", name)
+				} else {
+					Expect(found).To(MatchError(store.ErrNotFound), "%s was told %v, yet its work is committed", name, err)
+				}
+			}
+		})
+
 		It("answers a shared call whose context ended without running it", func(ctx SpecContext) {
 			done, cancel := context.WithCancel(ctx)
 			cancel()
