@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -70,10 +71,14 @@ func uniqueViolation(err error) error {
 
 // endsTransaction reports whether SQLite may have rolled back the whole
 // transaction on err, rather than the failed statement alone: an
-// interrupted statement, a full disk, an I/O error, a busy database or no
-// memory (https://www.sqlite.org/lang_transaction.html, "Response To
-// Errors Within A Transaction").
+// interrupted statement (which the driver reports as its context's error),
+// a full disk, an I/O error, a busy database or no memory
+// (https://www.sqlite.org/lang_transaction.html, "Response To Errors
+// Within A Transaction").
 func endsTransaction(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
 	var liteErr *sqlite.Error
 	if !errors.As(err, &liteErr) {
 		return false

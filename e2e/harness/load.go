@@ -65,7 +65,7 @@ type Result struct {
 	// Latencies are the times to the 2xx answers, shortest first.
 	Latencies []time.Duration
 	// FirstFailure says why a request got no answer, for a report: the
-	// first such error of the first connection that met one.
+	// first such error that one of the connections met.
 	FirstFailure error
 }
 
