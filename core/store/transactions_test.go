@@ -50,45 +50,14 @@ var _ = Describe("the store's faster transactions", func() {
 			}
 		})
 
-		It("lets no caller whose context ends mid-statement undo the others' work, or commit it half", func(ctx SpecContext) {
-			// SQLite rolls a whole transaction back when a write inside it
-			// is interrupted, as a statement is when its context ends; the
-			// callers after it in a shared transaction would then run
-			// outside any transaction and commit on their own, their
-			// callers told that it failed.
-			holding, release := make(chan struct{}), make(chan struct{})
-			occupied := make(chan error, 1)
-			go func() { // holds the sharer, so the next two calls share a transaction
-				occupied <- s.InTxShared(ctx, func(context.Context, *store.Tx) error { close(holding); <-release; return nil })
-			}()
-			<-holding
-			leaving, leave := context.WithCancel(ctx)
-			defer leave()
-			left := make(chan error, 1)
-			go func() {
-				left <- s.InTxShared(leaving, func(ctx context.Context, tx *store.Tx) error {
-					if err := tx.CreateUser(ctx, newUser("leaving", "leaving@example.com")); err != nil {
-						return err
-					}
-					// A write that takes a while and deletes nothing; its
-					// caller leaves while it runs.
-					time.AfterFunc(100*time.Millisecond, leave)
-					_, err := tx.Bun().ExecContext(ctx, `DELETE FROM users WHERE id IN (
-						WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) SELECT -x FROM n)`)
-					return err
-				})
-			}()
-			time.Sleep(50 * time.Millisecond) // the leaving call queues first (order only: either way the spec must hold)
-			staying := make(chan error, 1)
-			go func() {
-				staying <- s.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
-					return tx.CreateUser(ctx, newUser("staying", "staying@example.com"))
-				})
-			}()
-			time.Sleep(50 * time.Millisecond) // both wait behind the held call
-			close(release)
-			Expect(<-occupied).To(Succeed())
-			for name, err := range map[string]error{"leaving": <-left, "staying": <-staying} {
+		// SQLite rolls a whole transaction back when a write inside it is
+		// interrupted, as a statement is when its context ends; the calls
+		// after it in a shared transaction would then run outside any
+		// transaction and commit on their own, their callers told that it
+		// failed. Each caller told "stored" must find its work, and each
+		// told otherwise must not.
+		expectTruthfulCallers := func(ctx context.Context, told map[string]error) {
+			for name, err := range told {
 				_, found := s.UserByEmail(ctx, name+"@example.com")
 				if err == nil {
 					Expect(found).To(Succeed(), "%s was told its work is committed", name)
@@ -96,6 +65,21 @@ var _ = Describe("the store's faster transactions", func() {
 					Expect(found).To(MatchError(store.ErrNotFound), "%s was told %v, yet its work is committed", name, err)
 				}
 			}
+		}
+
+		It("lets no caller whose context ends mid-statement undo the others' work, or commit it half", func(ctx SpecContext) {
+			leaving, leave := context.WithCancel(ctx)
+			defer leave()
+			expectTruthfulCallers(ctx, shareWithLongWrite(ctx, s, leaving, func(ctx context.Context) (context.Context, func()) {
+				time.AfterFunc(100*time.Millisecond, leave) // the caller leaves while the write runs
+				return ctx, func() {}
+			}))
+		})
+
+		It("ends a shared transaction for every caller once a write of one is interrupted", func(ctx SpecContext) {
+			expectTruthfulCallers(ctx, shareWithLongWrite(ctx, s, ctx, func(ctx context.Context) (context.Context, func()) {
+				return context.WithTimeout(ctx, 100*time.Millisecond) // a bound of the caller's own
+			}))
 		})
 
 		It("answers a shared call whose context ended without running it", func(ctx SpecContext) {
@@ -174,3 +158,41 @@ var _ = Describe("the store's faster transactions", func() {
 		})
 	})
 })
+
+// shareWithLongWrite has two calls share one transaction: the first, under
+// first, writes the user "leaving" and then a long write (deleting
+// nothing) under the context writeCtx makes of its own; the second writes
+// the user "staying". It returns what each caller was told.
+func shareWithLongWrite(ctx context.Context, s *store.Store, first context.Context,
+	writeCtx func(context.Context) (context.Context, func())) map[string]error {
+	holding, release := make(chan struct{}), make(chan struct{})
+	occupied := make(chan error, 1)
+	go func() { // holds the sharer, so that the next two calls share a transaction
+		occupied <- s.InTxShared(ctx, func(context.Context, *store.Tx) error { close(holding); <-release; return nil })
+	}()
+	<-holding
+	left := make(chan error, 1)
+	go func() {
+		left <- s.InTxShared(first, func(ctx context.Context, tx *store.Tx) error {
+			if err := tx.CreateUser(ctx, newUser("leaving", "leaving@example.com")); err != nil {
+				return err
+			}
+			ctx, done := writeCtx(ctx)
+			defer done()
+			_, err := tx.Bun().ExecContext(ctx, `DELETE FROM users WHERE id IN (
+				WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) SELECT -x FROM n)`)
+			return err
+		})
+	}()
+	time.Sleep(50 * time.Millisecond) // the leaving call queues first (order only: either way the callers must be told the truth)
+	staying := make(chan error, 1)
+	go func() {
+		staying <- s.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
+			return tx.CreateUser(ctx, newUser("staying", "staying@example.com"))
+		})
+	}()
+	time.Sleep(50 * time.Millisecond) // both wait behind the held call
+	close(release)
+	Expect(<-occupied).To(Succeed())
+	return map[string]error{"leaving": <-left, "staying": <-staying}
+}
