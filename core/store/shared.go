@@ -97,7 +97,8 @@ func (sh *sharer) runTogether(calls []*sharedCall) {
 			}
 			c.err = runInSavepoint(ctx, tx, c.fn)
 			if endsTransaction(c.err) {
-				return c.err
+				// Every caller is told, the innocent ones too: say whose.
+				return fmt.Errorf("store: one call's failure ended a shared transaction: %w", c.err)
 			}
 		}
 		return nil
