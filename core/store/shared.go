@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/crmhub/crmhub/internal/chans"
 )
@@ -21,8 +20,8 @@ const maxShared = 64
 // It returns once the shared transaction is committed, with fn's error or
 // the commit's. Inside fn use only tx, as in InTx: a call to the Store
 // would wait for the transaction fn runs in. ctx is checked before fn
-// starts; once started, fn runs within the shared transaction's own
-// deadline, not ctx's (see runTogether). On PostgreSQL, whose connections
+// starts; once started, fn runs within the shared transaction's
+// context, not ctx (see runTogether). On PostgreSQL, whose connections
 // work in parallel, it is InTxNoSync.
 func (s *Store) InTxShared(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	if s.shared == nil {
@@ -84,12 +83,10 @@ func (sh *sharer) run() {
 // failures (see endsTransaction); the calls after it would then run
 // outside any transaction, each committing on its own while its caller is
 // told the shared commit failed. So a call runs under the transaction's
-// context, which no single caller can end, and a failure that may have
-// ended the transaction fails every call of it.
+// context, which no caller can end (see runTx), and a failure that may
+// have ended the transaction fails every call of it.
 func (sh *sharer) runTogether(calls []*sharedCall) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := sh.store.inTx(ctx, false, func(ctx context.Context, tx *Tx) error {
+	err := sh.store.inTx(context.Background(), false, func(ctx context.Context, tx *Tx) error {
 		for _, c := range calls {
 			if err := c.ctx.Err(); err != nil {
 				c.err = err

@@ -271,22 +271,28 @@ func (s *Store) runTx(ctx context.Context, durable bool, fn func(ctx context.Con
 	if s.dialect != SQLite {
 		return s.db.RunInTx(ctx, nil, run)
 	}
-	if durable {
-		return s.db.RunInTx(ctx, nil, run)
-	}
-	// SQLite's durability is a setting of the connection: pin the only
-	// one, relax it for this transaction, and make it FULL again for
-	// everything else.
+	// The caller's context bounds the wait for SQLite's only connection,
+	// not the transaction: SQLite rolls back a whole transaction when a
+	// statement in it is interrupted, as the driver does to a statement
+	// whose context ends, and the writes are local and short. A context
+	// that cannot end also spares the driver a goroutine per statement,
+	// which watches for that end.
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	ctx = context.WithoutCancel(ctx)
+	if durable {
+		return conn.RunInTx(ctx, nil, run)
+	}
+	// SQLite's durability is a setting of the connection: relax it for
+	// this transaction, and make it FULL again for everything else.
 	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
 		return fmt.Errorf("store: relax synchronous: %w", err)
 	}
 	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
 			// A connection that might stay relaxed must not be reused.
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}

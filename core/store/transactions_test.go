@@ -82,6 +82,27 @@ var _ = Describe("the store's faster transactions", func() {
 			}))
 		})
 
+		It("tells a caller who leaves while its transaction runs the truth; on SQLite the transaction runs to its end", func(ctx SpecContext) {
+			leaving, leave := context.WithCancel(ctx)
+			defer leave()
+			time.AfterFunc(100*time.Millisecond, leave) // while the long write runs
+			err := s.InTx(leaving, func(ctx context.Context, tx *store.Tx) error {
+				if err := tx.CreateUser(ctx, newUser("before", "before@example.com")); err != nil {
+					return err
+				}
+				if _, err := tx.Bun().ExecContext(ctx, longWrite); err != nil {
+					return err
+				}
+				return tx.CreateUser(ctx, newUser("after", "after@example.com"))
+			})
+			if s.Dialect() == store.SQLite {
+				// An interrupted statement would roll the whole transaction
+				// back; its writes are local and short, so none is.
+				Expect(err).NotTo(HaveOccurred())
+			}
+			expectTruthfulCallers(ctx, map[string]error{"before": err, "after": err})
+		})
+
 		It("answers a shared call whose context ended without running it", func(ctx SpecContext) {
 			done, cancel := context.WithCancel(ctx)
 			cancel()
@@ -159,6 +180,10 @@ var _ = Describe("the store's faster transactions", func() {
 	})
 })
 
+// longWrite is a write that takes a while and deletes nothing.
+const longWrite = `DELETE FROM users WHERE id IN (
+	WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) SELECT -x FROM n)`
+
 // shareWithLongWrite has two calls share one transaction: the first, under
 // first, writes the user "leaving" and then a long write (deleting
 // nothing) under the context writeCtx makes of its own; the second writes
@@ -179,8 +204,7 @@ func shareWithLongWrite(ctx context.Context, s *store.Store, first context.Conte
 			}
 			ctx, done := writeCtx(ctx)
 			defer done()
-			_, err := tx.Bun().ExecContext(ctx, `DELETE FROM users WHERE id IN (
-				WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) SELECT -x FROM n)`)
+			_, err := tx.Bun().ExecContext(ctx, longWrite)
 			return err
 		})
 	}()
