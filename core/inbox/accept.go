@@ -35,7 +35,8 @@ type accepted struct {
 	done chan error
 }
 
-// Accept stores ev durably and sets its ID. When it returns nil the row is
+// Accept stores ev, a webhook just received, durably and sets its ID
+// (store.InsertReceived says which fields are stored). When it returns nil the row is
 // committed (fsync'd), so the webhook may be acknowledged. A full backlog
 // is ErrBacklogFull; a store that fails is an error, and nothing was
 // acknowledged.
@@ -43,9 +44,7 @@ func (in *Inbox) Accept(ctx context.Context, ev *store.Event) error {
 	if in.backlog.Load() >= int64(in.options().MaxBacklog) {
 		return ErrBacklogFull
 	}
-	now := time.Now().UTC()
-	ev.Status = store.StatusReceived
-	ev.ReceivedAt, ev.UpdatedAt, ev.NextAttemptAt = now, now, now
+	ev.ReceivedAt = time.Now().UTC()
 	a := &accepted{ev: ev, done: make(chan error, 1)}
 	select {
 	case <-in.stopped:
@@ -125,7 +124,7 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	durable, err := in.store.InTxSyncLater(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return tx.InsertEvents(ctx, events)
+		return tx.InsertReceived(ctx, events)
 	})
 	if err != nil {
 		in.answer(batch, err)

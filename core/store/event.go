@@ -42,6 +42,47 @@ func (q *Queries) InsertEvents(ctx context.Context, events []*Event) error {
 	return nil
 }
 
+// InsertReceived stores webhooks just received and sets their IDs, as
+// InsertEvents does, writing only what is known of a webhook on receipt:
+// its CRM, action and parameters, the request, and ReceivedAt, which is
+// also its first UpdatedAt and NextAttemptAt. The rest of each row, and
+// of each event, is as every received event starts. On SQLite this binds
+// 10 values a row instead of 26: the insert is ingest's largest cost.
+func (q *Queries) InsertReceived(ctx context.Context, events []*Event) error {
+	for _, ev := range events {
+		ev.Status, ev.UpdatedAt, ev.NextAttemptAt = StatusReceived, ev.ReceivedAt, ev.ReceivedAt
+	}
+	if q.stmts == nil {
+		return q.InsertEvents(ctx, events) // one multi-row statement on PostgreSQL
+	}
+	stmt, err := q.prepared(ctx, insertReceivedSQL)
+	if err != nil {
+		return fmt.Errorf("store: insert events: %w", err)
+	}
+	for _, ev := range events {
+		var body any // NULL for no body, as bun writes it
+		if ev.Body != nil {
+			body = ev.Body
+		}
+		res, err := stmt.ExecContext(ctx, ev.CRM, ev.Action, ev.Role, ev.SendNotification, ev.Method,
+			ev.Query, ev.Header, ev.ContentType, body, ev.ReceivedAt.UTC().Format(sqliteTime))
+		if err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+		if ev.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+	}
+	return nil
+}
+
+// insertReceivedSQL is InsertReceived's row on SQLite; the columns left
+// out are NULL.
+const insertReceivedSQL = `INSERT INTO events (crm, action, role, send_notification, method, query, header,
+	content_type, body, received_at, updated_at, next_attempt_at, status, decoded, contact_id, email, contact,
+	item_index, item_count, outcome, message, attempts, lease_owner)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, '` + StatusReceived + `', FALSE, '', '', '', 0, 0, '', '', 0, '')`
+
 // receivedLine is the activity line that says a webhook arrived, stamped
 // with its time of receipt.
 func receivedLine(ev *Event) *Activity {

@@ -250,6 +250,32 @@ var _ = Describe("Store", func() {
 			Expect(err).To(MatchError(store.ErrNotFound))
 		})
 
+		It("stores a webhook just received as a whole received event would be stored", func(ctx SpecContext) {
+			s := db.Store()
+			at := time.Now().UTC()
+			received := func(body []byte) *store.Event {
+				return &store.Event{CRM: "klicktipp", Action: "update_tags", Role: "editor", SendNotification: true,
+					Method: "POST", Query: "action=update_tags", Header: `{"X-A":["1"]}`, ContentType: "text/plain",
+					Body: body, ReceivedAt: at}
+			}
+			for _, body := range [][]byte{[]byte("SubscriberID=1"), nil} {
+				whole, lean := received(body), received(body)
+				whole.Status, whole.UpdatedAt, whole.NextAttemptAt = store.StatusReceived, at, at
+				Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+					if err := tx.InsertEvents(ctx, []*store.Event{whole}); err != nil {
+						return err
+					}
+					return tx.InsertReceived(ctx, []*store.Event{lean})
+				})).To(Succeed())
+				Expect(lean.ID).To(BeNumerically(">", whole.ID))
+				stored, err := s.EventByID(ctx, lean.ID)
+				Expect(err).NotTo(HaveOccurred())
+				lean.ID, stored.ID = whole.ID, whole.ID
+				Expect(lean).To(Equal(whole), "the event InsertReceived was given")
+				Expect(s.EventByID(ctx, whole.ID)).To(Equal(stored), "the rows")
+			}
+		})
+
 		It("keeps the first value of a setting that several starters create", func(ctx SpecContext) {
 			s := db.Store()
 			var wg sync.WaitGroup
