@@ -42,7 +42,8 @@ TESTPROCS ?=
 # The suites' binaries are linked without DWARF (-w): nothing in a test run
 # reads it (stack traces and race reports use the symbol table), and the 57
 # race-enabled links are a quarter faster without it. GINKGOFLAGS passes
-# more, e.g. GINKGOFLAGS=--json-report=report.json.
+# more, e.g. GINKGOFLAGS=--json-report=report.json (a file name: given a
+# path, Ginkgo makes that folder in every suite's folder too).
 GINKGOFLAGS ?=
 
 ## test: lint, then every suite, race detector on, SQLite and PostgreSQL, then a short fuzz of each decoder.
