@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // text is a JSON scalar read the way KlickTipp means it: a string; a number
@@ -20,6 +21,8 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) == 0:
 		return errNotScalar
+	case b[0] == '"' && len(b) >= 2 && plain(b[1:len(b)-1]):
+		*t = text(b[1 : len(b)-1]) // nothing to unescape: most values of an answer
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -36,6 +39,12 @@ func (t *text) UnmarshalJSON(b []byte) error {
 		return errNotScalar
 	}
 	return nil
+}
+
+// plain reports whether a JSON string's content reads as it is written:
+// no escapes, and valid UTF-8 (which decoding would otherwise replace).
+func plain(content []byte) bool {
+	return bytes.IndexByte(content, '\\') < 0 && utf8.Valid(content)
 }
 
 // phpMap is a JSON object of scalars, or what PHP writes for the same

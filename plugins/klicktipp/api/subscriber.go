@@ -21,16 +21,22 @@ type Subscriber struct {
 	Fields map[string]string
 }
 
+// answerKeys is about how many keys a subscriber answer has (KlickTipp's
+// own and a few custom fields): the maps are made that large at once.
+const answerKeys = 48
+
 // UnmarshalJSON reads a subscriber object, tolerating what PHP makes of
 // one: numbers where strings were promised, [] for an empty map, and
 // values of unexpected shape (which are skipped rather than failing the
 // whole contact).
 func (s *Subscriber) UnmarshalJSON(b []byte) error {
-	var raw map[string]json.RawMessage
+	// Each value is read on its own below, by text's UnmarshalJSON where
+	// it is a scalar: called directly, as it is already valid JSON.
+	raw := make(map[string]json.RawMessage, answerKeys)
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*s = Subscriber{Fields: map[string]string{}}
+	*s = Subscriber{Fields: make(map[string]string, len(raw))}
 	for key, value := range raw {
 		switch {
 		case key == "id":
@@ -54,7 +60,7 @@ func (s *Subscriber) UnmarshalJSON(b []byte) error {
 			s.mergeFields(value)
 		case strings.HasPrefix(key, "field"):
 			var v text
-			if json.Unmarshal(value, &v) == nil {
+			if v.UnmarshalJSON(value) == nil {
 				s.Fields[key] = string(v)
 			}
 		}
@@ -71,7 +77,7 @@ func (s *Subscriber) mergeFields(value json.RawMessage) {
 	}
 	for key, raw := range nested {
 		var v text
-		if _, taken := s.Fields[key]; !taken && json.Unmarshal(raw, &v) == nil {
+		if _, taken := s.Fields[key]; !taken && v.UnmarshalJSON(raw) == nil {
 			s.Fields[key] = string(v)
 		}
 	}
@@ -80,6 +86,6 @@ func (s *Subscriber) mergeFields(value json.RawMessage) {
 // scalar reads a JSON scalar as text; anything else reads as "".
 func scalar(value json.RawMessage) string {
 	var v text
-	_ = json.Unmarshal(value, &v)
+	_ = v.UnmarshalJSON(value)
 	return string(v)
 }
