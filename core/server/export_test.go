@@ -4,6 +4,7 @@ import "net/http"
 
 // What the specs of package server_test reach inside for.
 var (
+	HeaderJSON     = headerJSON
 	RedactSecrets  = redactSecrets
 	StripForm      = stripForm
 	StripJSON      = stripJSON

@@ -2,10 +2,10 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -105,10 +105,16 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 	case profile.Ack.Status != 0: // the CRM needs its own answer, ?wait= or not
 		writeAnswer(w, profile.Ack, profile.Ack.Status)
 	case wait == 0:
-		writeJSON(w, http.StatusAccepted, map[string]string{"id": formatID(ev.ID), "status": store.StatusReceived})
+		writeJSON(w, http.StatusAccepted, receipt{ID: formatID(ev.ID), Status: store.StatusReceived})
 	default:
 		s.answerWhenFinal(w, r, ev, wait)
 	}
+}
+
+// receipt is the answer to a webhook stored and not yet final.
+type receipt struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
 }
 
 // testHook answers a CRM's connection test: one activity line, no event.
@@ -140,7 +146,7 @@ func (s *Server) answerWhenFinal(w http.ResponseWriter, r *http.Request, ev *sto
 	defer cancel()
 	got, err := s.Inbox.Wait(ctx, ev.ID)
 	if err != nil {
-		writeJSON(w, http.StatusAccepted, map[string]string{"id": formatID(ev.ID), "status": store.StatusReceived})
+		writeJSON(w, http.StatusAccepted, receipt{ID: formatID(ev.ID), Status: store.StatusReceived})
 		return
 	}
 	out := NewEventOutcome(got)
@@ -170,17 +176,15 @@ func parseWait(s string) (time.Duration, error) {
 // As a last guard, every secret a hook could be sent is redacted from
 // every text stored, wherever and however it was sent.
 func newEvent(crm, action, method string, wr *webhookRequest, secrets []string) *store.Event {
-	header, _ := json.Marshal(wr.header) // a map of string slices always encodes
-	redact := func(s string) string { return string(redactSecrets([]byte(s), secrets)) }
 	return &store.Event{
 		CRM:              crm,
 		Action:           action,
-		Role:             redact(wr.param("role")),
+		Role:             redactText(wr.param("role"), secrets),
 		SendNotification: wr.param("send_notification") == "true",
 		Method:           method,
-		Query:            redact(wr.query.Encode()),
-		Header:           redact(string(header)),
-		ContentType:      redact(wr.header.Get("Content-Type")),
+		Query:            redactText(wr.query.Encode(), secrets),
+		Header:           redactText(headerJSON(wr.header), secrets),
+		ContentType:      redactText(wr.header.Get("Content-Type"), secrets),
 		Body:             redactSecrets(wr.body, secrets),
 	}
 }
@@ -197,5 +201,6 @@ func hookSecrets(cfg *config.Config) []string {
 	for _, app := range cfg.Apps {
 		secrets = append(secrets, app.Token, app.Secret)
 	}
+	slices.SortFunc(secrets, longerFirst) // as redactSecrets tries them
 	return secrets
 }

@@ -30,8 +30,10 @@ const redactedMark = "[redacted]"
 // escape percent-encoded or not), too many to list, and telling an escape
 // from an escaped backslash needs the text around it anyway.
 func redactSecrets(b []byte, secrets []string) []byte {
-	secrets = slices.Clone(secrets)
-	slices.SortFunc(secrets, func(x, y string) int { return cmp.Compare(len(y), len(x)) })
+	if !slices.IsSortedFunc(secrets, longerFirst) { // hookSecrets' are sorted once
+		secrets = slices.Clone(secrets)
+		slices.SortFunc(secrets, longerFirst)
+	}
 	for _, s := range secrets {
 		if s != "" {
 			b = redactSecret(b, s)
@@ -39,6 +41,21 @@ func redactSecrets(b []byte, secrets []string) []byte {
 	}
 	return b
 }
+
+// redactText is redactSecrets for a string: s itself when it holds no
+// secret.
+func redactText(s string, secrets []string) string {
+	if s == "" {
+		return s
+	}
+	if b := redactSecrets([]byte(s), secrets); string(b) != s {
+		return string(b)
+	}
+	return s
+}
+
+// longerFirst orders secrets as redactSecrets tries them.
+func longerFirst(x, y string) int { return cmp.Compare(len(y), len(x)) }
 
 func redactSecret(b []byte, secret string) []byte {
 	m := matcher{b: b, secret: secret}
