@@ -210,7 +210,8 @@ func (r *report) print(w io.Writer) {
 
 // notes say how the table's figures were taken.
 func notes(o options) string {
-	return fmt.Sprintf(`ingest: %d connections for %s each. Alone: the hub's plugin unconfigured, so only ingest runs.
+	return fmt.Sprintf(`ingest: %d connections for %s each. Alone: the hub's plugin unconfigured, so only ingest runs;
+the bare handler and the hub loaded in turns, %d of each, so the machine's drift falls on both.
 While processing: update_tags of the end-to-end users while the workers apply them; the drain is
 from the load's end until every event is final. Both are set beside the same bare handler.
 end-to-end: default inbox (%d workers), rate_limit raised; %d users created (add hashes each
@@ -227,7 +228,7 @@ page's last byte, on the end-to-end hub after the second steady run; one in a hu
 stored events of other contacts dead.
 apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the
 first add sent to the last event received, and per event from its commit to its arrival.
-`, o.connections, o.duration, defaultWorkers(), o.users, hashingTime, o.rounds, replicas,
+`, o.connections, o.duration, ingestTurns, defaultWorkers(), o.users, hashingTime, o.rounds, replicas,
 		o.batch/batchSize*batchSize, batchSize, o.rounds, o.rate, o.steady, count(historySize),
 		consolePages, o.users)
 }

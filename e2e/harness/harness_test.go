@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -194,6 +195,22 @@ var _ = Describe("A load", func() {
 		Eventually(done).Should(Receive(&got))
 		Expect(got.Sent).To(BeNumerically(">", 10))
 		Expect(got.Failed).To(BeZero(), "no request was cut off")
+	})
+})
+
+var _ = Describe("Two loads summed up as one", func() {
+	It("count the answers of both, over the time of both, latencies in order", func() {
+		first := Result{Sent: 3, OK: 2, Refused: 1, Statuses: map[int]int{202: 2, 503: 1},
+			Elapsed: time.Second, Latencies: []time.Duration{2, 5}}
+		second := Result{Sent: 2, OK: 1, Failed: 1, Statuses: map[int]int{202: 1}, FirstFailure: errors.New("reset"),
+			Elapsed: 3 * time.Second, Latencies: []time.Duration{3}}
+		got := Result{}.Then(first).Then(second)
+		Expect(got).To(And(HaveField("Sent", 5), HaveField("OK", 3), HaveField("Refused", 1), HaveField("Failed", 1)))
+		Expect(got.Statuses).To(Equal(map[int]int{202: 3, 503: 1}))
+		Expect(got.Elapsed).To(Equal(4 * time.Second))
+		Expect(got.Latencies).To(Equal([]time.Duration{2, 3, 5}))
+		Expect(got.FirstFailure).To(MatchError("reset"))
+		Expect(got.PerSecond()).To(Equal(0.75))
 	})
 })
 

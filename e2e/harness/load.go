@@ -223,6 +223,16 @@ func (r *Result) count(s Shot) {
 	}
 }
 
+// Then sums up r and a load run after it as one load: the answers of
+// both, over the time of both.
+func (r Result) Then(o Result) Result {
+	sum := Result{Statuses: map[int]int{}, Elapsed: r.Elapsed + o.Elapsed}
+	sum.add(r)
+	sum.add(o)
+	slices.Sort(sum.Latencies)
+	return sum
+}
+
 func (r *Result) add(o Result) {
 	r.Sent += o.Sent
 	r.OK += o.OK
