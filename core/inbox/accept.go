@@ -123,9 +123,7 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	durable, err := in.store.InTxSyncLater(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return tx.InsertReceived(ctx, events)
-	})
+	durable, err := in.store.SaveReceived(ctx, events)
 	if err != nil {
 		in.answer(batch, err)
 		return

@@ -251,6 +251,20 @@ func (s *Store) InTxSyncLater(ctx context.Context, fn func(ctx context.Context, 
 	return s.wal.flush, nil
 }
 
+// SaveReceived stores webhooks just received, as InsertReceived does, and
+// returns once they are committed; durable returns once the commit is
+// durable, as with InTxSyncLater. On PostgreSQL their one multi-row
+// statement is a transaction of its own, durable when it returns: wrapped
+// in BEGIN and COMMIT it took two round trips more.
+func (s *Store) SaveReceived(ctx context.Context, events []*Event) (durable func() error, err error) {
+	if s.dialect == Postgres {
+		return func() error { return nil }, s.InsertReceived(ctx, events)
+	}
+	return s.InTxSyncLater(ctx, func(ctx context.Context, tx *Tx) error {
+		return tx.InsertReceived(ctx, events)
+	})
+}
+
 func (s *Store) inTx(ctx context.Context, durable bool, fn func(ctx context.Context, tx *Tx) error) error {
 	err := s.runTx(ctx, durable, fn)
 	if s.stmts != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -273,6 +274,26 @@ var _ = Describe("Store", func() {
 				lean.ID, stored.ID = whole.ID, whole.ID
 				Expect(lean).To(Equal(whole), "the event InsertReceived was given")
 				Expect(s.EventByID(ctx, whole.ID)).To(Equal(stored), "the rows")
+			}
+		})
+
+		It("saves a crowd of webhooks just received together, in order, each with its own id", func(ctx SpecContext) {
+			s := db.Store()
+			crowd := make([]*store.Event, 9)
+			for i := range crowd {
+				crowd[i] = &store.Event{CRM: "klicktipp", Action: "add", Method: "POST",
+					Body: []byte("SubscriberID=" + strconv.Itoa(i)), ReceivedAt: time.Now().UTC()}
+			}
+			durable, err := s.SaveReceived(ctx, crowd)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(durable()).To(Succeed())
+			for i, ev := range crowd {
+				if i > 0 {
+					Expect(ev.ID).To(BeNumerically(">", crowd[i-1].ID))
+				}
+				stored, err := s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(stored).To(And(HaveField("Status", store.StatusReceived), HaveField("Body", ev.Body)))
 			}
 		})
 
