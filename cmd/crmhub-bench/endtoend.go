@@ -60,6 +60,9 @@ type batch struct {
 	// unapplied counts events that ended other than done and applied
 	// (failed, dead, or coalesced into another).
 	unapplied int
+	// cpu is what the processes used meanwhile (of a burst through one
+	// hub; the others of a scale-out are not read).
+	cpu cpuUse
 }
 
 func (b batch) perSecond() float64 { return float64(b.events) / b.elapsed.Seconds() }
@@ -167,7 +170,11 @@ func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) 
 		}}
 	profiled := profileRow(ctx, e.o, e.Hub, e.kind, row, burstProfile)
 	defer profiled()
-	return sendAndApply(ctx, e.st, load, n)
+	plugins := e.PluginPIDs()
+	mark := markCPU(e.PID(), plugins)
+	b, err := sendAndApply(ctx, e.st, load, n)
+	b.cpu = mark.since(e.PID(), plugins)
+	return b, err
 }
 
 // burstProfile is the length of a burst's CPU profile: its first seconds,

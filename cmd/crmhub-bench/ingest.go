@@ -20,6 +20,8 @@ const warmUp = time.Second
 // the workers idle; the same load while they work is endToEnd.busy.
 type ingest struct {
 	bare, hub harness.Result
+	// bareCPU and hubCPU are what the processes used during each's turns.
+	bareCPU, hubCPU cpuUse
 }
 
 // measureIngest loads the bare handler and /hooks/klicktipp, one after the
@@ -68,9 +70,14 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 	progress("  ingest: bare handler and /hooks/klicktipp in %d turns each, %d connections, %s in all each",
 		ingestTurns, o.connections, o.duration)
 	turn := o.duration / ingestTurns
+	barePID, plugins := bare.cmd.Process.Pid, hub.PluginPIDs()
 	for range ingestTurns {
+		mark := markCPU(barePID, nil)
 		got.bare = got.bare.Then(load(bare.URL, turn))
+		got.bareCPU = got.bareCPU.plus(mark.since(barePID, nil))
+		mark = markCPU(hub.PID(), plugins)
 		got.hub = got.hub.Then(load(hub.URL, turn))
+		got.hubCPU = got.hubCPU.plus(mark.since(hub.PID(), plugins))
 	}
 	if o.profile != "" { // a load of its own, so profiling slows no turn
 		profiled := profileRow(ctx, o, hub, kind, "ingest", o.duration)

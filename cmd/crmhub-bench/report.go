@@ -106,6 +106,16 @@ func rows(o options) []row {
 				return orFailure(c.ingest.hub, pair(c.ingest.hub.Percentile(50), c.ingest.hub.Percentile(99)))
 			})
 		}, "p99 < 10 ms"},
+		{"ingest alone: CPU µs/webhook: hub / database / load, idle cores", func(c column) string {
+			return ingestCell(c, func() string {
+				return orFailure(c.ingest.hub, c.ingest.hubCPU.perEvent(c.ingest.hub.OK, "hub", "database", "bench"))
+			})
+		}, ""},
+		{"  (bare handler: CPU µs/request: server / load, idle cores)", func(c column) string {
+			return ingestCell(c, func() string {
+				return orFailure(c.ingest.bare, c.ingest.bareCPU.perEvent(c.ingest.bare.OK, "hub", "bench"))
+			})
+		}, ""},
 		{"ingest while processing: req/s", func(c column) string {
 			return e2eCell(c, func() string { return orFailure(c.e2e.busy.load, count(c.e2e.busy.load.PerSecond())) })
 		}, ""},
@@ -137,6 +147,14 @@ func rows(o options) []row {
 		{"end-to-end: update_tags, events/s", func(c column) string {
 			return e2eCell(c, func() string { return batchCell(c.e2e.update) })
 		}, "≥ 3,000 SQLite, ≥ 1,500 PostgreSQL"},
+		{"  CPU µs/event: hub / plugin / database / bench, idle cores", func(c column) string {
+			return e2eCell(c, func() string {
+				if batchFailure(c.e2e.update) != "" {
+					return "—"
+				}
+				return c.e2e.update.cpu.perEvent(c.e2e.update.events, "hub", "plugins", "database", "bench")
+			})
+		}, ""},
 		{"scale-out: update_tags through 1 hub, events/s, ack p99", func(c column) string {
 			return scaleCell(c, func() string { return burstCell(c.e2e.update) })
 		}, ""},
@@ -223,6 +241,9 @@ batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, t
 steady: update_tags at %.0f/s for %s with ?wait=, timed by the client from sending to the final
 answer, after the adds and again once finished events of other contacts fill the store to %s.
 RSS under load: the peak while the adds, update_tags, scale-out and ingest while processing run.
+CPU: read from /proc around a row: per webhook or event, the server's (the hub or the bare handler),
+the plugins', PostgreSQL's processes' and the bench's own (the load, the fake CRMs, the polling),
+then the cores the machine left idle on average.
 console: GET /ui/events signed in, %d times after as many to warm up, from request to the
 page's last byte, on the end-to-end hub after the second steady run; one in a hundred of the
 stored events of other contacts dead.

@@ -259,6 +259,16 @@ var _ = Describe("The /proc views", func() {
 		Expect(Alive(cmd.Process.Pid)).To(BeFalse())
 		Expect(RSS(cmd.Process.Pid)).To(BeZero())
 	})
+
+	It("read the CPU a process used and the time the machine idled", func() {
+		self, idle := CPUTime(os.Getpid()), IdleTime()
+		deadline := time.Now().Add(5 * time.Second)
+		for CPUTime(os.Getpid()) == self && time.Now().Before(deadline) { // busy, so it grows
+		}
+		Expect(CPUTime(os.Getpid())).To(BeNumerically(">", self))
+		Expect(IdleTime()).To(BeNumerically(">=", idle))
+		Expect(CPUTime(1 << 30)).To(BeZero(), "no such process")
+	})
 })
 
 // execSleep starts a child process that waits a minute.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What the hub's processes look like from /proc (Linux).
@@ -46,23 +47,62 @@ func Children(pid int) []int {
 	return children
 }
 
-// parentOf reads a process's parent id from /proc/<pid>/stat, whose second
-// field (the program name, in parentheses) may itself hold spaces.
+// parentOf reads a process's parent id from /proc/<pid>/stat.
 func parentOf(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	end := bytes.LastIndexByte(b, ')')
-	if end < 0 {
-		return 0
-	}
-	fields := strings.Fields(string(b[end+1:])) // state, ppid, …
+	fields := statFields(pid)
 	if len(fields) < 2 {
 		return 0
 	}
 	ppid, _ := strconv.Atoi(fields[1])
 	return ppid
+}
+
+// statFields are the fields of /proc/<pid>/stat after the program name
+// (state, ppid, …), which is in parentheses and may itself hold spaces;
+// none when the process is gone.
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 {
+		return nil
+	}
+	return strings.Fields(string(b[end+1:]))
+}
+
+// clockTick is the unit of /proc's CPU times: USER_HZ, 100 a second on
+// every Linux port Go runs on.
+const clockTick = 10 * time.Millisecond
+
+// CPUTime is the CPU a process has used so far, in user and system mode
+// (utime and stime of /proc/<pid>/stat); 0 when it is gone.
+func CPUTime(pid int) time.Duration {
+	fields := statFields(pid)
+	if len(fields) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(fields[11], 10, 64)
+	system, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(user+system) * clockTick
+}
+
+// IdleTime is how long the machine's cores have idled since it started,
+// summed over the cores, waiting for I/O included (/proc/stat).
+func IdleTime() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(first) // "cpu", user, nice, system, idle, iowait, …
+	if len(fields) < 6 || fields[0] != "cpu" {
+		return 0
+	}
+	idle, _ := strconv.ParseInt(fields[4], 10, 64)
+	iowait, _ := strconv.ParseInt(fields[5], 10, 64)
+	return time.Duration(idle+iowait) * clockTick
 }
 
 // program is the first word of a process's command line.
