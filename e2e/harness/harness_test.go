@@ -267,7 +267,7 @@ var _ = Describe("The /proc views", func() {
 		}
 		Expect(CPUTime(os.Getpid())).To(BeNumerically(">", self))
 		Expect(IdleTime()).To(BeNumerically(">=", idle))
-		Expect(CPUTime(1 << 30)).To(BeZero(), "no such process")
+		Expect(CPUTime(1<<30)).To(BeZero(), "no such process")
 	})
 })
 
