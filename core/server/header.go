@@ -13,7 +13,7 @@ import (
 // header is written here directly: json.Marshal reflects on the map, a
 // cost every webhook paid. Any other header goes through json.Marshal.
 func headerJSON(h http.Header) string {
-	if !plainHeader(h) {
+	if h == nil || !plainHeader(h) { // json.Marshal writes a nil map as null
 		b, _ := json.Marshal(h) // a map of string slices always encodes
 		return string(b)
 	}

@@ -18,6 +18,7 @@ var _ = Describe("Storing a webhook's header", func() {
 			Expect(server.HeaderJSON(h)).To(Equal(string(want)))
 		},
 		Entry("no header", http.Header{}),
+		Entry("a nil header", http.Header(nil)),
 		Entry("the usual ASCII, names out of order",
 			http.Header{"User-Agent": {"KlickTipp/1.0"}, "Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"*/*"}}),
 		Entry("several values, one empty", http.Header{"X-Many": {"a", "", "b c"}}),
