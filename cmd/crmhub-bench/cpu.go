@@ -63,35 +63,24 @@ func (u cpuUse) plus(o cpuUse) cpuUse {
 		bench: u.bench + o.bench, idle: u.idle + o.idle, elapsed: u.elapsed + o.elapsed}
 }
 
-// perEvent writes the use per event in µs, in the order of parts (of
-// "hub", "plugins", "database", "bench"), then the cores idle on average.
-func (u cpuUse) perEvent(events int, parts ...string) string {
+// perEvent writes parts of u (its hub, plugins, … in the row's order) per
+// event in µs, then the cores idle on average.
+func (u cpuUse) perEvent(events int, parts ...time.Duration) string {
 	if events == 0 || u.elapsed <= 0 {
 		return "—"
 	}
-	each := map[string]time.Duration{"hub": u.hub, "plugins": u.plugins, "database": u.database, "bench": u.bench}
-	var cells []string
-	for _, p := range parts {
-		cells = append(cells, strconv.FormatInt(each[p].Microseconds()/int64(events), 10))
+	cells := make([]string, len(parts))
+	for i, p := range parts {
+		cells[i] = strconv.FormatInt(p.Microseconds()/int64(events), 10)
 	}
 	return fmt.Sprintf("%s, idle %.2f", strings.Join(cells, " / "), u.idle.Seconds()/u.elapsed.Seconds())
 }
 
 // postgresCPU reads the CPU clocks of the machine's PostgreSQL processes.
 func postgresCPU() map[int]time.Duration {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	clocks := map[int]time.Duration{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm"); strings.HasPrefix(string(comm), "postgres") {
-			clocks[pid] = harness.CPUTime(pid)
-		}
+	for _, pid := range harness.Named("postgres") {
+		clocks[pid] = harness.CPUTime(pid)
 	}
 	return clocks
 }

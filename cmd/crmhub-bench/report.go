@@ -108,12 +108,14 @@ func rows(o options) []row {
 		}, "p99 < 10 ms"},
 		{"ingest alone: CPU µs/webhook: hub / database / load, idle cores", func(c column) string {
 			return ingestCell(c, func() string {
-				return orFailure(c.ingest.hub, c.ingest.hubCPU.perEvent(c.ingest.hub.OK, "hub", "database", "bench"))
+				cpu := c.ingest.hubCPU
+				return orFailure(c.ingest.hub, cpu.perEvent(c.ingest.hub.OK, cpu.hub, cpu.database, cpu.bench))
 			})
 		}, ""},
 		{"  (bare handler: CPU µs/request: server / load, idle cores)", func(c column) string {
 			return ingestCell(c, func() string {
-				return orFailure(c.ingest.bare, c.ingest.bareCPU.perEvent(c.ingest.bare.OK, "hub", "bench"))
+				cpu := c.ingest.bareCPU
+				return orFailure(c.ingest.bare, cpu.perEvent(c.ingest.bare.OK, cpu.hub, cpu.bench))
 			})
 		}, ""},
 		{"ingest while processing: req/s", func(c column) string {
@@ -152,7 +154,8 @@ func rows(o options) []row {
 				if batchFailure(c.e2e.update) != "" {
 					return "—"
 				}
-				return c.e2e.update.cpu.perEvent(c.e2e.update.events, "hub", "plugins", "database", "bench")
+				cpu := c.e2e.update.cpu
+				return cpu.perEvent(c.e2e.update.events, cpu.hub, cpu.plugins, cpu.database, cpu.bench)
 			})
 		}, ""},
 		{"scale-out: update_tags through 1 hub, events/s, ack p99", func(c column) string {

@@ -252,6 +252,8 @@ var _ = Describe("The /proc views", func() {
 	It("find a child process and read its memory", func(ctx SpecContext) {
 		cmd := execSleep(ctx)
 		Expect(Children(os.Getpid())).To(ContainElement(cmd.Process.Pid))
+		Expect(Named("slee")).To(ContainElement(cmd.Process.Pid))
+		Expect(Named("no-such-program")).To(BeEmpty())
 		Expect(Alive(cmd.Process.Pid)).To(BeTrue())
 		Expect(RSS(cmd.Process.Pid)).To(BeNumerically(">", 0))
 		Expect(cmd.Process.Kill()).To(Succeed())
@@ -266,6 +268,7 @@ var _ = Describe("The /proc views", func() {
 		for CPUTime(os.Getpid()) == self && time.Now().Before(deadline) { // busy, so it grows
 		}
 		Expect(CPUTime(os.Getpid())).To(BeNumerically(">", self))
+		Expect(idle).To(BeNumerically(">", 0), "a machine idles some time after it starts")
 		Expect(IdleTime()).To(BeNumerically(">=", idle))
 		Expect(CPUTime(1<<30)).To(BeZero(), "no such process")
 	})

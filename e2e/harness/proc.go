@@ -30,21 +30,31 @@ func (h *Hub) PluginPIDs() []int {
 
 // Children lists the processes whose parent is pid.
 func Children(pid int) []int {
+	return processes(func(child int) bool { return parentOf(child) == pid })
+}
+
+// Named lists the processes whose name (/proc/<pid>/comm) starts with
+// prefix, such as PostgreSQL's, all named "postgres".
+func Named(prefix string) []int {
+	return processes(func(pid int) bool {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		return strings.HasPrefix(string(comm), prefix)
+	})
+}
+
+// processes lists the machine's processes that keep keeps.
+func processes(keep func(pid int) bool) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
-	var children []int
+	var pids []int
 	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if parentOf(child) == pid {
-			children = append(children, child)
+		if pid, err := strconv.Atoi(e.Name()); err == nil && keep(pid) {
+			pids = append(pids, pid)
 		}
 	}
-	return children
+	return pids
 }
 
 // parentOf reads a process's parent id from /proc/<pid>/stat.
@@ -117,12 +127,8 @@ func program(pid int) string {
 
 // Alive reports whether a process exists and is not a zombie.
 func Alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	end := bytes.LastIndexByte(b, ')')
-	return end >= 0 && end+2 < len(b) && b[end+2] != 'Z'
+	fields := statFields(pid)
+	return len(fields) > 0 && fields[0] != "Z"
 }
 
 // RSS is a process's resident memory in bytes (VmRSS), 0 when it is gone.
