@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/crmhub/crmhub/core/store"
+	"github.com/crmhub/crmhub/core/hub"
 )
 
 // migrateCmd brings the store's schema up to date. On SQLite it refuses
@@ -23,7 +23,7 @@ func migrateCmd(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer release()
-	st, err := store.Open(ctx, cfg.Database.URL, store.MaxConnections(cfg.Database.MaxConnections))
+	st, err := hub.OpenStore(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}

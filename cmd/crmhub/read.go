@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crmhub/crmhub/core/config"
+	"github.com/crmhub/crmhub/core/hub"
 	"github.com/crmhub/crmhub/core/server"
 	"github.com/crmhub/crmhub/core/store"
 )
@@ -90,7 +91,7 @@ func (c *cli) openStore(ctx context.Context) (*store.Store, error) {
 	if path, ok := strings.CutPrefix(cfg.Database.URL, "sqlite://"); ok && !config.FileExists(path) {
 		return nil, fmt.Errorf("no store at %s: start the hub (crmhub serve) or run crmhub migrate first", path)
 	}
-	st, err := store.Open(ctx, cfg.Database.URL, store.MaxConnections(cfg.Database.MaxConnections))
+	st, err := hub.OpenStore(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,9 @@ type Database struct {
 	URL string `koanf:"url"`
 	// MaxConnections caps this process's PostgreSQL connections.
 	MaxConnections int `koanf:"max_connections"`
+	// PreparedStatements keeps the busiest statements prepared on
+	// PostgreSQL; off behind a pooler that cannot carry them.
+	PreparedStatements bool `koanf:"prepared_statements"`
 }
 
 // Admin configures the admin API.

@@ -25,6 +25,7 @@ var _ = Describe("Load", func() {
 		Expect(c.Listen).To(Equal("127.0.0.1:8080"))
 		Expect(c.Database.URL).To(Equal("sqlite://data/crmhub.db"))
 		Expect(c.Database.MaxConnections).To(Equal(20))
+		Expect(c.Database.PreparedStatements).To(BeTrue())
 		Expect(c.Server.MaxBody).To(BeEquivalentTo(1 << 20))
 		Expect(c.Inbox.BackoffInitial).To(Equal(5 * time.Second))
 		Expect(c.Roles.Allowed).To(Equal([]string{"subscriber", "customer", "member"}))
@@ -45,6 +46,7 @@ crms:
 		GinkgoT().Setenv("CRMHUB_INBOX__WORKERS", "5")
 		GinkgoT().Setenv("CRMHUB_CRMS__KLICKTIPP__SETTINGS__PASSWORD", "s3cret")
 		GinkgoT().Setenv("CRMHUB_ROLES__ALLOWED", "subscriber,vip")
+		GinkgoT().Setenv("CRMHUB_DATABASE__PREPARED_STATEMENTS", "false")
 		c, err := config.Load(path)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Listen).To(Equal("127.0.0.1:9000"))                // file over default
@@ -54,6 +56,7 @@ crms:
 		Expect(c.CRMs["klicktipp"].RateLimit).To(BeEquivalentTo(4)) // file over CRM default
 		Expect(c.CRMs["klicktipp"].Settings).To(Equal(config.Settings{"username": "filed", "password": "s3cret"}))
 		Expect(c.Roles.Allowed).To(Equal([]string{"subscriber", "vip"}))
+		Expect(c.Database.PreparedStatements).To(BeFalse()) // env over default
 	})
 
 	It("reads a setting written as a YAML list joined with commas, and every scalar as text", func() {

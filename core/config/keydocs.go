@@ -11,6 +11,9 @@ var keyDocs = map[string]string{
 		"or `postgres://user:pass@host:5432/db?sslmode=disable`. SQLite is for one process; several hubs share one PostgreSQL. Applies at the next start.",
 	"database.max_connections": "Most connections this process opens to PostgreSQL (SQLite uses one). Hubs sharing a server must fit its `max_connections` together, with room for everything else that connects: " +
 		"three hubs at the default need 60. Fewer make the hub's work wait for a connection. At least 2. Applies at the next start.",
+	"database.prepared_statements": "On PostgreSQL, run the busiest statements prepared: each connection parses and plans them once, then only binds their values " +
+		"(SQLite always does). Turn it off behind a pooler that hands a session's statements to other clients' server connections, as PgBouncer in " +
+		"transaction mode does before 1.21 (or with `max_prepared_statements = 0`): the hub then sends every statement as text. Applies at the next start.",
 	"access_key": "The key every webhook must carry (`access_key` in the query, form or JSON body, or the `Authorization` header), unless its CRM has its own. " +
 		"Empty: generated once, kept in the store and printed at start.",
 	"admin.token":        "Bearer token of the admin API (`/api/v1`) and sign-in of the web console (`/ui/`). Empty turns both off: they answer 404.",

@@ -61,10 +61,17 @@ type Hub struct {
 	background sync.WaitGroup // what Serve runs beside the parts
 }
 
+// OpenStore connects to the database as db configures it; it does not
+// migrate.
+func OpenStore(ctx context.Context, db config.Database) (*store.Store, error) {
+	return store.Open(ctx, db.URL, store.MaxConnections(db.MaxConnections),
+		store.PreparedStatements(db.PreparedStatements))
+}
+
 // Open opens and migrates the store and builds the hub's parts; Serve
 // starts them.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Hub, error) {
-	st, err := store.Open(ctx, cfg.Database.URL, store.MaxConnections(cfg.Database.MaxConnections))
+	st, err := OpenStore(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}

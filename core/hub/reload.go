@@ -99,6 +99,7 @@ func restartOnly(prev, next *config.Config) []string {
 	check("listen", prev.Listen != next.Listen)
 	check("database.url", prev.Database.URL != next.Database.URL)
 	check("database.max_connections", prev.Database.MaxConnections != next.Database.MaxConnections)
+	check("database.prepared_statements", prev.Database.PreparedStatements != next.Database.PreparedStatements)
 	check("secret_key_file", prev.SecretKeyFile != next.SecretKeyFile)
 	check("plugins.dir", prev.Plugins.Dir != next.Plugins.Dir)
 	check("inbox.workers", prev.Inbox.Workers != next.Inbox.Workers)

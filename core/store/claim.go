@@ -137,9 +137,11 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 	var due []*Event
 	for _, k := range kinds {
 		var evs []*Event
+		// The status is written in, not bound: a prepared statement's plan
+		// made for any status would not know that few events are due.
 		query := "SELECT id, crm, contact_id, request_id, item_index FROM events" +
-			" WHERE status = ? AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
-		args := []any{k.status}
+			" WHERE status = '" + k.status + "' AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
+		args := []any{}
 		for _, crm := range crms {
 			args = append(args, crm)
 		}
@@ -167,7 +169,7 @@ func (q *Queries) readClaimed(ctx context.Context, claims []Claim) error {
 	var evs []*Event
 	query := selectColumns[Event](q, "method", "query", "header", "content_type", "body") +
 		" WHERE id IN (" + placeholders(len(ids)) + ")"
-	if err := q.scanAll(ctx, query, ids, &evs); err != nil {
+	if err := q.varying().scanAll(ctx, query, ids, &evs); err != nil {
 		return fmt.Errorf("read %d claimed events: %w", len(claims), err)
 	}
 	byID := make(map[int64]*Event, len(evs))
@@ -202,7 +204,7 @@ func (q *Queries) takeContacts(ctx context.Context, owner string, evs []*Event, 
 		args = append(args, ev.CRM, ev.ContactID, leases[i], until)
 	}
 	var got []string
-	err := q.scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES `+rows(len(evs), 4)+`
+	err := q.varying().scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES `+rows(len(evs), 4)+`
 		ON CONFLICT (crm, contact_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 		WHERE contact_leases.until < ?
 		RETURNING owner`, append(args, now), &got)
@@ -239,7 +241,7 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 			query += " FOR UPDATE SKIP LOCKED"
 		}
 		var evs []*Event
-		if err := q.scanAll(ctx, query, append([]any{StatusPending, crm}, ids...), &evs); err != nil {
+		if err := q.varying().scanAll(ctx, query, append([]any{StatusPending, crm}, ids...), &evs); err != nil {
 			return fmt.Errorf("find %s events to merge: %w", crm, err)
 		}
 		pending = append(pending, evs...)
@@ -264,7 +266,7 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 			continue
 		}
 		msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", c.Event.ID)
-		if _, err := q.exec(ctx, `UPDATE events SET status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?
+		if _, err := q.varying().exec(ctx, `UPDATE events SET status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?
 			WHERE id IN (`+placeholders(len(c.Coalesced))+`)`,
 			append([]any{StatusDone, OutcomeCoalesced, msg, c.Event.ID, now, now}, int64sToAny(c.Coalesced)...)...); err != nil {
 			return fmt.Errorf("coalesce into event %d: %w", c.Event.ID, err)
@@ -291,7 +293,7 @@ func (q *Queries) lease(ctx context.Context, claims []Claim, now, until time.Tim
 		atts[i] = &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: c.Lease, StartedAt: now}
 	}
 	// VALUES names its columns column1, column2, … on both databases.
-	if _, err := q.exec(ctx, `UPDATE events SET status = ?, lease_until = ?, updated_at = ?,
+	if _, err := q.varying().exec(ctx, `UPDATE events SET status = ?, lease_until = ?, updated_at = ?,
 		lease_owner = v.column2, attempts = v.column3, contact = v.column4
 		FROM (VALUES `+rows(len(claims), 4)+`) AS v WHERE events.id = v.column1`, args...); err != nil {
 		return fmt.Errorf("lease %d events: %w", len(claims), err)

@@ -52,8 +52,8 @@ func (q *Queries) InsertReceived(ctx context.Context, events []*Event) error {
 	for _, ev := range events {
 		ev.Status, ev.UpdatedAt, ev.NextAttemptAt = StatusReceived, ev.ReceivedAt, ev.ReceivedAt
 	}
-	if q.stmts == nil {
-		return q.InsertEvents(ctx, events) // one multi-row statement on PostgreSQL
+	if q.dialect == Postgres {
+		return q.InsertEvents(ctx, events) // one multi-row statement
 	}
 	stmt, err := q.prepared(ctx, insertReceivedSQL)
 	if err != nil {
@@ -65,7 +65,7 @@ func (q *Queries) InsertReceived(ctx context.Context, events []*Event) error {
 			body = ev.Body
 		}
 		res, err := stmt.ExecContext(ctx, ev.CRM, ev.Action, ev.Role, ev.SendNotification, ev.Method,
-			ev.Query, ev.Header, ev.ContentType, body, ev.ReceivedAt.UTC().Format(sqliteTime))
+			ev.Query, ev.Header, ev.ContentType, body, ev.ReceivedAt.UTC().Format(bunTime))
 		if err != nil {
 			return fmt.Errorf("store: insert events: %w", err)
 		}

@@ -8,3 +8,6 @@ func WALPath(s *Store) string {
 	}
 	return s.wal.path
 }
+
+// PostgresText is query with its values numbered as PostgreSQL takes them.
+func PostgresText(query string) string { return (&statements{dialect: Postgres}).text(query) }

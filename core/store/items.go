@@ -121,7 +121,7 @@ func (q *Queries) saveDecodedTogether(ctx context.Context, evs []*Event) ([]*Eve
 		ids[i] = ev.ID
 	}
 	var locked []int64
-	if err := q.scanAll(ctx, "SELECT id FROM events WHERE id IN ("+placeholders(len(ids))+") AND status = ? ORDER BY id FOR UPDATE SKIP LOCKED",
+	if err := q.varying().scanAll(ctx, "SELECT id FROM events WHERE id IN ("+placeholders(len(ids))+") AND status = ? ORDER BY id FOR UPDATE SKIP LOCKED",
 		append(ids, StatusReceived), &locked); err != nil {
 		return nil, fmt.Errorf("store: lock %d decoded events: %w", len(evs), err)
 	}
@@ -145,7 +145,7 @@ func (q *Queries) saveDecodedTogether(ctx context.Context, evs []*Event) ([]*Eve
 	query := "UPDATE events SET " + strings.Join(set, ", ") + ", updated_at = ?" +
 		" FROM (VALUES " + repeatRow("("+strings.Join(typed, ", ")+")", len(evs)) + ") AS v (" + strings.Join(names, ", ") + ")" +
 		" WHERE events.id = v.id"
-	if _, err := q.exec(ctx, query, args...); err != nil {
+	if _, err := q.varying().exec(ctx, query, args...); err != nil {
 		return nil, fmt.Errorf("store: record %d decoded events: %w", len(evs), err)
 	}
 	return evs, nil

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,26 +16,28 @@ import (
 	"github.com/uptrace/bun/schema"
 )
 
-// On SQLite every statement runs on the one connection, and bun writes
-// each call as fresh SQL text, values and all, that SQLite parses anew:
-// on the busiest paths parsing cost more than the work. There the store
-// runs its hottest statements prepared — parsed once, kept by
-// database/sql per connection — with the values bound. PostgreSQL parses
-// on its own server, in parallel with the hub, so there the same SQL goes
-// through bun, which writes the values in; its multi-row inserts also take
-// one round trip where prepared single rows would take one each.
+// bun writes each call as fresh SQL text, values and all, that the
+// database parses and plans anew: on the busiest paths that cost more than
+// the work, on SQLite in the hub's one connection, on PostgreSQL in its
+// server, whose CPU the hub shares on a small machine. So the store runs
+// its hottest statements prepared — parsed once, kept by database/sql per
+// connection — with the values bound. On PostgreSQL a statement whose text
+// varies with the length of a list is sent as text all the same (see
+// varying), and multi-row inserts go through bun: one round trip where
+// prepared single rows would take one each.
 
 // statements are a database's prepared statements, by SQL text.
 type statements struct {
 	bun     *bun.DB // scans rows into models
 	db      *sql.DB
+	dialect Dialect
 	mu      sync.Mutex
 	m       map[string]*sql.Stmt
 	pending map[string]bool // first met inside a transaction, to prepare after it
 }
 
-func newStatements(db *bun.DB) *statements {
-	return &statements{bun: db, db: db.DB, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+func newStatements(db *bun.DB, d Dialect) *statements {
+	return &statements{bun: db, db: db.DB, dialect: d, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 }
 
 // close closes every prepared statement.
@@ -63,7 +66,7 @@ func (s *statements) preparePending(ctx context.Context) {
 // prepare prepares query for keeps. The lock is not held meanwhile: the
 // connection may be busy with a transaction that needs it.
 func (s *statements) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	stmt, err := s.db.PrepareContext(ctx, query)
+	stmt, err := s.db.PrepareContext(ctx, s.text(query))
 	if err != nil {
 		return nil, fmt.Errorf("prepare %q: %w", query, err)
 	}
@@ -96,15 +99,16 @@ func (q *Queries) prepared(ctx context.Context, query string) (*sql.Stmt, error)
 	case ok:
 		return stmt, nil
 	case inTx:
-		return tx.PrepareContext(ctx, query)
+		return tx.PrepareContext(ctx, s.text(query))
 	}
 	return s.prepare(ctx, query)
 }
 
-// insert inserts rows of one model and sets their ids: prepared, a row
-// at a time, on SQLite (insertRows); as one bun statement on PostgreSQL.
+// insert inserts rows of one model and sets their ids: a prepared
+// statement a row on SQLite, where a statement costs no round trip, and
+// for a lone row on PostgreSQL; several rows there are one bun statement.
 func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
-	if q.stmts != nil {
+	if q.dialect == SQLite || (len(rows) == 1 && q.prepares()) {
 		return insertRows(ctx, q, rows)
 	}
 	_, err := q.idb.NewInsert().Model(&rows).Returning("id").Exec(ctx)
@@ -112,25 +116,28 @@ func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
 }
 
 // insertRows inserts rows of one model one at a time with a prepared
-// statement and sets each row's id. Use it on SQLite only (see above).
+// statement and sets each row's id.
 func insertRows[T any](ctx context.Context, q *Queries, rows []*T) error {
 	table := q.idb.Dialect().Tables().Get(reflect.TypeFor[T]())
-	fields := table.DataFields
-	stmt, err := q.prepared(ctx, insertSQL(table))
+	stmt, err := q.prepared(ctx, insertSQL(table, q.dialect))
 	if err != nil {
 		return err
 	}
-	args := make([]any, len(fields))
+	args := make([]any, len(table.DataFields))
 	for _, row := range rows {
 		v := reflect.ValueOf(row).Elem()
-		for i, f := range fields {
-			args[i] = sqliteArg(f.Value(v))
+		for i, f := range table.DataFields {
+			args[i] = boundArg(f.Value(v))
 		}
-		res, err := stmt.ExecContext(ctx, args...)
-		if err != nil {
-			return err
+		var id int64
+		if q.dialect == Postgres {
+			err = stmt.QueryRowContext(ctx, args...).Scan(&id)
+		} else {
+			var res sql.Result
+			if res, err = stmt.ExecContext(ctx, args...); err == nil {
+				id, err = res.LastInsertId()
+			}
 		}
-		id, err := res.LastInsertId()
 		if err != nil {
 			return err
 		}
@@ -139,24 +146,29 @@ func insertRows[T any](ctx context.Context, q *Queries, rows []*T) error {
 	return nil
 }
 
-// insertSQL is the single-row INSERT of a table's data columns, returning
-// its key.
-func insertSQL(table *schema.Table) string {
+// insertSQL is the single-row INSERT of a table's data columns; on
+// PostgreSQL it returns the row's key, which SQLite's driver reports.
+func insertSQL(table *schema.Table, d Dialect) string {
 	cols := make([]string, len(table.DataFields))
 	for i, f := range table.DataFields {
 		cols[i] = string(f.SQLName)
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table.SQLName,
-		strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table.SQLName,
+		strings.Join(cols, ", "), placeholders(len(cols)))
+	if d == Postgres {
+		query += " RETURNING " + string(table.PKs[0].SQLName)
+	}
+	return query
 }
 
-// sqliteTime is how bun writes a time for SQLite, so that the values
-// bound here compare and sort with the ones bun wrote.
-const sqliteTime = "2006-01-02 15:04:05.999999-07:00"
+// bunTime is how bun writes a time, on both databases, so that the
+// values bound here compare and sort with the ones bun wrote.
+const bunTime = "2006-01-02 15:04:05.999999-07:00"
 
-// sqliteArg is a field's value as bun would have written it for SQLite:
-// nil for a nil pointer or byte slice, times in bun's text form.
-func sqliteArg(v reflect.Value) any {
+// boundArg is a value as bun would have written it: nil for a nil pointer
+// or byte slice, times in bun's text form (which PostgreSQL parses as
+// SQLite compares it).
+func boundArg(v reflect.Value) any {
 	if v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return nil
@@ -165,7 +177,7 @@ func sqliteArg(v reflect.Value) any {
 	}
 	switch x := v.Interface().(type) {
 	case time.Time:
-		return x.UTC().Format(sqliteTime)
+		return x.UTC().Format(bunTime)
 	case []byte:
 		if x == nil {
 			return nil
@@ -183,7 +195,7 @@ func sqliteArg(v reflect.Value) any {
 // scanOne runs query and scans its one row into dest, a struct pointer or
 // scalar pointers; sql.ErrNoRows when there is none.
 func (q *Queries) scanOne(ctx context.Context, query string, args []any, dest ...any) error {
-	if q.stmts == nil {
+	if !q.prepares() {
 		return q.idb.NewRaw(query, args...).Scan(ctx, dest...)
 	}
 	rows, err := q.queryPrepared(ctx, query, args)
@@ -205,7 +217,7 @@ func (q *Queries) scanOne(ctx context.Context, query string, args []any, dest ..
 
 // scanAll runs query and scans every row into dest, a slice pointer.
 func (q *Queries) scanAll(ctx context.Context, query string, args []any, dest any) error {
-	if q.stmts == nil {
+	if !q.prepares() {
 		return q.idb.NewRaw(query, args...).Scan(ctx, dest)
 	}
 	rows, err := q.queryPrepared(ctx, query, args)
@@ -217,14 +229,14 @@ func (q *Queries) scanAll(ctx context.Context, query string, args []any, dest an
 
 // exec runs a statement that returns no rows.
 func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if q.stmts == nil {
+	if !q.prepares() {
 		return q.idb.NewRaw(query, args...).Exec(ctx)
 	}
 	stmt, err := q.prepared(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return stmt.ExecContext(ctx, sqliteArgs(args)...)
+	return stmt.ExecContext(ctx, boundArgs(args)...)
 }
 
 func (q *Queries) queryPrepared(ctx context.Context, query string, args []any) (*sql.Rows, error) {
@@ -232,16 +244,57 @@ func (q *Queries) queryPrepared(ctx context.Context, query string, args []any) (
 	if err != nil {
 		return nil, err
 	}
-	return stmt.QueryContext(ctx, sqliteArgs(args)...)
+	return stmt.QueryContext(ctx, boundArgs(args)...)
 }
 
-func sqliteArgs(args []any) []any {
+// prepares reports whether q runs its statements prepared.
+func (q *Queries) prepares() bool {
+	return q.stmts != nil && !(q.varies && q.dialect == Postgres)
+}
+
+// varying is q for a statement whose text varies with the length of a
+// list (an IN list, rows of VALUES). SQLite prepares it all the same: its
+// one connection keeps a copy of each length. PostgreSQL gets it as text,
+// as each connection of the pool would keep a copy of every length.
+func (q *Queries) varying() *Queries {
+	v := *q
+	v.varies = true
+	return &v
+}
+
+// text is query as the database takes it: SQLite reads bun's ? for each
+// value; PostgreSQL numbers them, $1, $2, … (a ? inside quotes is text).
+func (s *statements) text(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n, quote := 0, rune(0)
+	for _, r := range query {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func boundArgs(args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		if a == nil {
 			continue
 		}
-		out[i] = sqliteArg(reflect.ValueOf(a))
+		out[i] = boundArg(reflect.ValueOf(a))
 	}
 	return out
 }

@@ -44,7 +44,8 @@ type Store struct {
 type Queries struct {
 	idb     bun.IDB
 	dialect Dialect
-	stmts   *statements // SQLite's prepared statements (prepared.go); nil on PostgreSQL
+	stmts   *statements // prepared statements (prepared.go)
+	varies  bool        // a statement's text varies with a list's length (see varying)
 }
 
 // Tx is an open transaction; see Store.InTx.
@@ -57,10 +58,12 @@ type Tx struct {
 // query the store does not offer.
 func (tx *Tx) Bun() bun.Tx { return tx.tx }
 
-func newStore(db *bun.DB, d Dialect) *Store {
+// newStore returns a store on db; prepare keeps the busiest statements
+// prepared (prepared.go).
+func newStore(db *bun.DB, d Dialect, prepare bool) *Store {
 	q := Queries{idb: db, dialect: d}
-	if d == SQLite {
-		q.stmts = newStatements(db)
+	if prepare {
+		q.stmts = newStatements(db, d)
 	}
 	return &Store{Queries: q, db: db}
 }
@@ -70,7 +73,7 @@ func newStore(db *bun.DB, d Dialect) *Store {
 // created) or postgres://user:pass@host:port/db?sslmode=disable. It does
 // not migrate; call Migrate.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
-	o := options{maxConnections: DefaultMaxConnections}
+	o := options{maxConnections: DefaultMaxConnections, prepare: true}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -83,7 +86,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	case isSQLite:
 		s, err = openSQLite(path)
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		s, err = openPostgres(rawURL, o.maxConnections)
+		s, err = openPostgres(rawURL, o)
 	default:
 		return nil, fmt.Errorf("store: database url must start with sqlite:// or postgres://, got %q", redactURL(rawURL))
 	}
@@ -106,6 +109,7 @@ type Option func(*options)
 
 type options struct {
 	maxConnections int
+	prepare        bool
 }
 
 // MaxConnections caps the PostgreSQL connections the store opens at n
@@ -117,6 +121,15 @@ func MaxConnections(n int) Option {
 			o.maxConnections = n
 		}
 	}
+}
+
+// PreparedStatements says whether the store runs its busiest statements
+// prepared on PostgreSQL (the default): parsed and planned once per
+// connection, then only bound. Off suits a pooler that hands a session's
+// statements to other clients' server connections, as PgBouncer in
+// transaction mode does before 1.21. SQLite always prepares them.
+func PreparedStatements(on bool) Option {
+	return func(o *options) { o.prepare = on }
 }
 
 // SQLitePath returns the file a sqlite:// database URL names, as given
@@ -152,13 +165,13 @@ func openSQLite(path string) (*Store, error) {
 	sqldb.SetMaxOpenConns(1)
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)
-	s := newStore(bun.NewDB(sqldb, sqlitedialect.New()), SQLite)
+	s := newStore(bun.NewDB(sqldb, sqlitedialect.New()), SQLite, true)
 	s.wal = newWALSync(path)
 	s.shared = newSharer(s)
 	return s, nil
 }
 
-func openPostgres(rawURL string, maxConnections int) (s *Store, err error) {
+func openPostgres(rawURL string, o options) (_ *Store, err error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: malformed postgres url: %w", errors.Unwrap(err))
@@ -174,9 +187,9 @@ func openPostgres(rawURL string, maxConnections int) (s *Store, err error) {
 		}
 	}()
 	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(rawURL)))
-	sqldb.SetMaxOpenConns(maxConnections)
-	sqldb.SetMaxIdleConns(maxConnections)
-	return newStore(bun.NewDB(sqldb, pgdialect.New()), Postgres), nil
+	sqldb.SetMaxOpenConns(o.maxConnections)
+	sqldb.SetMaxIdleConns(o.maxConnections)
+	return newStore(bun.NewDB(sqldb, pgdialect.New()), Postgres, o.prepare), nil
 }
 
 // redactURL hides the password of a database URL for messages.

@@ -11,6 +11,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 	"github.com/uptrace/bun"
 
 	"github.com/crmhub/crmhub/core/store"
@@ -82,6 +83,28 @@ var _ = Describe("Open", func() {
 		}
 		wg.Wait()
 		Expect(most).To(Equal(3), "connections to the database while twelve queries waited")
+	})
+
+	DescribeTable("keeps the busiest statements prepared on PostgreSQL unless told not to",
+		func(ctx SpecContext, opt store.Option, want types.GomegaMatcher) {
+			url := storetest.Get(ctx, store.Postgres).URL() // skips (or fails) when PostgreSQL is away
+			// One connection, so the count below reads the session that ran the query.
+			s, err := store.Open(ctx, url, store.MaxConnections(1), opt)
+			Expect(err).NotTo(HaveOccurred())
+			defer s.Close()
+			_, err = s.UserByEmail(ctx, "nobody@example.com")
+			Expect(err).To(MatchError(store.ErrNotFound))
+			var prepared int
+			Expect(s.DB().NewRaw("SELECT count(*) FROM pg_prepared_statements").Scan(ctx, &prepared)).To(Succeed())
+			Expect(prepared).To(want)
+		},
+		Entry("by default", store.MaxConnections(1), BeNumerically(">=", 1)),
+		Entry("off, for a pooler that cannot carry them", store.PreparedStatements(false), BeZero()),
+	)
+
+	It("numbers a statement's values for PostgreSQL, leaving a ? in quotes alone", func() {
+		Expect(store.PostgresText(`SELECT '?', "a?" FROM t WHERE x = ? AND y IN (?, ?) AND z = 'it''s?'`)).
+			To(Equal(`SELECT '?', "a?" FROM t WHERE x = $1 AND y IN ($2, $3) AND z = 'it''s?'`))
 	})
 
 	It("never shows the password of a bad postgres url", func(ctx SpecContext) {
