@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -53,7 +54,7 @@ func (q *Queries) InsertReceived(ctx context.Context, events []*Event) error {
 		ev.Status, ev.UpdatedAt, ev.NextAttemptAt = StatusReceived, ev.ReceivedAt, ev.ReceivedAt
 	}
 	if q.dialect == Postgres {
-		return q.InsertEvents(ctx, events) // one multi-row statement
+		return q.insertReceivedPG(ctx, events)
 	}
 	stmt, err := q.prepared(ctx, insertReceivedSQL)
 	if err != nil {
@@ -82,6 +83,53 @@ const insertReceivedSQL = `INSERT INTO events (crm, action, role, send_notificat
 	content_type, body, received_at, updated_at, next_attempt_at, status, decoded, contact_id, email, contact,
 	item_index, item_count, outcome, message, attempts, lease_owner)
 	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, '` + StatusReceived + `', FALSE, '', '', '', 0, 0, '', '', 0, '')`
+
+// insertReceivedPG is InsertReceived on PostgreSQL: one statement for the
+// whole batch, each column's values an array, so that its one text is
+// prepared whatever the batch's size (a multi-row VALUES would be a text
+// of its own for every size). The ids come back in the arrays' order.
+func (q *Queries) insertReceivedPG(ctx context.Context, events []*Event) error {
+	if !q.prepares() {
+		return q.InsertEvents(ctx, events) // one multi-row statement
+	}
+	var crm, action, role, notify, method, query, header, contentType, body, at pgArray
+	for _, ev := range events {
+		crm.add(ev.CRM)
+		action.add(ev.Action)
+		role.add(ev.Role)
+		notify.add(strconv.FormatBool(ev.SendNotification))
+		method.add(ev.Method)
+		query.add(ev.Query)
+		header.add(ev.Header)
+		contentType.add(ev.ContentType)
+		body.addBytes(ev.Body)
+		at.add(ev.ReceivedAt.UTC().Format(bunTime))
+	}
+	var ids []int64
+	if err := q.scanAll(ctx, insertReceivedPGSQL, []any{crm.String(), action.String(), role.String(), notify.String(),
+		method.String(), query.String(), header.String(), contentType.String(), body.String(), at.String()}, &ids); err != nil {
+		return fmt.Errorf("store: insert events: %w", err)
+	}
+	if len(ids) != len(events) {
+		return fmt.Errorf("store: insert events: %d ids for %d events", len(ids), len(events))
+	}
+	for i, ev := range events {
+		ev.ID = ids[i]
+	}
+	return nil
+}
+
+// insertReceivedPGSQL is insertReceivedPG's statement; the columns left
+// out are NULL, as on SQLite.
+const insertReceivedPGSQL = `INSERT INTO events (crm, action, role, send_notification, method, query, header,
+	content_type, body, received_at, updated_at, next_attempt_at, status, decoded, contact_id, email, contact,
+	item_index, item_count, outcome, message, attempts, lease_owner)
+	SELECT crm, action, role, notify, method, query, header, content_type, body, at, at, at,
+		'` + StatusReceived + `', FALSE, '', '', '', 0, 0, '', '', 0, ''
+	FROM unnest(?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::timestamptz[])
+		WITH ORDINALITY AS r (crm, action, role, notify, method, query, header, content_type, body, at, n)
+	ORDER BY n
+	RETURNING id`
 
 // receivedLine is the activity line that says a webhook arrived, stamped
 // with its time of receipt.

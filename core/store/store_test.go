@@ -277,13 +277,22 @@ var _ = Describe("Store", func() {
 		It("stores a webhook just received as a whole received event would be stored", func(ctx SpecContext) {
 			s := db.Store()
 			at := time.Now().UTC()
-			received := func(body []byte) *store.Event {
-				return &store.Event{CRM: "klicktipp", Action: "update_tags", Role: "editor", SendNotification: true,
-					Method: "POST", Query: "action=update_tags", Header: `{"X-A":["1"]}`, ContentType: "text/plain",
-					Body: body, ReceivedAt: at}
+			type request struct {
+				role, query, header string
+				body                []byte
 			}
-			for _, body := range [][]byte{[]byte("SubscriberID=1"), nil} {
-				whole, lean := received(body), received(body)
+			received := func(r request) *store.Event {
+				return &store.Event{CRM: "klicktipp", Action: "update_tags", Role: r.role, SendNotification: true,
+					Method: "POST", Query: r.query, Header: r.header, ContentType: "text/plain",
+					Body: r.body, ReceivedAt: at}
+			}
+			for _, r := range []request{
+				{"editor", "action=update_tags", `{"X-A":["1"]}`, []byte("SubscriberID=1")},
+				{"", "", `{}`, nil},
+				// What array literals and quoting could mangle (see pgArray).
+				{"NULL", `a="b"&c=\d,{e}`, `{"X-A":["\"q\" \\ ,{} NULL ü"]}`, []byte{0, '"', '\\', ',', '{', 0xff}},
+			} {
+				whole, lean := received(r), received(r)
 				whole.Status, whole.UpdatedAt, whole.NextAttemptAt = store.StatusReceived, at, at
 				Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 					if err := tx.InsertEvents(ctx, []*store.Event{whole}); err != nil {
