@@ -169,8 +169,9 @@ func (q *Queries) Backlog(ctx context.Context) (int, error) {
 // yet, oldest first.
 func (q *Queries) Undecoded(ctx context.Context, crm string, now time.Time, limit int) ([]*Event, error) {
 	var evs []*Event
-	err := q.scanAll(ctx, selectColumns[Event](q)+" WHERE crm = ? AND status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-		[]any{crm, StatusReceived, now, limit}, &evs)
+	// The status is written in, as in dueEvents.
+	err := q.scanAll(ctx, selectColumns[Event](q)+" WHERE crm = ? AND status = '"+StatusReceived+"' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+		[]any{crm, now, limit}, &evs)
 	if err != nil {
 		return nil, fmt.Errorf("store: read undecoded %s events: %w", crm, err)
 	}
