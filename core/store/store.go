@@ -44,7 +44,7 @@ type Store struct {
 type Queries struct {
 	idb     bun.IDB
 	dialect Dialect
-	stmts   *statements // prepared statements (prepared.go)
+	stmts   *statements // prepared statements (prepared.go); nil when turned off on PostgreSQL
 	varies  bool        // a statement's text varies with a list's length (see varying)
 }
 
@@ -266,8 +266,8 @@ func (s *Store) InTxSyncLater(ctx context.Context, fn func(ctx context.Context, 
 
 // SaveReceived stores webhooks just received, as InsertReceived does, and
 // returns once they are committed; durable returns once the commit is
-// durable, as with InTxSyncLater. On PostgreSQL their one multi-row
-// statement is a transaction of its own, durable when it returns: wrapped
+// durable, as with InTxSyncLater. On PostgreSQL their one statement
+// (insertReceivedPG) is a transaction of its own, durable when it returns: wrapped
 // in BEGIN and COMMIT it took two round trips more.
 func (s *Store) SaveReceived(ctx context.Context, events []*Event) (durable func() error, err error) {
 	if s.dialect == Postgres {
