@@ -108,7 +108,7 @@ func (d *door) info(crm string) (sdk.Info, bool) {
 	return info, ok
 }
 
-func (d *door) Profile(ctx context.Context, crm string) (sdk.WebhookProfile, bool) {
+func (d *door) Profile(ctx context.Context, crm string, wait time.Duration) (sdk.WebhookProfile, bool) {
 	if info, ok := d.info(crm); ok {
 		return info.Webhooks, true
 	}
@@ -116,6 +116,8 @@ func (d *door) Profile(ctx context.Context, crm string) (sdk.WebhookProfile, boo
 	if c == nil {
 		return sdk.WebhookProfile{}, false
 	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	info, ok := c.Known(ctx) // the plugin's first launch
 	return info.Webhooks, ok
 }

@@ -18,9 +18,10 @@ import (
 // webhook profile, and the check of a CRM whose profile asks for one
 // (docs/http.md, "Checked at the door").
 type Door interface {
-	// Profile returns the CRM's webhook profile, waiting within ctx for a
+	// Profile returns the CRM's webhook profile, waiting up to wait for a
 	// plugin being launched for the first time; false when it is not known.
-	Profile(ctx context.Context, crm string) (sdk.WebhookProfile, bool)
+	// A known profile is returned at once, without a timer for the wait.
+	Profile(ctx context.Context, crm string, wait time.Duration) (sdk.WebhookProfile, bool)
 	// CheckWebhook has the CRM's plugin judge a request. An error means
 	// no verdict: the plugin is down, not configured, or failed.
 	CheckWebhook(ctx context.Context, crm string, req sdk.Request) (sdk.Verdict, error)
@@ -40,9 +41,7 @@ func (s *Server) profile(ctx context.Context, crm string) (sdk.WebhookProfile, b
 	if s.Door == nil {
 		return sdk.WebhookProfile{}, true
 	}
-	ctx, cancel := context.WithTimeout(ctx, profileWait)
-	defer cancel()
-	return s.Door.Profile(ctx, crm)
+	return s.Door.Profile(ctx, crm, profileWait)
 }
 
 // checkAtDoor has the plugin judge the request and answers it unless the

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -33,7 +34,7 @@ type fakeDoor struct {
 	seen     []sdk.Request
 }
 
-func (d *fakeDoor) Profile(_ context.Context, crm string) (sdk.WebhookProfile, bool) {
+func (d *fakeDoor) Profile(_ context.Context, crm string, _ time.Duration) (sdk.WebhookProfile, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p, ok := d.profiles[crm]
