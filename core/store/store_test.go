@@ -306,6 +306,10 @@ var _ = Describe("Store", func() {
 				lean.ID, stored.ID = whole.ID, whole.ID
 				Expect(lean).To(Equal(whole), "the event InsertReceived was given")
 				Expect(s.EventByID(ctx, whole.ID)).To(Equal(stored), "the rows")
+				// Both ways bind their values now (a lone row is prepared too),
+				// so the row is also held to the request itself.
+				Expect(stored).To(And(HaveField("Role", r.role), HaveField("Query", r.query),
+					HaveField("Header", r.header), HaveField("Body", r.body)), "the request as stored")
 			}
 		})
 
