@@ -23,13 +23,30 @@ func (a answer) decode(k call, into any) error {
 	if into == nil {
 		return nil
 	}
-	if err := json.Unmarshal(a.body, into); err != nil {
+	if err := unmarshal(a.body, into); err != nil {
 		if k.secret {
 			return sdk.Retryable(fmt.Errorf("%s: answer is not the JSON expected", k), 0)
 		}
 		return sdk.Retryable(fmt.Errorf("%s: answer is not the JSON expected (%w): %s", k, err, excerpt(a.body)), 0)
 	}
 	return nil
+}
+
+// selfChecking is a type whose UnmarshalJSON checks the JSON's syntax as
+// it reads, so that encoding/json's pass over the whole answer before it
+// can be spared.
+type selfChecking interface {
+	json.Unmarshaler
+	checksSyntax()
+}
+
+func (*Subscriber) checksSyntax() {}
+
+func unmarshal(body []byte, into any) error {
+	if v, ok := into.(selfChecking); ok {
+		return v.UnmarshalJSON(body)
+	}
+	return json.Unmarshal(body, into)
 }
 
 // failure maps an error answer by its status and, when the body has one,

@@ -116,10 +116,29 @@ var _ = Describe("Subscriber", func() {
 		Entry("values of odd shapes skipped",
 			`{"id":"1","fieldOdd":{"a":"b"},"manual_tags":"x","outbound":{"1":{"x":2}}}`,
 			api.Subscriber{ID: "1", Fields: map[string]string{}}),
+		Entry("a tag map spoilt by one value of odd shape, and empty or repeated ids dropped",
+			`{"id":"1","manual_tags":{"3":"1735426329","4":[]},"smart_tags":[7,true],"tags":["","3",3,null]}`,
+			api.Subscriber{ID: "1", Tags: []string{"3"}, SmartTags: []string{"0", "1"}, Fields: map[string]string{}}),
+		Entry("true and false as PHP prints them, and null tags",
+			`{"id":"1","fieldA":true,"fieldB":false,"tags":null,"manual_tags":null}`,
+			api.Subscriber{ID: "1", Fields: map[string]string{"fieldA": "1", "fieldB": ""}}),
+		Entry("the last of a repeated key, as encoding/json reads it",
+			`{"id":"1","id":"2","fieldA":"x","fieldA":{"odd":1},"fieldB":{"odd":1},"fieldB":"y","fields":{"fieldA":"z"}}`,
+			api.Subscriber{ID: "2", Fields: map[string]string{"fieldA": "z", "fieldB": "y"}}),
 	)
 
-	It("refuses an answer that is not an object", func() {
-		var got api.Subscriber
-		Expect(json.Unmarshal([]byte(`["There is no such entity."]`), &got)).NotTo(Succeed())
-	})
+	DescribeTable("refuses an answer that is not one object",
+		func(body string) {
+			var got api.Subscriber
+			Expect(got.UnmarshalJSON([]byte(body))).NotTo(Succeed())
+			Expect(json.Unmarshal([]byte(body), &got)).NotTo(Succeed())
+		},
+		Entry("a list", `["There is no such entity."]`),
+		Entry("cut off", `{"id":"1","fieldA":"x`),
+		Entry("cut off after a key", `{"id":"1","tags":`),
+		Entry("two objects", `{"id":"1"} {"id":"2"}`),
+		Entry("a missing comma", `{"id":"1" "email":"a@b.de"}`),
+		Entry("not JSON", `<html>maintenance</html>`),
+		Entry("nothing", ``),
+	)
 })

@@ -123,10 +123,19 @@ func (l *idList) UnmarshalJSON(b []byte) error {
 			ids = append(ids, string(one))
 		}
 	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return id == "" })
-	sortIDs(ids)
-	*l = slices.Compact(ids)
+	*l = cleanIDs(ids)
 	return nil
+}
+
+// cleanIDs sorts ids and drops empty and repeated ones; nil when none is
+// left.
+func cleanIDs(ids []string) []string {
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == "" })
+	if len(ids) == 0 {
+		return nil
+	}
+	sortIDs(ids)
+	return slices.Compact(ids)
 }
 
 // sortIDs orders ids shorter first, then character by character: numeric
