@@ -15,7 +15,7 @@ var defaults = map[string]any{
 	"server.default_crm":           "klicktipp",
 	"server.public_url":            "",
 	"secret_key_file":              "data/secret.key",
-	"inbox.workers":                32,
+	"inbox.workers":                64,
 	"inbox.max_attempts":           12,
 	"inbox.backoff_initial":        "5s",
 	"inbox.backoff_max":            "1h",
