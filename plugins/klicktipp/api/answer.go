@@ -32,19 +32,12 @@ func (a answer) decode(k call, into any) error {
 	return nil
 }
 
-// selfChecking is a type whose UnmarshalJSON checks the JSON's syntax as
-// it reads, so that encoding/json's pass over the whole answer before it
-// can be spared.
-type selfChecking interface {
-	json.Unmarshaler
-	checksSyntax()
-}
-
-func (*Subscriber) checksSyntax() {}
-
+// unmarshal decodes an answer into into. A contact's reader checks the
+// JSON's syntax as it goes, so it is spared encoding/json's pass over
+// the whole answer before it.
 func unmarshal(body []byte, into any) error {
-	if v, ok := into.(selfChecking); ok {
-		return v.UnmarshalJSON(body)
+	if s, ok := into.(*Subscriber); ok {
+		return s.UnmarshalJSON(body)
 	}
 	return json.Unmarshal(body, into)
 }

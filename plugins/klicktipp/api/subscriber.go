@@ -72,13 +72,13 @@ func (s *Subscriber) UnmarshalJSON(b []byte) error {
 		case key == "fields":
 			nested, err = readFields(dec)
 		case strings.HasPrefix(key, "field"):
-			v, ok, err := readText(dec)
-			if ok {
+			var v string
+			var scalar bool
+			if v, scalar, err = readText(dec); scalar {
 				s.Fields[key] = v
 			} else {
-				delete(s.Fields, key)
+				delete(s.Fields, key) // a repeated key's last value wins, even one of odd shape
 			}
-			return err
 		default:
 			err = dec.SkipValue()
 		}
