@@ -3,80 +3,81 @@ package api
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
+
+// KlickTipp's answers are PHP's json_encode of PHP arrays, so a value's
+// shape varies with its content. The types below read each shape the way
+// KlickTipp means it, for encoding/json (as fields of an answer's
+// struct); the read… functions under them do the reading, token by
+// token, and Subscriber uses them directly.
 
 // text is a JSON scalar read the way KlickTipp means it: a string; a number
 // kept as written (so a long id keeps every digit); null as ""; true as "1"
 // and false as "", as PHP prints them.
 type text string
 
-var errNotScalar = errors.New("want a string, a number or null")
-
-func (t *text) UnmarshalJSON(b []byte) error {
-	switch {
-	case len(b) == 0:
-		return errNotScalar
-	case b[0] == '"' && len(b) >= 2 && plain(b[1:len(b)-1]):
-		*t = text(b[1 : len(b)-1]) // nothing to unescape: most values of an answer
-	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*t = text(s)
-	case string(b) == "null", string(b) == "false":
-		*t = ""
-	case string(b) == "true":
-		*t = "1"
-	case b[0] == '-' || ('0' <= b[0] && b[0] <= '9'):
-		*t = text(b)
-	default:
-		return errNotScalar
-	}
-	return nil
-}
-
-// plain reports whether a JSON string's content reads as it is written:
-// no escapes, and valid UTF-8 (which decoding would otherwise replace).
-func plain(content []byte) bool {
-	return bytes.IndexByte(content, '\\') < 0 && utf8.Valid(content)
-}
-
 // phpMap is a JSON object of scalars, or what PHP writes for the same
 // array: [] when empty, a list when its keys happen to be 0, 1, 2, ….
+// null reads as empty.
 type phpMap map[string]string
 
-func (m *phpMap) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*m = phpMap{}
-		return nil
-	}
-	if len(b) > 0 && b[0] == '[' {
-		var list []text
-		if err := json.Unmarshal(b, &list); err != nil {
-			return err
+// idList is a list of ids as KlickTipp writes one: an array of strings or
+// numbers; an object whose values are the ids (a PHP array with holes in
+// its keys); a single id; or null. Empty and repeated ids are dropped and
+// the rest sorted (see sortIDs).
+type idList []string
+
+var (
+	errNotScalar = errors.New("want a string, a number or null")
+	errNotMap    = errors.New("want an object or a list of strings, numbers or nulls")
+	errNotIDs    = errors.New("want ids: a list, an object of them, or one")
+	errNotObject = errors.New("want a JSON object")
+	errTrailing  = errors.New("want one JSON value, found more after it")
+)
+
+func (t *text) UnmarshalJSON(b []byte) error {
+	return readOne(b, func(dec *jsontext.Decoder) error {
+		v, scalar, err := readText(dec)
+		if err == nil && !scalar {
+			err = errNotScalar
 		}
-		*m = make(phpMap, len(list))
-		for i, v := range list {
-			(*m)[strconv.Itoa(i)] = string(v)
+		if err == nil {
+			*t = text(v)
 		}
-		return nil
-	}
-	var object map[string]text
-	if err := json.Unmarshal(b, &object); err != nil {
 		return err
-	}
-	*m = make(phpMap, len(object))
-	for k, v := range object {
-		(*m)[k] = string(v)
-	}
-	return nil
+	})
+}
+
+func (m *phpMap) UnmarshalJSON(b []byte) error {
+	return readOne(b, func(dec *jsontext.Decoder) error {
+		got, ok, err := readPHPMap(dec)
+		if err == nil && !ok {
+			err = errNotMap
+		}
+		if err == nil {
+			*m = got
+		}
+		return err
+	})
+}
+
+func (l *idList) UnmarshalJSON(b []byte) error {
+	return readOne(b, func(dec *jsontext.Decoder) error {
+		ids, ok, err := readIDs(dec)
+		if err == nil && !ok {
+			err = errNotIDs
+		}
+		if err == nil {
+			*l = ids
+		}
+		return err
+	})
 }
 
 // keys returns the map's keys in id order; nil when there are none.
@@ -89,47 +90,124 @@ func (m phpMap) keys() []string {
 	return keys
 }
 
-// idList is a list of ids as KlickTipp writes one: an array of strings or
-// numbers; an object whose values are the ids (a PHP array with holes in
-// its keys); a single id; or null.
-type idList []string
+// readOne reads b, which must hold one JSON value and nothing after it,
+// with read. It reads as encoding/json does: the last of a repeated key
+// wins, and bytes that are not UTF-8 read as U+FFFD.
+func readOne(b []byte, read func(dec *jsontext.Decoder) error) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(b),
+		jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if err := read(dec); err != nil {
+		return err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return errTrailing
+	}
+	return nil
+}
 
-func (l *idList) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	var ids []string
-	switch {
-	case len(b) > 0 && b[0] == '[':
-		var list []text
-		if err := json.Unmarshal(b, &list); err != nil {
+// eachMember reads the object next in dec, calling read for each member
+// with dec at its value, which read must consume.
+func eachMember(dec *jsontext.Decoder, read func(name string) error) error {
+	if _, err := dec.ReadToken(); err != nil { // {
+		return err
+	}
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
 			return err
 		}
-		for _, id := range list {
-			ids = append(ids, string(id))
-		}
-	case len(b) > 0 && b[0] == '{':
-		var object map[string]text
-		if err := json.Unmarshal(b, &object); err != nil {
+		if err := read(name.String()); err != nil {
 			return err
-		}
-		for _, id := range object {
-			ids = append(ids, string(id))
-		}
-	default:
-		var one text
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		if one != "" {
-			ids = append(ids, string(one))
 		}
 	}
-	*l = cleanIDs(ids)
-	return nil
+	_, err := dec.ReadToken()
+	return err
+}
+
+// eachElement reads the array next in dec, calling read for each element
+// with dec at it, which read must consume.
+func eachElement(dec *jsontext.Decoder, read func(i int) error) error {
+	if _, err := dec.ReadToken(); err != nil { // [
+		return err
+	}
+	for i := 0; dec.PeekKind() != ']'; i++ {
+		if err := read(i); err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// readText reads the next value as a text; false, the value skipped,
+// when it is an array or an object.
+func readText(dec *jsontext.Decoder) (string, bool, error) {
+	switch dec.PeekKind() {
+	case '[', '{':
+		return "", false, dec.SkipValue()
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return "", false, err
+	}
+	switch tok.Kind() {
+	case '"', '0':
+		return tok.String(), true, nil // a number as written
+	case 't':
+		return "1", true, nil
+	default: // null, false
+		return "", true, nil
+	}
+}
+
+// readPHPMap reads the next value as a phpMap; false, the value read to
+// its end, when it is not one or one of its values is not a scalar.
+func readPHPMap(dec *jsontext.Decoder) (phpMap, bool, error) {
+	m := phpMap{}
+	odd := false
+	read := func(key string) error {
+		v, scalar, err := readText(dec)
+		m[key], odd = v, odd || !scalar
+		return err
+	}
+	var err error
+	switch dec.PeekKind() {
+	case '{':
+		err = eachMember(dec, read)
+	case '[':
+		err = eachElement(dec, func(i int) error { return read(strconv.Itoa(i)) })
+	case 'n':
+		_, err = dec.ReadToken()
+	default:
+		_, _, err = readText(dec)
+		odd = true
+	}
+	if err != nil || odd {
+		return nil, false, err
+	}
+	return m, true, nil
+}
+
+// readIDs reads the next value as an idList; false when it is a list or
+// an object holding anything but scalars.
+func readIDs(dec *jsontext.Decoder) (idList, bool, error) {
+	switch dec.PeekKind() {
+	case '[', '{':
+		m, ok, err := readPHPMap(dec)
+		ids := make([]string, 0, len(m))
+		for _, id := range m {
+			ids = append(ids, id)
+		}
+		return cleanIDs(ids), ok, err
+	default:
+		id, _, err := readText(dec)
+		return cleanIDs([]string{id}), true, err
+	}
 }
 
 // cleanIDs sorts ids and drops empty and repeated ones; nil when none is
 // left.
-func cleanIDs(ids []string) []string {
+func cleanIDs(ids []string) idList {
 	ids = slices.DeleteFunc(ids, func(id string) bool { return id == "" })
 	if len(ids) == 0 {
 		return nil
