@@ -42,41 +42,29 @@ var (
 )
 
 func (t *text) UnmarshalJSON(b []byte) error {
-	return readOne(b, func(dec *jsontext.Decoder) error {
+	return readInto(b, t, func(dec *jsontext.Decoder) (text, bool, error) {
 		v, scalar, err := readText(dec)
-		if err == nil && !scalar {
-			err = errNotScalar
-		}
-		if err == nil {
-			*t = text(v)
-		}
-		return err
-	})
+		return text(v), scalar, err
+	}, errNotScalar)
 }
 
-func (m *phpMap) UnmarshalJSON(b []byte) error {
-	return readOne(b, func(dec *jsontext.Decoder) error {
-		got, ok, err := readPHPMap(dec)
-		if err == nil && !ok {
-			err = errNotMap
-		}
-		if err == nil {
-			*m = got
-		}
-		return err
-	})
-}
+func (m *phpMap) UnmarshalJSON(b []byte) error { return readInto(b, m, readPHPMap, errNotMap) }
 
-func (l *idList) UnmarshalJSON(b []byte) error {
+func (l *idList) UnmarshalJSON(b []byte) error { return readInto(b, l, readIDs, errNotIDs) }
+
+// readInto reads b, which must hold one JSON value, into *dst with read;
+// a value of another shape is errShape and leaves *dst as it was.
+func readInto[T any](b []byte, dst *T, read func(*jsontext.Decoder) (T, bool, error), errShape error) error {
 	return readOne(b, func(dec *jsontext.Decoder) error {
-		ids, ok, err := readIDs(dec)
-		if err == nil && !ok {
-			err = errNotIDs
+		v, ok, err := read(dec)
+		if err != nil {
+			return err
 		}
-		if err == nil {
-			*l = ids
+		if !ok {
+			return errShape
 		}
-		return err
+		*dst = v
+		return nil
 	})
 }
 
