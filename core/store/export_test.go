@@ -11,3 +11,17 @@ func WALPath(s *Store) string {
 
 // PostgresText is query with its values numbered as PostgreSQL takes them.
 func PostgresText(query string) string { return (&statements{dialect: Postgres}).text(query) }
+
+// MakeWayAfter is how long a shared transaction keeps SQLite's connection
+// before it makes way for webhooks waiting to be committed.
+const MakeWayAfter = makeWayAfter
+
+// Receiving reports whether webhooks wait to be committed on SQLite.
+func Receiving(s *Store) bool { return s.shared.receiving.Load() > 0 }
+
+// PretendReceiving makes shared transactions make way as if webhooks
+// waited to be committed, until the returned func is called.
+func PretendReceiving(s *Store) (stop func()) {
+	s.shared.receiving.Add(1)
+	return func() { s.shared.receiving.Add(-1) }
+}

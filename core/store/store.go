@@ -273,6 +273,9 @@ func (s *Store) SaveReceived(ctx context.Context, events []*Event) (durable func
 	if s.dialect == Postgres {
 		return func() error { return nil }, s.InsertReceived(ctx, events)
 	}
+	// Shared transactions make way for this one (see sharer.runTogether).
+	s.shared.receiving.Add(1)
+	defer s.shared.receiving.Add(-1)
 	return s.InTxSyncLater(ctx, func(ctx context.Context, tx *Tx) error {
 		return tx.InsertReceived(ctx, events)
 	})

@@ -103,6 +103,75 @@ var _ = Describe("the store's faster transactions", func() {
 			expectTruthfulCallers(ctx, map[string]error{"before": err, "after": err})
 		})
 
+		It("commits webhooks waiting for SQLite's connection before the rest of a shared transaction", func(ctx SpecContext) {
+			if s.Dialect() != store.SQLite {
+				Skip("PostgreSQL's connections work in parallel: no webhook waits for a shared transaction")
+			}
+			received := func() error {
+				ev := &store.Event{CRM: "klicktipp", Action: "add", Method: "POST", ReceivedAt: time.Now().UTC()}
+				_, err := s.SaveReceived(ctx, []*store.Event{ev})
+				return err
+			}
+			// The first webhook's statement is prepared for keeps after its
+			// commit, on the connection again; a running hub has done that.
+			Expect(received()).To(Succeed())
+
+			// A call that has held the connection long enough with webhooks
+			// waiting is followed by their commit, not by the next call.
+			held := holdSharer(ctx, s)
+			saved := make(chan error, 1)
+			first := make(chan error, 1)
+			go func() {
+				first <- s.InTxShared(ctx, func(context.Context, *store.Tx) error {
+					go func() { saved <- received() }()
+					Eventually(func() bool { return store.Receiving(s) }).Should(BeTrue())
+					time.Sleep(store.MakeWayAfter)
+					return nil
+				})
+			}()
+			time.Sleep(50 * time.Millisecond) // the first call queues first
+			second := make(chan error, 1)
+			go func() {
+				second <- s.InTxShared(ctx, func(context.Context, *store.Tx) error {
+					select {
+					case err := <-saved:
+						return err
+					case <-time.After(time.Second):
+						return errors.New("the webhooks still wait for the shared transaction")
+					}
+				})
+			}()
+			time.Sleep(50 * time.Millisecond) // both wait behind the held call
+			held()
+			Expect(<-first).To(Succeed())
+			Expect(<-second).To(Succeed())
+		})
+
+		It("runs every call of a shared transaction however long webhooks wait", func(ctx SpecContext) {
+			if s.Dialect() != store.SQLite {
+				Skip("PostgreSQL has no shared transactions")
+			}
+			defer store.PretendReceiving(s)()
+			held := holdSharer(ctx, s)
+			var wg sync.WaitGroup
+			errs := make([]error, 3)
+			for i := range errs {
+				wg.Go(func() {
+					errs[i] = s.InTxShared(ctx, func(ctx context.Context, tx *store.Tx) error {
+						time.Sleep(store.MakeWayAfter) // each call alone holds the connection long enough
+						return tx.CreateUser(ctx, newUser(fmt.Sprint("user", i), fmt.Sprintf("user%d@example.com", i)))
+					})
+				})
+			}
+			time.Sleep(50 * time.Millisecond) // all wait behind the held call
+			held()
+			wg.Wait()
+			for i, err := range errs {
+				Expect(err).NotTo(HaveOccurred())
+				Expect(s.UserByEmail(ctx, fmt.Sprintf("user%d@example.com", i))).Error().NotTo(HaveOccurred())
+			}
+		})
+
 		It("answers a shared call whose context ended without running it", func(ctx SpecContext) {
 			done, cancel := context.WithCancel(ctx)
 			cancel()
@@ -190,12 +259,7 @@ const longWrite = `DELETE FROM users WHERE id IN (
 // the user "staying". It returns what each caller was told.
 func shareWithLongWrite(ctx context.Context, s *store.Store, first context.Context,
 	writeCtx func(context.Context) (context.Context, func())) map[string]error {
-	holding, release := make(chan struct{}), make(chan struct{})
-	occupied := make(chan error, 1)
-	go func() { // holds the sharer, so that the next two calls share a transaction
-		occupied <- s.InTxShared(ctx, func(context.Context, *store.Tx) error { close(holding); <-release; return nil })
-	}()
-	<-holding
+	release := holdSharer(ctx, s) // so that the next two calls share a transaction
 	left := make(chan error, 1)
 	go func() {
 		left <- s.InTxShared(first, func(ctx context.Context, tx *store.Tx) error {
@@ -216,7 +280,22 @@ func shareWithLongWrite(ctx context.Context, s *store.Store, first context.Conte
 		})
 	}()
 	time.Sleep(50 * time.Millisecond) // both wait behind the held call
-	close(release)
-	Expect(<-occupied).To(Succeed())
+	release()
 	return map[string]error{"leaving": <-left, "staying": <-staying}
+}
+
+// holdSharer keeps the store's shared transactions busy with a call of
+// its own until release, so that the calls made meanwhile wait together
+// and then share a transaction.
+func holdSharer(ctx context.Context, s *store.Store) (release func()) {
+	holding, done := make(chan struct{}), make(chan struct{})
+	occupied := make(chan error, 1)
+	go func() {
+		occupied <- s.InTxShared(ctx, func(context.Context, *store.Tx) error { close(holding); <-done; return nil })
+	}()
+	<-holding
+	return func() {
+		close(done)
+		Expect(<-occupied).To(Succeed())
+	}
 }
