@@ -102,24 +102,22 @@ func (sh *sharer) run() {
 // webhooks arrive.
 func (sh *sharer) runTogether(calls []*sharedCall) {
 	for len(calls) > 0 {
-		ran, err := sh.runSome(calls)
-		if ran == 0 { // the transaction did not start: none will
-			ran = len(calls)
-		}
-		for _, c := range calls[:ran] {
+		answered, err := sh.runSome(calls)
+		for _, c := range calls[:answered] {
 			if err != nil {
 				c.done <- err
 			} else {
 				c.done <- c.err
 			}
 		}
-		calls = calls[ran:]
+		calls = calls[answered:]
 	}
 }
 
 // runSome runs calls in one transaction until they are done or webhooks
-// wait for the connection, and returns how many it ran: none when the
-// transaction could not start.
+// wait for the connection, and returns how many of them its outcome
+// answers: those it ran, or all of them when the transaction could not
+// start.
 //
 // SQLite rolls the whole transaction back when a write inside it is
 // interrupted, as a statement whose context ends is, and after some other
@@ -128,14 +126,14 @@ func (sh *sharer) runTogether(calls []*sharedCall) {
 // told the shared commit failed. So a call runs under the transaction's
 // context, which no caller can end (see runTx), and a failure that may
 // have ended the transaction fails every call of it.
-func (sh *sharer) runSome(calls []*sharedCall) (ran int, err error) {
+func (sh *sharer) runSome(calls []*sharedCall) (answered int, err error) {
 	err = sh.store.inTx(context.Background(), false, func(ctx context.Context, tx *Tx) error {
 		start := time.Now()
 		for i, c := range calls {
 			if i > 0 && sh.receiving.Load() > 0 && time.Since(start) >= makeWayAfter {
 				return nil
 			}
-			ran = i + 1
+			answered = i + 1
 			if err := c.ctx.Err(); err != nil {
 				c.err = err
 				continue
@@ -148,7 +146,10 @@ func (sh *sharer) runSome(calls []*sharedCall) (ran int, err error) {
 		}
 		return nil
 	})
-	return ran, err
+	if answered == 0 {
+		answered = len(calls)
+	}
+	return answered, err
 }
 
 // runInSavepoint runs fn in a savepoint of tx, undoing fn's work alone

@@ -124,7 +124,14 @@ var _ = Describe("the store's faster transactions", func() {
 			go func() {
 				first <- s.InTxShared(ctx, func(context.Context, *store.Tx) error {
 					go func() { saved <- received() }()
-					Eventually(func() bool { return store.Receiving(s) }).Should(BeTrue())
+					// This runs on the sharer's goroutine: errors, not Gomega.
+					deadline := time.Now().Add(5 * time.Second)
+					for !store.Receiving(s) {
+						if time.Now().After(deadline) {
+							return errors.New("the webhook never waited for the connection")
+						}
+						time.Sleep(time.Millisecond)
+					}
 					time.Sleep(store.MakeWayAfter)
 					return nil
 				})
@@ -136,7 +143,7 @@ var _ = Describe("the store's faster transactions", func() {
 					select {
 					case err := <-saved:
 						return err
-					case <-time.After(time.Second):
+					case <-time.After(5 * time.Second):
 						return errors.New("the webhooks still wait for the shared transaction")
 					}
 				})
