@@ -14,7 +14,7 @@ import (
 // read from /proc before and after: it tells a row bound by a process
 // that needs too much from one that leaves cores idle.
 type cpuUse struct {
-	// hub is the server measured: a hub, or the bare handler.
+	// hub is the servers measured: the hubs, or the bare handler.
 	hub, plugins time.Duration
 	// database is PostgreSQL's processes (SQLite works inside the hub).
 	database time.Duration
@@ -24,6 +24,22 @@ type cpuUse struct {
 	idle, elapsed time.Duration
 }
 
+// procs are the processes whose clocks a row reads: its servers (the
+// hubs it went through, or the bare handler) and their plugins.
+type procs struct {
+	servers, plugins []int
+}
+
+// procsOf are hubs' processes and their plugins'.
+func procsOf(hubs ...*harness.Hub) procs {
+	var p procs
+	for _, h := range hubs {
+		p.servers = append(p.servers, h.PID())
+		p.plugins = append(p.plugins, h.PluginPIDs()...)
+	}
+	return p
+}
+
 // cpuMark is a reading of the CPU clocks that cpuUse compares.
 type cpuMark struct {
 	at                        time.Time
@@ -31,28 +47,29 @@ type cpuMark struct {
 	database                  map[int]time.Duration // by PostgreSQL process
 }
 
-// markCPU reads the clocks of the server hub and its plugins, of
-// PostgreSQL's processes and of this one.
-func markCPU(hub int, plugins []int) cpuMark {
-	m := cpuMark{at: time.Now(), hub: harness.CPUTime(hub), bench: harness.CPUTime(os.Getpid()),
-		idle: harness.IdleTime(), database: postgresCPU()}
-	for _, pid := range plugins {
+// markCPU reads the clocks of p, of PostgreSQL's processes and of this
+// one.
+func markCPU(p procs) cpuMark {
+	m := cpuMark{at: time.Now(), bench: harness.CPUTime(os.Getpid()), idle: harness.IdleTime(), database: postgresCPU()}
+	for _, pid := range p.servers {
+		m.hub += harness.CPUTime(pid)
+	}
+	for _, pid := range p.plugins {
 		m.plugins += harness.CPUTime(pid)
 	}
 	return m
 }
 
 // since is what the same processes used from m until now. A PostgreSQL
-// process that started or ended meanwhile is left out: the hub's
-// connections stay open through a row.
-func (m cpuMark) since(hub int, plugins []int) cpuUse {
-	now := markCPU(hub, plugins)
+// process that started meanwhile (a connection a hub opened during the
+// row) counts whole; one that ended meanwhile is left out, its clock
+// gone with it.
+func (m cpuMark) since(p procs) cpuUse {
+	now := markCPU(p)
 	u := cpuUse{hub: now.hub - m.hub, plugins: now.plugins - m.plugins, bench: now.bench - m.bench,
 		idle: now.idle - m.idle, elapsed: now.at.Sub(m.at)}
 	for pid, t := range now.database {
-		if before, ok := m.database[pid]; ok {
-			u.database += t - before
-		}
+		u.database += t - m.database[pid] // 0 for a process that started meanwhile
 	}
 	return u
 }

@@ -60,8 +60,8 @@ type batch struct {
 	// unapplied counts events that ended other than done and applied
 	// (failed, dead, or coalesced into another).
 	unapplied int
-	// cpu is what the processes used meanwhile (of a burst through one
-	// hub; the others of a scale-out are not read).
+	// cpu is what the processes used meanwhile, every hub's of a
+	// scale-out and every plugin's summed.
 	cpu cpuUse
 }
 
@@ -161,8 +161,8 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 }
 
 // burst sends n webhooks as fast as the hubs take them, spread over
-// hubs, and times them until applied; the hub's CPU profile of the row
-// is taken meanwhile.
+// hubs, and times them until applied; the first hub's CPU profile of the
+// row is taken meanwhile, and every hub's CPU read.
 func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) harness.Hook, hubs ...*harness.Hub) (batch, error) {
 	load := harness.Load{Connections: e.o.connections, Count: n,
 		Request: func(ctx context.Context, i int) (*http.Request, error) {
@@ -170,10 +170,10 @@ func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) 
 		}}
 	profiled := profileRow(ctx, e.o, e.Hub, e.kind, row, burstProfile)
 	defer profiled()
-	plugins := e.PluginPIDs()
-	mark := markCPU(e.PID(), plugins)
+	processes := procsOf(hubs...)
+	mark := markCPU(processes)
 	b, err := sendAndApply(ctx, e.st, load, n)
-	b.cpu = mark.since(e.PID(), plugins)
+	b.cpu = mark.since(processes)
 	return b, err
 }
 

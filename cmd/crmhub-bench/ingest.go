@@ -70,14 +70,14 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 	progress("  ingest: bare handler and /hooks/klicktipp in %d turns each, %d connections, %s in all each",
 		ingestTurns, o.connections, o.duration)
 	turn := o.duration / ingestTurns
-	barePID, plugins := bare.cmd.Process.Pid, hub.PluginPIDs()
+	bareProcs, hubProcs := procs{servers: []int{bare.cmd.Process.Pid}}, procsOf(hub)
 	for range ingestTurns {
-		mark := markCPU(barePID, nil)
+		mark := markCPU(bareProcs)
 		got.bare = got.bare.Then(load(bare.URL, turn))
-		got.bareCPU = got.bareCPU.plus(mark.since(barePID, nil))
-		mark = markCPU(hub.PID(), plugins)
+		got.bareCPU = got.bareCPU.plus(mark.since(bareProcs))
+		mark = markCPU(hubProcs)
 		got.hub = got.hub.Then(load(hub.URL, turn))
-		got.hubCPU = got.hubCPU.plus(mark.since(hub.PID(), plugins))
+		got.hubCPU = got.hubCPU.plus(mark.since(hubProcs))
 	}
 	if o.profile != "" { // a load of its own, so profiling slows no turn
 		profiled := profileRow(ctx, o, hub, kind, "ingest", o.duration)
