@@ -150,13 +150,7 @@ func rows(o options) []row {
 			return e2eCell(c, func() string { return batchCell(c.e2e.update) })
 		}, "≥ 3,000 SQLite, ≥ 1,500 PostgreSQL"},
 		{"  CPU µs/event: hub / plugin / database / bench, idle cores", func(c column) string {
-			return e2eCell(c, func() string {
-				if batchFailure(c.e2e.update) != "" {
-					return "—"
-				}
-				cpu := c.e2e.update.cpu
-				return cpu.perEvent(c.e2e.update.events, cpu.hub, cpu.plugins, cpu.database, cpu.bench)
-			})
+			return e2eCell(c, func() string { return burstCPU(c.e2e.update) })
 		}, ""},
 		{"scale-out: update_tags through 1 hub, events/s, ack p99", func(c column) string {
 			return scaleCell(c, func() string { return burstCell(c.e2e.update) })
@@ -165,13 +159,7 @@ func rows(o options) []row {
 			return scaleCell(c, func() string { return burstCell(c.e2e.scaled) })
 		}, ""},
 		{"  CPU µs/event: hubs / plugins / database / bench, idle cores", func(c column) string {
-			return scaleCell(c, func() string {
-				if batchFailure(c.e2e.scaled) != "" {
-					return "—"
-				}
-				cpu := c.e2e.scaled.cpu
-				return cpu.perEvent(c.e2e.scaled.events, cpu.hub, cpu.plugins, cpu.database, cpu.bench)
-			})
+			return scaleCell(c, func() string { return burstCPU(c.e2e.scaled) })
 		}, ""},
 		{fmt.Sprintf("batch: HubSpot, %d contacts a request, items/s", batchSize), func(c column) string {
 			return batchRunCell(c, func() string { return batchCell(c.batch.batch) })
@@ -349,6 +337,15 @@ func batchCell(b batch) string {
 		return "FAILED: " + msg
 	}
 	return count(b.perSecond())
+}
+
+// burstCPU is a burst's CPU per event, by process; none for a burst
+// that failed.
+func burstCPU(b batch) string {
+	if batchFailure(b) != "" {
+		return "—"
+	}
+	return b.cpu.perEvent(b.events, b.cpu.hub, b.cpu.plugins, b.cpu.database, b.cpu.bench)
 }
 
 // batchFailure describes a burst that got answers other than 2xx, or
