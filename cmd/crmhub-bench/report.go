@@ -241,9 +241,9 @@ batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, t
 steady: update_tags at %.0f/s for %s with ?wait=, timed by the client from sending to the final
 answer, after the adds and again once finished events of other contacts fill the store to %s.
 RSS under load: the peak while the adds, update_tags, scale-out and ingest while processing run.
-CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the 3 hubs of the
-scale-out, or the bare handler), their plugins', PostgreSQL's processes' (those started during the
-row whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
+CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the scale-out's hubs
+summed, or the bare handler), their plugins', PostgreSQL's processes' (one started during the row
+counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
 console: GET /ui/events signed in, %d times after as many to warm up, from request to the
 page's last byte, on the end-to-end hub after the second steady run; one in a hundred of the
 stored events of other contacts dead.
