@@ -16,7 +16,7 @@ var _ = Describe("passwords", func() {
 	It("are hashed with argon2id in PHC format, salted, without the plaintext", func() {
 		h1 := secret.HashPassword("Geheim123!")
 		h2 := secret.HashPassword("Geheim123!")
-		Expect(h1).To(HavePrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
+		Expect(h1).To(HavePrefix("$argon2id$v=19$m=7168,t=7,p=1$"))
 		Expect(h1).NotTo(Equal(h2), "each hash has its own salt")
 		Expect(h1).NotTo(ContainSubstring("Geheim123!"))
 	})
@@ -35,6 +35,16 @@ var _ = Describe("passwords", func() {
 		old := "$argon2id$v=19$m=8192,t=1,p=1$" + b64.EncodeToString(salt) + "$" + b64.EncodeToString(key)
 		Expect(secret.CheckPassword(old, "old password")).To(BeTrue())
 		Expect(secret.CheckPassword(old, "new password")).To(BeFalse())
+	})
+
+	It("made with the former parameters (19 MiB, two passes) still match, and are to be hashed again", func() {
+		salt := []byte("fedcba9876543210")
+		key := argon2.IDKey([]byte("Geheim123!"), salt, 2, 19*1024, 1, 32)
+		b64 := base64.RawStdEncoding
+		former := "$argon2id$v=19$m=19456,t=2,p=1$" + b64.EncodeToString(salt) + "$" + b64.EncodeToString(key)
+		Expect(secret.CheckPassword(former, "Geheim123!")).To(BeTrue())
+		Expect(secret.NeedsRehash(former)).To(BeTrue())
+		Expect(secret.NeedsRehash(secret.HashPassword("Geheim123!"))).To(BeFalse())
 	})
 
 	DescribeTable("refuse a hash that is not argon2id PHC",
