@@ -2,6 +2,7 @@ package secret_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -29,19 +30,15 @@ var _ = Describe("passwords", func() {
 	})
 
 	It("are checked with the parameters stored in the hash, so stronger settings later keep old hashes valid", func() {
-		salt := []byte("0123456789abcdef")
-		key := argon2.IDKey([]byte("old password"), salt, 1, 8*1024, 1, 32)
-		b64 := base64.RawStdEncoding
-		old := "$argon2id$v=19$m=8192,t=1,p=1$" + b64.EncodeToString(salt) + "$" + b64.EncodeToString(key)
+		old := hashWith("old password", 8*1024, 1)
+		Expect(old).To(HavePrefix("$argon2id$v=19$m=8192,t=1,p=1$"))
 		Expect(secret.CheckPassword(old, "old password")).To(BeTrue())
 		Expect(secret.CheckPassword(old, "new password")).To(BeFalse())
 	})
 
 	It("made with the former parameters (19 MiB, two passes) still match, and are to be hashed again", func() {
-		salt := []byte("fedcba9876543210")
-		key := argon2.IDKey([]byte("Geheim123!"), salt, 2, 19*1024, 1, 32)
-		b64 := base64.RawStdEncoding
-		former := "$argon2id$v=19$m=19456,t=2,p=1$" + b64.EncodeToString(salt) + "$" + b64.EncodeToString(key)
+		former := hashWith("Geheim123!", 19*1024, 2)
+		Expect(former).To(HavePrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
 		Expect(secret.CheckPassword(former, "Geheim123!")).To(BeTrue())
 		Expect(secret.NeedsRehash(former)).To(BeTrue())
 		Expect(secret.NeedsRehash(secret.HashPassword("Geheim123!"))).To(BeFalse())
@@ -78,4 +75,14 @@ func BenchmarkHashPassword(b *testing.B) {
 	for b.Loop() {
 		secret.HashPassword("Geheim123!")
 	}
+}
+
+// hashWith hashes password as HashPassword would with other parameters:
+// memory in KiB, passes, one lane.
+func hashWith(password string, memoryKiB, passes uint32) string {
+	salt := []byte("0123456789abcdef")
+	key := argon2.IDKey([]byte(password), salt, passes, memoryKiB, 1, 32)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=1$%s$%s",
+		argon2.Version, memoryKiB, passes, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
