@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -260,6 +262,24 @@ var _ = Describe("The /proc views", func() {
 		_ = cmd.Wait()
 		Expect(Alive(cmd.Process.Pid)).To(BeFalse())
 		Expect(RSS(cmd.Process.Pid)).To(BeZero())
+	})
+
+	It("read the peak of a process's memory, and start it anew", func() {
+		self := os.Getpid()
+		// Touch 64 MiB, then give them back, so the peak stays above the
+		// resident memory until it is started anew.
+		buf := make([]byte, 64<<20)
+		for i := 0; i < len(buf); i += 4096 {
+			buf[i] = 1
+		}
+		runtime.KeepAlive(buf)
+		debug.FreeOSMemory() // buf is garbage now
+		peak := PeakRSS(self)
+		Expect(peak).To(BeNumerically(">=", RSS(self)+32<<20))
+
+		Expect(ResetPeakRSS(self)).To(Succeed())
+		Expect(PeakRSS(self)).To(BeNumerically("<", peak-32<<20))
+		Expect(PeakRSS(self)).To(BeNumerically(">=", RSS(self)-1<<20), "the peak starts from the memory now")
 	})
 
 	It("read the CPU a process used and the time the machine idled", func() {

@@ -132,13 +132,28 @@ func Alive(pid int) bool {
 }
 
 // RSS is a process's resident memory in bytes (VmRSS), 0 when it is gone.
-func RSS(pid int) int64 {
+func RSS(pid int) int64 { return statusBytes(pid, "VmRSS:") }
+
+// PeakRSS is the most resident memory a process has had, in bytes
+// (VmHWM): since it started, or since ResetPeakRSS. The kernel keeps it,
+// so no peak between two readings is missed. 0 when the process is gone.
+func PeakRSS(pid int) int64 { return statusBytes(pid, "VmHWM:") }
+
+// ResetPeakRSS starts a process's PeakRSS anew from its resident memory
+// now (Linux 4.0 and later).
+func ResetPeakRSS(pid int) error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+// statusBytes reads a size in kB from a line of /proc/<pid>/status, such
+// as "VmRSS:   12345 kB", in bytes; 0 when the process is gone.
+func statusBytes(pid int, field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			fields := strings.Fields(rest) // "12345", "kB"
 			if len(fields) == 2 && fields[1] == "kB" {
 				kb, _ := strconv.ParseInt(fields[0], 10, 64)
