@@ -121,8 +121,7 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	// Measured next to the adds, so both see the machine equally busy.
 	progress("  hashing pool: secret.HashPassword on %d goroutines for %s", runtime.NumCPU(), hashingTime)
 	got.hashing = measureHashing(ctx)
-	sampler := sampleMemory(hub)
-	defer sampler.stop()
+	peaks := watchPeaks(hub)
 
 	progress("  end-to-end: add, creating %d users", o.users)
 	got.create, err = e.burst(ctx, "add", o.users, adds(hub, contacts), hub)
@@ -146,7 +145,7 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	if got.busy, err = e.ingestBusy(ctx); err != nil {
 		return got, fmt.Errorf("ingest while processing: %w", err)
 	}
-	got.memory.hubLoad, got.memory.pluginLoad = sampler.stop()
+	got.memory.hubLoad, got.memory.pluginLoad = peaks.peaks()
 	if err := e.fillHistory(ctx); err != nil {
 		return got, err
 	}

@@ -240,7 +240,8 @@ batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, t
 %d contact.propertyChange per contact, all requests at once; items/s until every item is final.
 steady: update_tags at %.0f/s for %s with ?wait=, timed by the client from sending to the final
 answer, after the adds and again once finished events of other contacts fill the store to %s.
-RSS under load: the peak while the adds, update_tags, scale-out and ingest while processing run.
+RSS under load: the peak (the kernel's VmHWM) while the adds, update_tags, scale-out and ingest
+while processing run.
 CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the scale-out's hubs
 summed, or the bare handler), their plugins', PostgreSQL's processes' (one started during the row
 counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
