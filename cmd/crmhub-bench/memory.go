@@ -4,7 +4,8 @@ import (
 	"github.com/crmhub/crmhub/e2e/harness"
 )
 
-// memory is the resident memory (VmRSS, bytes) of a hub and its plugin.
+// memory is the resident memory of a hub and its plugin in bytes: idle
+// (VmRSS) and the peak under load (VmHWM).
 type memory struct {
 	hubIdle, hubLoad, pluginIdle, pluginLoad int64
 }
@@ -20,7 +21,7 @@ func rssOf(hub *harness.Hub) (hubRSS, pluginRSS int64) {
 
 // peakWatch reads the most resident memory a hub and its plugins had over
 // a stretch of the run. The kernel keeps each process's peak (VmHWM), so
-// none is missed between two readings, as sampling would.
+// none is missed, as one between two samples would be.
 type peakWatch struct{ hub *harness.Hub }
 
 // watchPeaks starts the hub's and its plugins' peaks anew from their
