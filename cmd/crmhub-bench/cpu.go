@@ -14,8 +14,8 @@ import (
 // read from /proc before and after: it tells a row bound by a process
 // that needs too much from one that leaves cores idle.
 type cpuUse struct {
-	// hub is the servers measured: the hubs, or the bare handler.
-	hub, plugins time.Duration
+	// servers are the servers measured: the hubs, or the bare handler.
+	servers, plugins time.Duration
 	// database is PostgreSQL's processes (SQLite works inside the hub).
 	database time.Duration
 	// bench is this process: the load, the fake CRMs and the polling.
@@ -42,9 +42,9 @@ func procsOf(hubs ...*harness.Hub) procs {
 
 // cpuMark is a reading of the CPU clocks that cpuUse compares.
 type cpuMark struct {
-	at                        time.Time
-	hub, plugins, bench, idle time.Duration
-	database                  map[int]time.Duration // by PostgreSQL process
+	at                            time.Time
+	servers, plugins, bench, idle time.Duration
+	database                      map[int]time.Duration // by PostgreSQL process
 }
 
 // markCPU reads the clocks of p, of PostgreSQL's processes and of this
@@ -52,7 +52,7 @@ type cpuMark struct {
 func markCPU(p procs) cpuMark {
 	m := cpuMark{at: time.Now(), bench: harness.CPUTime(os.Getpid()), idle: harness.IdleTime(), database: postgresCPU()}
 	for _, pid := range p.servers {
-		m.hub += harness.CPUTime(pid)
+		m.servers += harness.CPUTime(pid)
 	}
 	for _, pid := range p.plugins {
 		m.plugins += harness.CPUTime(pid)
@@ -66,7 +66,7 @@ func markCPU(p procs) cpuMark {
 // gone with it.
 func (m cpuMark) since(p procs) cpuUse {
 	now := markCPU(p)
-	u := cpuUse{hub: now.hub - m.hub, plugins: now.plugins - m.plugins, bench: now.bench - m.bench,
+	u := cpuUse{servers: now.servers - m.servers, plugins: now.plugins - m.plugins, bench: now.bench - m.bench,
 		idle: now.idle - m.idle, elapsed: now.at.Sub(m.at)}
 	for pid, t := range now.database {
 		u.database += t - m.database[pid] // 0 for a process that started meanwhile
@@ -76,12 +76,12 @@ func (m cpuMark) since(p procs) cpuUse {
 
 // plus adds the use of another measurement of the same row.
 func (u cpuUse) plus(o cpuUse) cpuUse {
-	return cpuUse{hub: u.hub + o.hub, plugins: u.plugins + o.plugins, database: u.database + o.database,
+	return cpuUse{servers: u.servers + o.servers, plugins: u.plugins + o.plugins, database: u.database + o.database,
 		bench: u.bench + o.bench, idle: u.idle + o.idle, elapsed: u.elapsed + o.elapsed}
 }
 
-// perEvent writes parts of u (its hub, plugins, … in the row's order) per
-// event in µs, then the cores idle on average.
+// perEvent writes parts of u (its servers, plugins, … in the row's order)
+// per event in µs, then the cores idle on average.
 func (u cpuUse) perEvent(events int, parts ...time.Duration) string {
 	if events == 0 || u.elapsed <= 0 {
 		return "—"

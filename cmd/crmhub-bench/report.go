@@ -109,13 +109,13 @@ func rows(o options) []row {
 		{"ingest alone: CPU µs/webhook: hub / database / load, idle cores", func(c column) string {
 			return ingestCell(c, func() string {
 				cpu := c.ingest.hubCPU
-				return orFailure(c.ingest.hub, cpu.perEvent(c.ingest.hub.OK, cpu.hub, cpu.database, cpu.bench))
+				return orFailure(c.ingest.hub, cpu.perEvent(c.ingest.hub.OK, cpu.servers, cpu.database, cpu.bench))
 			})
 		}, ""},
 		{"  (bare handler: CPU µs/request: server / load, idle cores)", func(c column) string {
 			return ingestCell(c, func() string {
 				cpu := c.ingest.bareCPU
-				return orFailure(c.ingest.bare, cpu.perEvent(c.ingest.bare.OK, cpu.hub, cpu.bench))
+				return orFailure(c.ingest.bare, cpu.perEvent(c.ingest.bare.OK, cpu.servers, cpu.bench))
 			})
 		}, ""},
 		{"ingest while processing: req/s", func(c column) string {
@@ -346,7 +346,7 @@ func burstCPU(b batch) string {
 	if batchFailure(b) != "" {
 		return "—"
 	}
-	return b.cpu.perEvent(b.events, b.cpu.hub, b.cpu.plugins, b.cpu.database, b.cpu.bench)
+	return b.cpu.perEvent(b.events, b.cpu.servers, b.cpu.plugins, b.cpu.database, b.cpu.bench)
 }
 
 // batchFailure describes a burst that got answers other than 2xx, or
