@@ -125,10 +125,13 @@ func compareReceipt(a, b [2]int64) int {
 func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
 	kinds := []struct {
 		status, due string
+		index       string // the index SQLite must use, where its guess would be wrong
 	}{
-		{StatusPending, ""},
-		{StatusRetrying, "next_attempt_at <= ?"},
-		{StatusProcessing, "lease_until < ?"},
+		{StatusPending, "", ""},
+		// Read in receipt order, the retrying events would all be passed
+		// over to find the few that are due.
+		{StatusRetrying, "next_attempt_at <= ?", "events_retry_due"},
+		{StatusProcessing, "lease_until < ?", ""},
 	}
 	lockRows := ""
 	if q.dialect == Postgres {
@@ -139,8 +142,11 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 		var evs []*Event
 		// The status is written in, not bound: a prepared statement's plan
 		// made for any status would not know that few events are due.
-		query := "SELECT id, crm, contact_id, request_id, item_index FROM events" +
-			" WHERE status = '" + k.status + "' AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
+		query := "SELECT id, crm, contact_id, request_id, item_index FROM events"
+		if k.index != "" {
+			query += q.indexedBy(k.index)
+		}
+		query += " WHERE status = '" + k.status + "' AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
 		args := []any{}
 		for _, crm := range crms {
 			args = append(args, crm)
@@ -234,9 +240,11 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 	}
 	var pending []*Event
 	for crm, ids := range contacts {
+		// Claimed events always have a contact; saying so lets the index,
+		// which holds only events that have one, serve the read.
 		query := `SELECT id, crm, contact_id, action, role, send_notification, request_id, item_index, contact
 			FROM events` + q.indexedBy("events_crm_contact") + `
-			WHERE status = ? AND decoded AND crm = ? AND contact_id IN (` + placeholders(len(ids)) + `)`
+			WHERE status = ? AND decoded AND crm = ? AND contact_id <> '' AND contact_id IN (` + placeholders(len(ids)) + `)`
 		if q.dialect == Postgres {
 			query += " FOR UPDATE SKIP LOCKED"
 		}
