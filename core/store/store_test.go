@@ -171,7 +171,8 @@ var _ = Describe("Store", func() {
 		})
 
 		// Each index entry is written with the row: at ingest on SQLite the
-		// entries were half the cost of a webhook's row (docs/performance.md).
+		// entries a received webhook no longer makes cost about a third of
+		// its row (docs/performance.md).
 		It("enters a webhook just received only in the indexes that read received events", func(ctx SpecContext) {
 			s := db.Store()
 			query := "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql NOT LIKE '% WHERE %'"

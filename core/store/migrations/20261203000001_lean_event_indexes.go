@@ -2,9 +2,9 @@ package migrations
 
 func init() {
 	// A webhook just received entered all five indexes of events, though
-	// only two of them read received events; at ingest on SQLite those
-	// entries were half the cost of its row. Each index now holds only the
-	// events its reads look for:
+	// only two of them read received events; at ingest on SQLite its
+	// entries in the other three cost about a third of its row. Each index
+	// now holds only the events its reads look for:
 	Migrations.MustRegister(statements(
 		// due retries, the one read of next_attempt_at (pending and
 		// processing events are read in receipt order, received ones by id);
