@@ -6,8 +6,9 @@ func init() {
 	// entries in the other three cost about a third of its row. Each index
 	// now holds only the events its reads look for:
 	Migrations.MustRegister(statements(
-		// due retries, the one read of next_attempt_at (pending and
-		// processing events are read in receipt order, received ones by id);
+		// due retries, the one read that searches by next_attempt_at
+		// (pending and processing events are read in receipt order, and
+		// received ones by id, which events_status_id serves);
 		`DROP INDEX events_status_next`,
 		`CREATE INDEX events_retry_due ON events (next_attempt_at) WHERE status = 'retrying'`,
 		// the events of a contact, which a received event has not yet;
