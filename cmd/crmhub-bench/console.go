@@ -50,10 +50,10 @@ func timeConsole(ctx context.Context, hub *harness.Hub) (consoleTimes, error) {
 	return times, nil
 }
 
-// storeEvents adds n finished events to a store, one in a hundred dead,
-// a thousand to a transaction. Their contacts (1000000 to 1004999) are
-// none the fakes hand out, and their times lie in the past.
-func storeEvents(ctx context.Context, st *store.Store, n int) error {
+// storeEvents adds n finished events of contacts to a store, in turn,
+// one in a hundred dead, a thousand to a transaction; their times lie in
+// the past.
+func storeEvents(ctx context.Context, st *store.Store, n int, contacts []contact) error {
 	const batch = 1000
 	now := time.Now().UTC()
 	for done := 0; done < n; done += batch {
@@ -64,10 +64,10 @@ func storeEvents(ctx context.Context, st *store.Store, n int) error {
 				status, outcome = store.StatusDead, "gave_up"
 			}
 			at := now.Add(time.Duration(i-n) * time.Second)
-			id := fmt.Sprint(1_000_000 + i%5000)
+			c := contacts[i%len(contacts)]
 			evs = append(evs, &store.Event{CRM: "klicktipp", Action: "update_tags", Method: "POST",
-				ContentType: "application/x-www-form-urlencoded", Body: []byte("SubscriberID=" + id),
-				Decoded: true, ContactID: id, Email: "contact" + id + "@example.com",
+				ContentType: "application/x-www-form-urlencoded", Body: []byte("SubscriberID=" + c.id),
+				Decoded: true, ContactID: c.id, Email: c.email,
 				Status: status, Outcome: outcome, Attempts: 1, ReceivedAt: at, UpdatedAt: at, NextAttemptAt: at, FinishedAt: &at})
 		}
 		if err := st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertEvents(ctx, evs) }); err != nil {

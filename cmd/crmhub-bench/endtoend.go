@@ -246,8 +246,10 @@ func (e *e2eHub) ingestBusy(ctx context.Context) (busyIngest, error) {
 	return got, nil
 }
 
-// fillHistory stores finished events of other contacts until the store
-// holds historySize events.
+// fillHistory stores finished events of the end-to-end contacts until
+// the store holds historySize events: the steady run then sends
+// webhooks of contacts with a long history each, as well as into a
+// large table.
 func (e *e2eHub) fillHistory(ctx context.Context) error {
 	stored, err := countEvents(ctx, e.st, 0)
 	if err != nil {
@@ -256,8 +258,8 @@ func (e *e2eHub) fillHistory(ctx context.Context) error {
 	if stored >= historySize {
 		return nil
 	}
-	progress("  storing %s finished events of other contacts", count(float64(historySize-stored)))
-	return storeEvents(ctx, e.st, historySize-stored)
+	progress("  storing %s finished events of the same contacts", count(float64(historySize-stored)))
+	return storeEvents(ctx, e.st, historySize-stored, e.contacts)
 }
 
 // analyze has PostgreSQL gather the statistics of the tables just filled,

@@ -239,7 +239,7 @@ Scale-out (PostgreSQL): the update_tags again through %d hubs sharing the databa
 batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, then sends
 %d contact.propertyChange per contact, all requests at once; items/s until every item is final.
 steady: update_tags at %.0f/s for %s with ?wait=, timed by the client from sending to the final
-answer, after the adds and again once finished events of other contacts fill the store to %s.
+answer, after the adds and again once finished events of the same contacts fill the store to %s.
 RSS under load: the peak (the kernel's VmHWM) while the adds, update_tags, scale-out and ingest
 while processing run.
 CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the scale-out's hubs
@@ -247,7 +247,7 @@ summed, or the bare handler), their plugins', PostgreSQL's processes' (one start
 counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
 console: GET /ui/events signed in, %d times after as many to warm up, from request to the
 page's last byte, on the end-to-end hub after the second steady run; one in a hundred of the
-stored events of other contacts dead.
+stored finished events dead.
 apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the
 first add sent to the last event received, and per event from its commit to its arrival.
 `, o.connections, o.duration, ingestTurns, defaultWorkers(), o.users, hashingTime, o.rounds, replicas,
