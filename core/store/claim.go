@@ -240,16 +240,17 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 	}
 	var pending []*Event
 	for crm, ids := range contacts {
-		// Claimed events always have a contact; saying so lets the index,
-		// which holds only events that have one, serve the read.
+		// The index of pending events serves the read, not the one of
+		// every event a contact ever had; the status is written in, not
+		// bound, so that both databases know the index holds the rows.
 		query := `SELECT id, crm, contact_id, action, role, send_notification, request_id, item_index, contact
-			FROM events` + q.indexedBy("events_crm_contact") + `
-			WHERE status = ? AND decoded AND crm = ? AND contact_id <> '' AND contact_id IN (` + placeholders(len(ids)) + `)`
+			FROM events` + q.indexedBy("events_pending_contact") + `
+			WHERE status = '` + StatusPending + `' AND decoded AND crm = ? AND contact_id IN (` + placeholders(len(ids)) + `)`
 		if q.dialect == Postgres {
 			query += " FOR UPDATE SKIP LOCKED"
 		}
 		var evs []*Event
-		if err := q.varying().scanAll(ctx, query, append([]any{StatusPending, crm}, ids...), &evs); err != nil {
+		if err := q.varying().scanAll(ctx, query, append([]any{crm}, ids...), &evs); err != nil {
 			return fmt.Errorf("find %s events to merge: %w", crm, err)
 		}
 		pending = append(pending, evs...)

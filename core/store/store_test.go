@@ -185,6 +185,20 @@ var _ = Describe("Store", func() {
 				"the indexes with no WHERE, which every event enters: the decoder reads received events by id, the claims and the backlog by receipt")
 		})
 
+		// A claim merges into each event it takes the pending events of
+		// the same contact: read through an index of those alone, it reads
+		// none of the contact's history, however long.
+		It("indexes each contact's pending events apart from its history", func(ctx SpecContext) {
+			s := db.Store()
+			query := "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'events_pending_contact'"
+			if db.Dialect == store.Postgres {
+				query = "SELECT indexdef FROM pg_indexes WHERE indexname = 'events_pending_contact'"
+			}
+			var def string
+			Expect(s.DB().NewRaw(query).Scan(ctx, &def)).To(Succeed())
+			Expect(def).To(MatchRegexp(`\(crm, contact_id\) WHERE \(?status = 'pending'`))
+		})
+
 		It("treats e-mail addresses that differ only in case as the same", func(ctx SpecContext) {
 			s := db.Store()
 			Expect(s.CreateUser(ctx, newUser("anna", "Anna@Example.com"))).To(Succeed())
