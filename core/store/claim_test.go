@@ -135,6 +135,19 @@ var _ = Describe("claiming events", func() {
 				Expect(contactLease(ctx, "klicktipp", "7")).To(BeNil())
 			})
 
+			// Writing the contact again, even unchanged, would move its
+			// entry in the index of a contact's events at every finish.
+			It("finishes with the outcome alone, leaving what the event was decoded to", func(ctx SpecContext) {
+				decoded := *taken.Event
+				taken.Event.ContactID, taken.Event.Email, taken.Event.Decoded = "8", "someone@example.com", false
+				taken.Event.Status, taken.Event.Outcome = store.StatusDone, "tags_updated"
+				Expect(s.Finish(ctx, taken.Event, taken.Lease)).To(Succeed())
+				got, err := s.EventByID(ctx, ev.ID)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got).To(And(HaveField("Status", store.StatusDone), HaveField("Outcome", "tags_updated"),
+					HaveField("ContactID", decoded.ContactID), HaveField("Email", decoded.Email), HaveField("Decoded", true)))
+			})
+
 			It("lets the new claim reschedule, freeing the contact", func(ctx SpecContext) {
 				taken.Event.Status, taken.Event.NextAttemptAt = store.StatusRetrying, time.Now().UTC().Add(time.Minute)
 				Expect(s.Reschedule(ctx, taken.Event, taken.Lease)).To(Succeed())

@@ -193,17 +193,23 @@ func (q *Queries) MarkDecoded(ctx context.Context, id int64, contactID, email st
 	return nil
 }
 
-// Finish gives an event its final status and outcome. With a non-empty
-// lease (a Claim's) it only succeeds while that claim holds the event
-// (ErrLeaseLost otherwise) and releases the claim's contact lease too.
+// Finish gives an event its final status and outcome; what it was
+// decoded to (its contact, e-mail and decoded flag) is not written. With
+// a non-empty lease (a Claim's) it only succeeds while that claim holds
+// the event (ErrLeaseLost otherwise) and releases the claim's contact
+// lease too.
 func (q *Queries) Finish(ctx context.Context, ev *Event, lease string) error {
 	now := time.Now().UTC()
 	ev.UpdatedAt, ev.FinishedAt = now, &now
 	ev.LeaseOwner, ev.LeaseUntil = "", nil
+	// The contact the event was decoded to stays as it is: setting even the
+	// same value would rewrite its entry in the index of a contact's
+	// events, which is what a finish cost most for a contact with a
+	// history (docs/performance.md).
 	query := `UPDATE events SET status = ?, outcome = ?, message = ?, user_id = ?, attempts = ?, coalesced_into = ?,
-		lease_owner = ?, lease_until = ?, updated_at = ?, finished_at = ?, contact_id = ?, email = ?, decoded = ? WHERE id = ?`
+		lease_owner = ?, lease_until = ?, updated_at = ?, finished_at = ? WHERE id = ?`
 	args := []any{ev.Status, ev.Outcome, ev.Message, ev.UserID, ev.Attempts, ev.CoalescedInto,
-		ev.LeaseOwner, ev.LeaseUntil, ev.UpdatedAt, ev.FinishedAt, ev.ContactID, ev.Email, ev.Decoded, ev.ID}
+		ev.LeaseOwner, ev.LeaseUntil, ev.UpdatedAt, ev.FinishedAt, ev.ID}
 	if lease != "" {
 		query += " AND lease_owner = ?"
 		args = append(args, lease)
