@@ -196,7 +196,7 @@ var _ = Describe("Store", func() {
 			}
 			var def string
 			Expect(s.DB().NewRaw(query).Scan(ctx, &def)).To(Succeed())
-			Expect(def).To(MatchRegexp(`\(crm, contact_id\) WHERE \(?status = 'pending'`))
+			Expect(def).To(MatchRegexp(`\(contact_id, crm\) WHERE \(?status = 'pending'`))
 		})
 
 		It("treats e-mail addresses that differ only in case as the same", func(ctx SpecContext) {
