@@ -69,9 +69,13 @@ type Inbox struct {
 	Lease time.Duration `koanf:"lease"`
 }
 
-// Plugins configures where plugin binaries are found.
+// Plugins configures where plugin binaries are found and how their
+// processes run.
 type Plugins struct {
 	Dir string `koanf:"dir"`
+	// MaxProcs is each plugin process's GOMAXPROCS; 0 lets the host
+	// choose (host.Options.MaxProcs).
+	MaxProcs int `koanf:"max_procs"`
 }
 
 // Roles says which roles webhooks may assign.

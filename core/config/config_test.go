@@ -104,6 +104,7 @@ crms:
 		Entry("a bad database url", "database: {url: mysql://x}", nil, "database.url"),
 		Entry("a pool of one PostgreSQL connection", "database: {max_connections: 1}", nil, "database.max_connections: must be >= 2"),
 		Entry("a lease too short to renew", "inbox: {lease: 100ms}", nil, "inbox.lease: must be at least 1s"),
+		Entry("a plugin with fewer than no threads", "plugins: {max_procs: -1}", nil, "plugins.max_procs: must be >= 0"),
 	)
 
 	It("accepts a server.max_body up to the largest webhook a plugin can be handed", func() {

@@ -22,6 +22,7 @@ var defaults = map[string]any{
 	"inbox.max_backlog":            1000000,
 	"inbox.lease":                  "30s",
 	"plugins.dir":                  "bin/plugins",
+	"plugins.max_procs":            0,
 	"roles.default":                "subscriber",
 	"roles.allowed":                []string{"subscriber", "customer", "member"},
 	"roles.privileged":             []string{"administrator"},

@@ -31,6 +31,7 @@ var keyDocs = map[string]string{
 	"inbox.max_backlog":        "Webhooks waiting to be applied above which new ones are refused with 429 and `Retry-After`.",
 	"inbox.lease":              "How long a worker holds an event without renewing its lease; the events of a worker that died go to another after this long. At least 1s.",
 	"plugins.dir":              "Folder of the plugin binaries, `crmhub-plugin-<name>`. Applies at the next start.",
+	"plugins.max_procs":        "How many threads each plugin process runs Go code on at once (its `GOMAXPROCS`). 0: a quarter of the hub's, at least one. A plugin mostly waits on its CRM; on a small machine more threads take cores from the hub. Raise it for a plugin that is busy on its own. Applies at the next start.",
 	"roles.default":            "Role of a user created without a role (or with one not allowed). Must be one of `roles.allowed`.",
 	"roles.allowed":            "Roles a webhook may assign (`role` parameter or a mapped `role` field). In the environment: comma-separated.",
 	"roles.privileged":         "Roles a webhook never assigns; a user holding one keeps its role, e-mail and password whatever a webhook says. In the environment: comma-separated.",

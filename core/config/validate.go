@@ -49,6 +49,7 @@ func (c *Config) validate() error {
 	v.check(c.Inbox.MaxBacklog >= 1, "inbox.max_backlog", "must be >= 1")
 	v.check(c.Inbox.Lease >= time.Second, "inbox.lease", "must be at least 1s")
 	v.check(c.Plugins.Dir != "", "plugins.dir", "must not be empty")
+	v.check(c.Plugins.MaxProcs >= 0, "plugins.max_procs", "must be >= 0")
 	c.validateRoles(&v)
 	v.oneOf("users.username_format", c.Users.UsernameFormat, "email", "flname", "fnamenum")
 	if c.Notify.LoginURL != "" {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"syscall"
@@ -36,6 +37,10 @@ type Options struct {
 	// OnInfo, when set, is told each plugin's Info whenever a process of
 	// it starts, e.g. to keep its webhook profile for a restarted hub.
 	OnInfo func(crm string, info sdk.Info)
+	// MaxProcs is how many threads each plugin's Go runtime runs Go code
+	// on at once (plugins.max_procs; see runtimeEnv). Default: a quarter
+	// of the hub's own, at least one.
+	MaxProcs int
 }
 
 func (o Options) withDefaults() Options {
@@ -47,6 +52,7 @@ func (o Options) withDefaults() Options {
 	o.HealthInterval = cmp.Or(o.HealthInterval, 5*time.Second)
 	o.BackoffInitial = cmp.Or(o.BackoffInitial, time.Second)
 	o.BackoffMax = cmp.Or(o.BackoffMax, 2*time.Minute)
+	o.MaxProcs = cmp.Or(o.MaxProcs, max(1, runtime.GOMAXPROCS(0)/4))
 	return o
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,11 +174,33 @@ var _ = Describe("the plugin host", func() {
 				}
 				Expect(name).To(BeElementOf("PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "LC_TIME", "LC_ALL", "LC_CTYPE",
 					"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-					"GODEBUG", "GOTRACEBACK", "GORACE"), "the plugin inherited %s", name)
+					"GODEBUG", "GOTRACEBACK", "GORACE", "GOMAXPROCS", "GOGC"), "the plugin inherited %s", name)
 				for _, secret := range secrets {
 					Expect(value).NotTo(ContainSubstring(secret), "in %s", name)
 				}
 			}
+		})
+
+		environment := func(ctx context.Context, opts host.Options) map[string]string {
+			h := startHost(opts, testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			contact, err := h.Client("test").GetContact(ctx, "environment")
+			Expect(err).NotTo(HaveOccurred())
+			return contact.Fields
+		}
+
+		It("sizes the plugin's Go runtime as a helper's: a quarter of the hub's threads, at least one, and fewer collections", func(ctx SpecContext) {
+			GinkgoT().Setenv("GOMAXPROCS", "64") // the hub's own settings are not the plugin's
+			GinkgoT().Setenv("GOGC", "50")
+			env := environment(ctx, fastOptions(log))
+			Expect(env).To(HaveKeyWithValue("GOMAXPROCS", strconv.Itoa(max(1, runtime.GOMAXPROCS(0)/4))))
+			Expect(env).To(HaveKeyWithValue("GOGC", "200"))
+		})
+
+		It("gives the plugin as many threads as plugins.max_procs asks for", func(ctx SpecContext) {
+			opts := fastOptions(log)
+			opts.MaxProcs = 3
+			Expect(environment(ctx, opts)).To(HaveKeyWithValue("GOMAXPROCS", "3"))
 		})
 	})
 

@@ -44,7 +44,7 @@ func launch(ctx context.Context, spec Spec, opts Options, log *slog.Logger) (*pr
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          plugin.PluginSet{sdk.PluginName: pluginclient.Plugin{}},
-		Cmd:              pluginCommand(path),
+		Cmd:              pluginCommand(path, opts.MaxProcs),
 		SkipHostEnv:      true, // the plugin gets pluginEnv's pick, not the hub's environment
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -115,10 +115,10 @@ func (e *wrongPluginError) Error() string {
 }
 
 // pluginCommand runs the binary at path with the allow-listed part of the
-// hub's environment.
-func pluginCommand(path string) *exec.Cmd {
+// hub's environment and the runtime's settings for a plugin (runtimeEnv).
+func pluginCommand(path string, maxProcs int) *exec.Cmd {
 	cmd := exec.Command(path)
-	cmd.Env = pluginEnv(os.Environ())
+	cmd.Env = append(pluginEnv(os.Environ()), runtimeEnv(maxProcs)...)
 	return cmd
 }
 

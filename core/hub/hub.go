@@ -113,7 +113,7 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, Logger: log, OnInfo: dr.learn})
+	h.host = host.New(host.Options{Dir: cfg.Plugins.Dir, MaxProcs: cfg.Plugins.MaxProcs, Logger: log, OnInfo: dr.learn})
 	dr.host = h.host
 	crms := meteredPlugins{plugins: plugins{host: h.host}, metrics: h.metrics}
 	h.engine = engine.New(engineConfig(cfg), crms, st, box, log)

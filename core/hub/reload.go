@@ -102,6 +102,7 @@ func restartOnly(prev, next *config.Config) []string {
 	check("database.prepared_statements", prev.Database.PreparedStatements != next.Database.PreparedStatements)
 	check("secret_key_file", prev.SecretKeyFile != next.SecretKeyFile)
 	check("plugins.dir", prev.Plugins.Dir != next.Plugins.Dir)
+	check("plugins.max_procs", prev.Plugins.MaxProcs != next.Plugins.MaxProcs)
 	check("inbox.workers", prev.Inbox.Workers != next.Inbox.Workers)
 	check("notify", prev.Notify != next.Notify)
 	check("log", prev.Log != next.Log)

@@ -22,8 +22,8 @@ func loadConfig(yaml string) *config.Config {
 var _ = Describe("Reloading", func() {
 	It("names the changed keys that only a restart applies", func() {
 		prev := loadConfig("listen: 127.0.0.1:8080\ninbox: { workers: 8 }\n")
-		next := loadConfig("listen: 127.0.0.1:9090\ndatabase: { max_connections: 8, prepared_statements: false }\ninbox: { workers: 4, max_attempts: 3 }\nnotify: { login_url: http://hub.example.com/login }\nroles: { default: customer }\n")
-		Expect(restartOnly(prev, next)).To(Equal([]string{"listen", "database.max_connections", "database.prepared_statements", "inbox.workers", "notify"}))
+		next := loadConfig("listen: 127.0.0.1:9090\ndatabase: { max_connections: 8, prepared_statements: false }\ninbox: { workers: 4, max_attempts: 3 }\nplugins: { max_procs: 2 }\nnotify: { login_url: http://hub.example.com/login }\nroles: { default: customer }\n")
+		Expect(restartOnly(prev, next)).To(Equal([]string{"listen", "database.max_connections", "database.prepared_statements", "plugins.max_procs", "inbox.workers", "notify"}))
 		Expect(restartOnly(prev, prev)).To(BeEmpty())
 	})
 
