@@ -51,11 +51,11 @@ const pluginGOGC = "200"
 // runtimeEnv sizes a plugin's Go runtime for a helper process: maxProcs
 // threads running Go code at once (GOMAXPROCS) and fewer collections
 // (GOGC). A plugin mostly waits on its CRM's API, on the machine the hub
-// and often its database share. With as many threads as cores, each of
-// its calls woke threads on every core that then looked for work, on
-// cores the hub was using. On two cores the KlickTipp plugin spent a
-// third less CPU per call with one thread and pluginGOGC, and
-// update_tags went about a fifth faster (docs/performance.md).
+// and often its database share. With a thread per core, its scheduler
+// and sysmon took a fifth of its CPU, looking for work on cores the hub
+// was using. On two cores the KlickTipp plugin spent a third less CPU per
+// event with one thread and pluginGOGC, and update_tags on PostgreSQL,
+// where no core was idle, went about a tenth faster (docs/performance.md).
 func runtimeEnv(maxProcs int) []string {
 	return []string{"GOMAXPROCS=" + strconv.Itoa(maxProcs), "GOGC=" + pluginGOGC}
 }
