@@ -146,6 +146,16 @@ var _ = Describe("the plugin host", func() {
 	})
 
 	Describe("a plugin's environment", func() {
+		// environment is what the test plugin sees when a host started with
+		// opts runs it.
+		environment := func(ctx context.Context, opts host.Options) map[string]string {
+			h := startHost(opts, testSpec("test"))
+			Eventually(ready(h, "test")).Should(BeTrue())
+			contact, err := h.Client("test").GetContact(ctx, "environment")
+			Expect(err).NotTo(HaveOccurred())
+			return contact.Fields
+		}
+
 		It("holds what a process needs, and none of the hub's configuration or secrets", func(ctx SpecContext) {
 			secrets := map[string]string{
 				"CRMHUB_ADMIN__TOKEN":                   "admin-token-value",
@@ -159,12 +169,7 @@ var _ = Describe("the plugin host", func() {
 			}
 			GinkgoT().Setenv("TZ", "Europe/Berlin")
 			GinkgoT().Setenv("LC_TIME", "de_DE.UTF-8")
-			h := startHost(fastOptions(log), testSpec("test"))
-			Eventually(ready(h, "test")).Should(BeTrue())
-
-			contact, err := h.Client("test").GetContact(ctx, "environment")
-			Expect(err).NotTo(HaveOccurred())
-			env := contact.Fields
+			env := environment(ctx, fastOptions(log))
 			Expect(env).To(HaveKeyWithValue("PATH", os.Getenv("PATH")))
 			Expect(env).To(HaveKeyWithValue("TZ", "Europe/Berlin"))
 			Expect(env).To(HaveKeyWithValue("LC_TIME", "de_DE.UTF-8"))
@@ -180,14 +185,6 @@ var _ = Describe("the plugin host", func() {
 				}
 			}
 		})
-
-		environment := func(ctx context.Context, opts host.Options) map[string]string {
-			h := startHost(opts, testSpec("test"))
-			Eventually(ready(h, "test")).Should(BeTrue())
-			contact, err := h.Client("test").GetContact(ctx, "environment")
-			Expect(err).NotTo(HaveOccurred())
-			return contact.Fields
-		}
 
 		It("sizes the plugin's Go runtime as a helper's: a quarter of the hub's threads, at least one, and fewer collections", func(ctx SpecContext) {
 			GinkgoT().Setenv("GOMAXPROCS", "64") // the hub's own settings are not the plugin's
