@@ -77,14 +77,14 @@ type hubProcess struct {
 }
 
 // startHub writes configYAML to a config file in dir and runs `crmhub
-// serve` on it until the spec ends.
-func startHub(dir, configYAML string) *hubProcess {
+// serve` on it until the spec ends, with env added to its environment.
+func startHub(dir, configYAML string, env ...string) *hubProcess {
 	bins := buildBinaries()
 	h := &hubProcess{config: filepath.Join(dir, "crmhub.yaml"), stdout: &output{}, stderr: &output{}}
 	h.writeConfig(configYAML)
 	h.cmd = exec.Command(bins.hub, "serve", "--config", h.config)
 	h.cmd.Dir = dir
-	h.cmd.Env = cleanEnv()
+	h.cmd.Env = append(cleanEnv(), env...)
 	h.cmd.Stdout, h.cmd.Stderr = h.stdout, h.stderr
 	h.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	Expect(h.cmd.Start()).To(Succeed())
@@ -151,11 +151,12 @@ func (h *hubProcess) writeConfig(yaml string) {
 	Expect(os.Rename(tmp, h.config)).To(Succeed())
 }
 
-// cleanEnv is the test's environment without CRMHUB_ variables.
+// cleanEnv is the test's environment without CRMHUB_ variables, nor the
+// collector's settings, which the hub's own pacing would otherwise defer to.
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CRMHUB_") {
+		if !strings.HasPrefix(kv, "CRMHUB_") && !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") {
 			env = append(env, kv)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/crmhub/crmhub/core/hub"
+	"github.com/crmhub/crmhub/internal/gcfloor"
 )
 
 // serveCmd runs the hub until SIGINT or SIGTERM. It prints the start-up
@@ -49,5 +50,17 @@ func serveCmd(ctx context.Context, c *cli, args []string) error {
 	// hub would hold until its next collection, which few webhooks put
 	// off for long: return it to the system now.
 	debug.FreeOSMemory()
+	gcfloor.Keep(heapFloor, heapHeadroom)
 	return h.Serve(ctx, ln)
 }
+
+// A hub keeps a few MiB alive and allocates a few KiB per webhook, so
+// Go's default collector ran dozens of cycles a second under load, a
+// fifth of the hub's CPU during update_tags (docs/performance.md). The
+// floor lets the heap grow to heapFloor between collections instead;
+// argon2id's hashes make the peak larger than that anyway. heapHeadroom
+// is the runtime's memory besides the heap and the stacks.
+const (
+	heapFloor    = 32 << 20
+	heapHeadroom = 16 << 20
+)

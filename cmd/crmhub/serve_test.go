@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -169,6 +170,31 @@ var _ = Describe("crmhub serve", Label("process"), func() {
 
 			By("no log line carrying a secret")
 			Expect(h.stderr.String()).NotTo(SatisfyAny(ContainSubstring(key), ContainSubstring(token), ContainSubstring("kt-password-value")))
+		})
+	})
+
+	Describe("its collector", func() {
+		It("keeps a heap floor, and leaves an operator's GOGC and GOMEMLIMIT as set", func() {
+			gc := func(h *hubProcess) (gogc, limit float64) {
+				m := h.metrics()
+				return m["crmhub_go_gc_gogc_percent{}"], m["crmhub_go_gc_gomemlimit_bytes{}"]
+			}
+			h := startHub(dir, hubYAML(dir, key, token, testCRM()))
+			gogc, limit := gc(h)
+			Expect(gogc).To(BeNumerically(">", 100), "a small heap may grow past twice its size")
+			Expect(limit).To(BeNumerically("<", 1<<30), "and a memory limit bounds the cycle in which it grew")
+
+			By("GOGC set: the hub leaves the collector alone")
+			other := GinkgoT().TempDir()
+			gogc, limit = gc(startHub(other, hubYAML(other, key, token, testCRM()), "GOGC=150"))
+			Expect(gogc).To(Equal(150.0))
+			Expect(limit).To(Equal(float64(math.MaxInt64)))
+
+			By("GOMEMLIMIT set: the hub paces GOGC under that limit")
+			other = GinkgoT().TempDir()
+			gogc, limit = gc(startHub(other, hubYAML(other, key, token, testCRM()), "GOMEMLIMIT=1GiB"))
+			Expect(gogc).To(BeNumerically(">", 100))
+			Expect(limit).To(Equal(float64(1 << 30)))
 		})
 	})
 
