@@ -119,7 +119,7 @@ func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
 // statement and sets each row's id.
 func insertRows[T any](ctx context.Context, q *Queries, rows []*T) error {
 	table := q.idb.Dialect().Tables().Get(reflect.TypeFor[T]())
-	stmt, err := q.prepared(ctx, insertSQL(table, q.dialect))
+	stmt, err := q.prepared(ctx, insertText(table, q.dialect))
 	if err != nil {
 		return err
 	}
@@ -144,6 +144,25 @@ func insertRows[T any](ctx context.Context, q *Queries, rows []*T) error {
 		table.PKs[0].Value(v).SetInt(id)
 	}
 	return nil
+}
+
+// insertTexts caches insertSQL by model and dialect: building the text
+// anew took a few allocations on every row inserted.
+var insertTexts sync.Map // insertKey → string
+
+type insertKey struct {
+	model   reflect.Type
+	dialect Dialect
+}
+
+func insertText(table *schema.Table, d Dialect) string {
+	key := insertKey{table.Type, d}
+	if text, ok := insertTexts.Load(key); ok {
+		return text.(string)
+	}
+	text := insertSQL(table, d)
+	insertTexts.Store(key, text)
+	return text
 }
 
 // insertSQL is the single-row INSERT of a table's data columns; on
@@ -288,13 +307,19 @@ func (s *statements) text(query string) string {
 	return b.String()
 }
 
+// boundArgs is boundArg of each of args. The kinds most queries bind are
+// passed as they are: boundArg would box each again through reflection,
+// an allocation per value on every statement.
 func boundArgs(args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
-		if a == nil {
-			continue
+		switch a.(type) {
+		case nil:
+		case string, int64, int, bool:
+			out[i] = a
+		default:
+			out[i] = boundArg(reflect.ValueOf(a))
 		}
-		out[i] = boundArg(reflect.ValueOf(a))
 	}
 	return out
 }
