@@ -104,76 +104,96 @@ func (q *Queries) prepared(ctx context.Context, query string) (*sql.Stmt, error)
 	return s.prepare(ctx, query)
 }
 
-// insert inserts rows of one model and sets their ids: a prepared
-// statement a row on SQLite, where a statement costs no round trip, and
-// for a lone row on PostgreSQL; several rows there are one bun statement.
+// insert inserts rows of one model and sets their ids: prepared
+// statements of a few rows each on SQLite (see rowsPerInsert), where a
+// statement costs no round trip, and for a lone row on PostgreSQL;
+// several rows there are one bun statement.
 func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
 	if q.dialect == SQLite || (len(rows) == 1 && q.prepares()) {
-		return insertRows(ctx, q, rows)
+		for len(rows) > 0 {
+			n := 1
+			if q.dialect == SQLite {
+				n = rowsPerInsert(len(rows))
+			}
+			if err := insertRows(ctx, q, rows[:n]); err != nil {
+				return err
+			}
+			rows = rows[n:]
+		}
+		return nil
 	}
 	_, err := q.idb.NewInsert().Model(&rows).Returning("id").Exec(ctx)
 	return err
 }
 
-// insertRows inserts rows of one model one at a time with a prepared
-// statement and sets each row's id.
+// insertRows inserts rows of one model with one prepared statement and
+// sets each row's id: on PostgreSQL a lone row, which returns its id; on
+// SQLite as many rows as given, numbered as insertReceivedRows says.
 func insertRows[T any](ctx context.Context, q *Queries, rows []*T) error {
 	table := q.idb.Dialect().Tables().Get(reflect.TypeFor[T]())
-	stmt, err := q.prepared(ctx, insertText(table, q.dialect))
+	stmt, err := q.prepared(ctx, insertText(table, q.dialect, len(rows)))
 	if err != nil {
 		return err
 	}
-	args := make([]any, len(table.DataFields))
+	args := make([]any, 0, len(rows)*len(table.DataFields))
 	for _, row := range rows {
 		v := reflect.ValueOf(row).Elem()
-		for i, f := range table.DataFields {
-			args[i] = boundArg(f.Value(v))
+		for _, f := range table.DataFields {
+			args = append(args, boundArg(f.Value(v)))
 		}
-		var id int64
-		if q.dialect == Postgres {
-			err = stmt.QueryRowContext(ctx, args...).Scan(&id)
-		} else {
-			var res sql.Result
-			if res, err = stmt.ExecContext(ctx, args...); err == nil {
-				id, err = res.LastInsertId()
-			}
+	}
+	var last int64
+	if q.dialect == Postgres {
+		err = stmt.QueryRowContext(ctx, args...).Scan(&last)
+	} else {
+		var res sql.Result
+		if res, err = stmt.ExecContext(ctx, args...); err == nil {
+			last, err = res.LastInsertId()
 		}
-		if err != nil {
-			return err
-		}
-		table.PKs[0].Value(v).SetInt(id)
+	}
+	if err != nil {
+		return err
+	}
+	for i, row := range rows {
+		table.PKs[0].Value(reflect.ValueOf(row).Elem()).SetInt(last - int64(len(rows)-1-i))
 	}
 	return nil
 }
 
-// insertTexts caches insertSQL by model and dialect: building the text
-// anew took a few allocations on every row inserted.
+// insertTexts caches insertSQL by model, dialect and rows: building the
+// text anew took a few allocations on every row inserted.
 var insertTexts sync.Map // insertKey → string
 
 type insertKey struct {
 	model   reflect.Type
 	dialect Dialect
+	rows    int
 }
 
-func insertText(table *schema.Table, d Dialect) string {
-	key := insertKey{table.Type, d}
+func insertText(table *schema.Table, d Dialect, rows int) string {
+	key := insertKey{table.Type, d, rows}
 	if text, ok := insertTexts.Load(key); ok {
 		return text.(string)
 	}
-	text := insertSQL(table, d)
+	text := insertSQL(table, d, rows)
 	insertTexts.Store(key, text)
 	return text
 }
 
-// insertSQL is the single-row INSERT of a table's data columns; on
-// PostgreSQL it returns the row's key, which SQLite's driver reports.
-func insertSQL(table *schema.Table, d Dialect) string {
+// insertSQL is the INSERT of that many rows of a table's data columns;
+// on PostgreSQL (one row) it returns the row's key, which SQLite's driver
+// reports.
+func insertSQL(table *schema.Table, d Dialect, rows int) string {
 	cols := make([]string, len(table.DataFields))
 	for i, f := range table.DataFields {
 		cols[i] = string(f.SQLName)
 	}
-	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table.SQLName,
-		strings.Join(cols, ", "), placeholders(len(cols)))
+	values := make([]string, rows)
+	for i := range values {
+		values[i] = "(" + placeholders(len(cols)) + ")"
+	}
+	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table.SQLName,
+		strings.Join(cols, ", "), strings.Join(values, ", "))
 	if d == Postgres {
 		query += " RETURNING " + string(table.PKs[0].SQLName)
 	}

@@ -363,6 +363,26 @@ var _ = Describe("Store", func() {
 			}
 		})
 
+		It("adds many rows of a model at once, each with its own id", func(ctx SpecContext) {
+			s := db.Store()
+			// On SQLite 75 rows take four statements, of 64, 8, 2 and 1.
+			lines := make([]*store.Activity, 75)
+			for i := range lines {
+				lines[i] = &store.Activity{CRM: "klicktipp", Message: "line " + strconv.Itoa(i)}
+			}
+			Expect(s.AddActivity(ctx, lines...)).To(Succeed())
+			stored, err := s.RecentActivity(ctx, 100, 0)
+			Expect(err).NotTo(HaveOccurred())
+			byID := map[int64]string{}
+			for _, l := range stored {
+				byID[l.ID] = l.Message
+			}
+			Expect(byID).To(HaveLen(len(lines)))
+			for _, l := range lines {
+				Expect(byID).To(HaveKeyWithValue(l.ID, l.Message))
+			}
+		})
+
 		It("keeps the first value of a setting that several starters create", func(ctx SpecContext) {
 			s := db.Store()
 			var wg sync.WaitGroup
