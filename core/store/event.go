@@ -57,12 +57,10 @@ func (q *Queries) InsertReceived(ctx context.Context, events []*Event) error {
 	if q.dialect == Postgres {
 		return q.insertReceivedPG(ctx, events)
 	}
-	for len(events) > 0 {
-		n := rowsPerInsert(len(events))
-		if err := q.insertReceivedRows(ctx, events[:n]); err != nil {
-			return fmt.Errorf("store: insert events: %w", err)
-		}
-		events = events[n:]
+	if err := inChunks(len(events), func(lo, hi int) error {
+		return q.insertReceivedRows(ctx, events[lo:hi])
+	}); err != nil {
+		return fmt.Errorf("store: insert events: %w", err)
 	}
 	return nil
 }
@@ -76,14 +74,21 @@ func (q *Queries) InsertReceived(ctx context.Context, events []*Event) error {
 // with a statement a row.
 const maxRowsPerInsert = 64
 
-// rowsPerInsert is how many of n rows the next statement inserts: the
-// largest power of two up to n, at most maxRowsPerInsert.
-func rowsPerInsert(n int) int {
-	rows := 1
-	for rows*2 <= min(n, maxRowsPerInsert) {
-		rows *= 2
+// inChunks calls insert for consecutive chunks of n rows, one statement
+// each: as many rows as the largest power of two left, at most
+// maxRowsPerInsert.
+func inChunks(n int, insert func(lo, hi int) error) error {
+	for lo := 0; lo < n; {
+		rows := 1
+		for rows*2 <= min(n-lo, maxRowsPerInsert) {
+			rows *= 2
+		}
+		if err := insert(lo, lo+rows); err != nil {
+			return err
+		}
+		lo += rows
 	}
-	return rows
+	return nil
 }
 
 // insertReceivedRows inserts events in one statement of as many rows and

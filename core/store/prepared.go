@@ -105,22 +105,12 @@ func (q *Queries) prepared(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 // insert inserts rows of one model and sets their ids: prepared
-// statements of a few rows each on SQLite (see rowsPerInsert), where a
+// statements of a few rows each on SQLite (see inChunks), where a
 // statement costs no round trip, and for a lone row on PostgreSQL;
 // several rows there are one bun statement.
 func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
 	if q.dialect == SQLite || (len(rows) == 1 && q.prepares()) {
-		for len(rows) > 0 {
-			n := 1
-			if q.dialect == SQLite {
-				n = rowsPerInsert(len(rows))
-			}
-			if err := insertRows(ctx, q, rows[:n]); err != nil {
-				return err
-			}
-			rows = rows[n:]
-		}
-		return nil
+		return inChunks(len(rows), func(lo, hi int) error { return insertRows(ctx, q, rows[lo:hi]) })
 	}
 	_, err := q.idb.NewInsert().Model(&rows).Returning("id").Exec(ctx)
 	return err
