@@ -106,3 +106,27 @@ func benchmarkEventLifecycle(b *testing.B, contacts int) {
 		b.ReportMetric(float64(took[i].Microseconds())/float64(b.N*batch), "µs/"+name)
 	}
 }
+
+// BenchmarkInsertReceived measures storing a batch of webhooks on SQLite,
+// as the inbox commits them under 64 connections, in transactions without
+// fsync: go test -run '^$' -bench InsertReceived ./core/store
+func BenchmarkInsertReceived(b *testing.B) {
+	for _, batch := range []int{16, 64} {
+		b.Run(fmt.Sprintf("%d a batch", batch), func(b *testing.B) {
+			ctx := context.Background()
+			s := storetest.OpenSQLite(b)
+			evs := make([]*store.Event, batch)
+			for b.Loop() {
+				for i := range evs {
+					evs[i] = &store.Event{CRM: "klicktipp", Action: "update_tags", Method: "POST",
+						ContentType: "application/x-www-form-urlencoded", Query: "action=update_tags",
+						Body: []byte(fmt.Sprintf("id=%d&email=user%d%%40example.com", i, i)), ReceivedAt: time.Now().UTC()}
+				}
+				if err := s.InTxNoSync(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.InsertReceived(ctx, evs) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/webhook")
+		})
+	}
+}
