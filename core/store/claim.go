@@ -155,7 +155,7 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 			query += " AND " + k.due
 			args = append(args, now)
 		}
-		query += " ORDER BY " + receiptOrder + " LIMIT ?" + lockRows
+		query += " ORDER BY " + receiptOrder + boundLimit + lockRows
 		if err := q.scanAll(ctx, query, append(args, limit), &evs); err != nil {
 			return nil, fmt.Errorf("select due %s events: %w", k.status, err)
 		}

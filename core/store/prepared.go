@@ -334,6 +334,13 @@ func boundArgs(args []any) []any {
 	return out
 }
 
+// boundLimit is a LIMIT of a bound value for a prepared statement. SQLite
+// takes a bare "LIMIT ?" into its plan as the value bound at the time and
+// prepares the statement again whenever a later value differs, as the
+// claims' limits do from one claim to the next; a cast it reads as it
+// runs. PostgreSQL reads both alike.
+const boundLimit = " LIMIT CAST(? AS INTEGER)"
+
 // placeholders is n comma-separated ?s, for an IN list.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
