@@ -173,8 +173,9 @@ func (q *Queries) readClaimed(ctx context.Context, claims []Claim) error {
 		ids[i] = c.Event.ID
 	}
 	var evs []*Event
+	n, ids := q.padded(ids, 1)
 	query := selectColumns[Event](q, "method", "query", "header", "content_type", "body") +
-		" WHERE id IN (" + placeholders(len(ids)) + ")"
+		" WHERE id IN (" + placeholders(n) + ")"
 	if err := q.varying().scanAll(ctx, query, ids, &evs); err != nil {
 		return fmt.Errorf("read %d claimed events: %w", len(claims), err)
 	}
@@ -210,7 +211,10 @@ func (q *Queries) takeContacts(ctx context.Context, owner string, evs []*Event, 
 		args = append(args, ev.CRM, ev.ContactID, leases[i], until)
 	}
 	var got []string
-	err := q.varying().scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES `+rows(len(evs), 4)+`
+	// A repeated row meets the lease its first copy just took, which has
+	// not run out, and leaves it alone.
+	n, args := q.padded(args, 4)
+	err := q.varying().scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES `+rows(n, 4)+`
 		ON CONFLICT (crm, contact_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 		WHERE contact_leases.until < ?
 		RETURNING owner`, append(args, now), &got)
@@ -240,17 +244,18 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 	}
 	var pending []*Event
 	for crm, ids := range contacts {
+		n, padded := q.padded(ids, 1)
 		// The index of pending events serves the read, not the one of
 		// every event a contact ever had; the status is written in, not
 		// bound, so that both databases know the index holds the rows.
 		query := `SELECT id, crm, contact_id, action, role, send_notification, request_id, item_index, contact
 			FROM events` + q.indexedBy("events_pending_contact") + `
-			WHERE status = '` + StatusPending + `' AND decoded AND crm = ? AND contact_id IN (` + placeholders(len(ids)) + `)`
+			WHERE status = '` + StatusPending + `' AND decoded AND crm = ? AND contact_id IN (` + placeholders(n) + `)`
 		if q.dialect == Postgres {
 			query += " FOR UPDATE SKIP LOCKED"
 		}
 		var evs []*Event
-		if err := q.varying().scanAll(ctx, query, append([]any{crm}, ids...), &evs); err != nil {
+		if err := q.varying().scanAll(ctx, query, append([]any{crm}, padded...), &evs); err != nil {
 			return fmt.Errorf("find %s events to merge: %w", crm, err)
 		}
 		pending = append(pending, evs...)
@@ -275,9 +280,10 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 			continue
 		}
 		msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", c.Event.ID)
+		n, ids := q.padded(int64sToAny(c.Coalesced), 1)
 		if _, err := q.varying().exec(ctx, `UPDATE events SET status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?
-			WHERE id IN (`+placeholders(len(c.Coalesced))+`)`,
-			append([]any{StatusDone, OutcomeCoalesced, msg, c.Event.ID, now, now}, int64sToAny(c.Coalesced)...)...); err != nil {
+			WHERE id IN (`+placeholders(n)+`)`,
+			append([]any{StatusDone, OutcomeCoalesced, msg, c.Event.ID, now, now}, ids...)...); err != nil {
 			return fmt.Errorf("coalesce into event %d: %w", c.Event.ID, err)
 		}
 		for _, id := range c.Coalesced {
@@ -290,21 +296,22 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 // lease marks the claimed events processing, each under its claim's
 // lease, and opens their attempts.
 func (q *Queries) lease(ctx context.Context, claims []Claim, now, until time.Time) error {
-	args := make([]any, 0, 4*len(claims)+3)
-	args = append(args, StatusProcessing, until, now)
+	values := make([]any, 0, 4*len(claims))
 	atts := make([]*EventAttempt, len(claims))
 	for i, c := range claims {
 		ev := c.Event
 		ev.Status, ev.LeaseOwner, ev.LeaseUntil = StatusProcessing, c.Lease, &until
 		ev.Attempts++
 		ev.UpdatedAt = now
-		args = append(args, ev.ID, ev.LeaseOwner, ev.Attempts, ev.Contact)
+		values = append(values, ev.ID, ev.LeaseOwner, ev.Attempts, ev.Contact)
 		atts[i] = &EventAttempt{EventID: ev.ID, Number: ev.Attempts, Owner: c.Lease, StartedAt: now}
 	}
-	// VALUES names its columns column1, column2, … on both databases.
+	// VALUES names its columns column1, column2, … on both databases. A
+	// repeated row joins its event again with the same values.
+	n, values := q.padded(values, 4)
 	if _, err := q.varying().exec(ctx, `UPDATE events SET status = ?, lease_until = ?, updated_at = ?,
 		lease_owner = v.column2, attempts = v.column3, contact = v.column4
-		FROM (VALUES `+rows(len(claims), 4)+`) AS v WHERE events.id = v.column1`, args...); err != nil {
+		FROM (VALUES `+rows(n, 4)+`) AS v WHERE events.id = v.column1`, append([]any{StatusProcessing, until, now}, values...)...); err != nil {
 		return fmt.Errorf("lease %d events: %w", len(claims), err)
 	}
 	if err := insert(ctx, q, atts); err != nil {

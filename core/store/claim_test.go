@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -213,6 +214,24 @@ var _ = Describe("claiming events", func() {
 			claims, err = s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 3)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(claims).To(HaveExactElements(HaveField("Event.ID", byContact["6"][0].ID)))
+		})
+
+		It("claims any number of events with a handful of statements kept prepared", func(ctx SpecContext) {
+			for i := range 131 {
+				addEvent(ctx, s, "klicktipp", fmt.Sprint(i), store.StatusPending)
+			}
+			claim := func(n int) {
+				claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, time.Now().UTC().Add(time.Hour), n)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claims).To(HaveLen(n))
+			}
+			claim(16)
+			claim(15) // the attempts go in statements of 8, 4, 2 and 1 rows
+			kept := store.PreparedTexts(s)
+			for n := 9; n <= 16; n++ {
+				claim(n)
+				Expect(store.PreparedTexts(s)).To(Equal(kept), "after a claim of %d events", n)
+			}
 		})
 
 		It("hands the worker the event whole, but for the request as received", func(ctx SpecContext) {

@@ -25,3 +25,13 @@ func PretendReceiving(s *Store) (stop func()) {
 	s.shared.receiving.Add(1)
 	return func() { s.shared.receiving.Add(-1) }
 }
+
+// PreparedTexts counts the statements s keeps prepared.
+func PreparedTexts(s *Store) int {
+	if s.stmts == nil {
+		return 0
+	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	return len(s.stmts.m)
+}
