@@ -60,7 +60,7 @@ func (q *Queries) SaveDecodedEvents(ctx context.Context, evs []*Event) ([]*Event
 	if q.dialect == Postgres {
 		saved, err = q.saveDecodedTogether(ctx, evs)
 	} else {
-		saved, err = q.saveDecodedEach(ctx, evs)
+		saved, err = q.saveDecodedRows(ctx, evs)
 	}
 	if err != nil {
 		return nil, err
@@ -88,26 +88,50 @@ func decodedValues(ev *Event) []any {
 		ev.Attempts, ev.NextAttemptAt, ev.FinishedAt}
 }
 
-// saveDecodedEach saves decodes with a prepared statement each (SQLite,
-// where a statement costs no round trip).
-func (q *Queries) saveDecodedEach(ctx context.Context, evs []*Event) ([]*Event, error) {
+// saveDecodedRows saves decodes a few rows to a statement (SQLite; see
+// inChunks), each an UPDATE joined to its rows of VALUES that returns the
+// ids of the rows it found still received. A statement a row took 8–10
+// µs more per decoded webhook.
+func (q *Queries) saveDecodedRows(ctx context.Context, evs []*Event) ([]*Event, error) {
+	saved := make([]*Event, 0, len(evs))
+	err := inChunks(len(evs), func(lo, hi int) error {
+		chunk := evs[lo:hi]
+		args := make([]any, 0, 1+len(chunk)*(1+len(decodedColumns)))
+		args = append(args, chunk[0].UpdatedAt)
+		for _, ev := range chunk {
+			args = append(args, ev.ID)
+			args = append(args, decodedValues(ev)...)
+		}
+		var ids []int64
+		if err := q.varying().scanAll(ctx, saveDecodedSQL[len(chunk)], args, &ids); err != nil {
+			return fmt.Errorf("store: record %d decoded events: %w", len(chunk), err)
+		}
+		for _, ev := range chunk {
+			if slices.Contains(ids, ev.ID) {
+				saved = append(saved, ev)
+			}
+		}
+		return nil
+	})
+	return saved, err
+}
+
+// saveDecodedSQL holds saveDecodedRows' statements by their rows, each a
+// power of two up to maxRowsPerInsert. VALUES names its columns column1,
+// column2, …: the event's id, then decodedColumns.
+var saveDecodedSQL = func() map[int]string {
 	set := make([]string, len(decodedColumns))
 	for i, c := range decodedColumns {
-		set[i] = c.name + " = ?"
+		set[i] = fmt.Sprintf("%s = v.column%d", c.name, i+2)
 	}
-	query := "UPDATE events SET " + strings.Join(set, ", ") + ", updated_at = ? WHERE id = ? AND status = ?"
-	saved := make([]*Event, 0, len(evs))
-	for _, ev := range evs {
-		res, err := q.exec(ctx, query, append(decodedValues(ev), ev.UpdatedAt, ev.ID, StatusReceived)...)
-		if err != nil {
-			return nil, fmt.Errorf("store: record decoded event %d: %w", ev.ID, err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n > 0 {
-			saved = append(saved, ev)
-		}
+	texts := map[int]string{}
+	for n := 1; n <= maxRowsPerInsert; n *= 2 {
+		texts[n] = "UPDATE events SET " + strings.Join(set, ", ") + ", updated_at = ?" +
+			" FROM (VALUES " + rows(n, 1+len(decodedColumns)) + ") AS v" +
+			" WHERE events.id = v.column1 AND events.status = '" + StatusReceived + "' RETURNING events.id"
 	}
-	return saved, nil
-}
+	return texts
+}()
 
 // saveDecodedTogether saves decodes in one statement (PostgreSQL), after
 // one that locks the rows in id order. Hubs decode without claiming, so
