@@ -211,8 +211,8 @@ func (q *Queries) takeContacts(ctx context.Context, owner string, evs []*Event, 
 		args = append(args, ev.CRM, ev.ContactID, leases[i], until)
 	}
 	var got []string
-	// A repeated row meets the lease its first copy just took, which has
-	// not run out, and leaves it alone.
+	// A repeated row changes nothing: it meets the lease as its first copy
+	// left it, and could only set the same owner and time again.
 	n, args := q.padded(args, 4)
 	err := q.varying().scanAll(ctx, `INSERT INTO contact_leases (crm, contact_id, owner, until) VALUES `+rows(n, 4)+`
 		ON CONFLICT (crm, contact_id) DO UPDATE SET owner = excluded.owner, until = excluded.until

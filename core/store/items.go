@@ -90,14 +90,14 @@ func decodedValues(ev *Event) []any {
 
 // saveDecodedRows saves decodes a few rows to a statement (SQLite; see
 // inChunks), each an UPDATE joined to its rows of VALUES that returns the
-// ids of the rows it found still received. A statement a row took 8–10
-// µs more per decoded webhook.
+// ids of the rows it found still received. A statement a row took 3–5 µs
+// more per decoded webhook in BenchmarkEventLifecycle.
 func (q *Queries) saveDecodedRows(ctx context.Context, evs []*Event) ([]*Event, error) {
 	saved := make([]*Event, 0, len(evs))
 	err := inChunks(len(evs), func(lo, hi int) error {
 		chunk := evs[lo:hi]
 		args := make([]any, 0, 1+len(chunk)*(1+len(decodedColumns)))
-		args = append(args, chunk[0].UpdatedAt)
+		args = append(args, chunk[0].UpdatedAt) // the same for the whole batch
 		for _, ev := range chunk {
 			args = append(args, ev.ID)
 			args = append(args, decodedValues(ev)...)
