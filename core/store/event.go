@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -91,6 +90,16 @@ func inChunks(n int, insert func(lo, hi int) error) error {
 	return nil
 }
 
+// textsByRows is a statement's texts for the chunks of inChunks, by their
+// rows: text(n) for n = 1, 2, 4, … maxRowsPerInsert.
+func textsByRows(text func(rows int) string) map[int]string {
+	texts := map[int]string{}
+	for n := 1; n <= maxRowsPerInsert; n *= 2 {
+		texts[n] = text(n)
+	}
+	return texts
+}
+
 // insertReceivedRows inserts events in one statement of as many rows and
 // sets their IDs. SQLite inserts a VALUES list's rows in its order, each
 // numbered one more than the row before (AUTOINCREMENT, and no other
@@ -133,23 +142,12 @@ const receivedValues = 12
 // driver looks up every numbered parameter's name (?10i+10) in a list
 // of all of them, which made binding 64 rows quadratic, slower than
 // binding two values more a row.
-var insertReceivedSQL = func() map[int]string {
-	texts := map[int]string{}
-	for n := 1; n <= maxRowsPerInsert; n *= 2 {
-		var b strings.Builder
-		b.WriteString(`INSERT INTO events (crm, action, role, send_notification, method, query, header,
+var insertReceivedSQL = textsByRows(func(n int) string {
+	row := fmt.Sprintf("(%s, '%s', FALSE, '', '', '', 0, 0, '', '', 0, '')", placeholders(receivedValues), StatusReceived)
+	return `INSERT INTO events (crm, action, role, send_notification, method, query, header,
 	content_type, body, received_at, updated_at, next_attempt_at, status, decoded, contact_id, email, contact,
-	item_index, item_count, outcome, message, attempts, lease_owner) VALUES `)
-		for i := range n {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "(%s, '%s', FALSE, '', '', '', 0, 0, '', '', 0, '')", placeholders(receivedValues), StatusReceived)
-		}
-		texts[n] = b.String()
-	}
-	return texts
-}()
+	item_index, item_count, outcome, message, attempts, lease_owner) VALUES ` + repeatRow(row, n)
+})
 
 // insertReceivedPG is InsertReceived on PostgreSQL: one statement for the
 // whole batch, each column's values an array, so that its one text is

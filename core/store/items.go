@@ -119,19 +119,15 @@ func (q *Queries) saveDecodedRows(ctx context.Context, evs []*Event) ([]*Event, 
 // saveDecodedSQL holds saveDecodedRows' statements by their rows, each a
 // power of two up to maxRowsPerInsert. VALUES names its columns column1,
 // column2, …: the event's id, then decodedColumns.
-var saveDecodedSQL = func() map[int]string {
+var saveDecodedSQL = textsByRows(func(n int) string {
 	set := make([]string, len(decodedColumns))
 	for i, c := range decodedColumns {
 		set[i] = fmt.Sprintf("%s = v.column%d", c.name, i+2)
 	}
-	texts := map[int]string{}
-	for n := 1; n <= maxRowsPerInsert; n *= 2 {
-		texts[n] = "UPDATE events SET " + strings.Join(set, ", ") + ", updated_at = ?" +
-			" FROM (VALUES " + rows(n, 1+len(decodedColumns)) + ") AS v" +
-			" WHERE events.id = v.column1 AND events.status = '" + StatusReceived + "' RETURNING events.id"
-	}
-	return texts
-}()
+	return "UPDATE events SET " + strings.Join(set, ", ") + ", updated_at = ?" +
+		" FROM (VALUES " + rows(n, 1+len(decodedColumns)) + ") AS v" +
+		" WHERE events.id = v.column1 AND events.status = '" + StatusReceived + "' RETURNING events.id"
+})
 
 // saveDecodedTogether saves decodes in one statement (PostgreSQL), after
 // one that locks the rows in id order. Hubs decode without claiming, so
