@@ -103,7 +103,7 @@ func (q *Queries) saveDecodedRows(ctx context.Context, evs []*Event) ([]*Event, 
 			args = append(args, decodedValues(ev)...)
 		}
 		var ids []int64
-		if err := q.varying().scanAll(ctx, saveDecodedSQL[len(chunk)], args, &ids); err != nil {
+		if err := q.scanAll(ctx, saveDecodedSQL[len(chunk)], args, &ids); err != nil {
 			return fmt.Errorf("store: record %d decoded events: %w", len(chunk), err)
 		}
 		for _, ev := range chunk {

@@ -170,20 +170,16 @@ func insertText(table *schema.Table, d Dialect, rows int) string {
 	return text
 }
 
-// insertSQL is the INSERT of that many rows of a table's data columns;
-// on PostgreSQL (one row) it returns the row's key, which SQLite's driver
+// insertSQL is the INSERT of n rows of a table's data columns; on
+// PostgreSQL (one row) it returns the row's key, which SQLite's driver
 // reports.
-func insertSQL(table *schema.Table, d Dialect, rows int) string {
+func insertSQL(table *schema.Table, d Dialect, n int) string {
 	cols := make([]string, len(table.DataFields))
 	for i, f := range table.DataFields {
 		cols[i] = string(f.SQLName)
 	}
-	values := make([]string, rows)
-	for i := range values {
-		values[i] = "(" + placeholders(len(cols)) + ")"
-	}
 	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table.SQLName,
-		strings.Join(cols, ", "), strings.Join(values, ", "))
+		strings.Join(cols, ", "), rows(n, len(cols)))
 	if d == Postgres {
 		query += " RETURNING " + string(table.PKs[0].SQLName)
 	}
