@@ -119,18 +119,21 @@ func compareReceipt(a, b [2]int64) int {
 // retrying ones whose time has come, and ones whose worker's lease ran
 // out. It reads their keys alone (id, CRM, contact and place in receipt
 // order), since most candidates are passed over; readClaimed reads the
-// rest of the taken ones. Each kind is read on its own so the (status, …)
-// indexes serve every read; on PostgreSQL rows another transaction is
-// claiming are skipped, not waited for.
+// rest of the taken ones. Each kind is read on its own, so that an index
+// of that kind alone serves the read; on PostgreSQL rows another
+// transaction is claiming are skipped, not waited for.
 func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
 	kinds := []struct {
 		status, due string
 		index       string // the index SQLite must use, where its guess would be wrong
 	}{
-		{StatusPending, "", ""},
+		// Read by status alone, every pending event would be sorted to
+		// take the first few.
+		{StatusPending, "", "events_pending_receipt"},
 		// Read in receipt order, the retrying events would all be passed
 		// over to find the few that are due.
 		{StatusRetrying, "next_attempt_at <= ?", "events_retry_due"},
+		// At most a crew's worth per hub, sorted.
 		{StatusProcessing, "lease_until < ?", ""},
 	}
 	lockRows := ""
