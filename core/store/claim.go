@@ -133,8 +133,8 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 		// Read in receipt order, the retrying events would all be passed
 		// over to find the few that are due.
 		{StatusRetrying, "next_attempt_at <= ?", "events_retry_due"},
-		// Processing events are a crew's worth per hub at most: read by
-		// status and sorted.
+		// Processing events are at most twice a hub's crew (its workers
+		// and its queue of claimed events): read by status and sorted.
 		{StatusProcessing, "lease_until < ?", ""},
 	}
 	lockRows := ""

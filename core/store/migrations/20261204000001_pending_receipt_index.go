@@ -7,7 +7,7 @@ func init() {
 	// to stay there once applied. The index now holds pending events
 	// alone. The other reads that went through it find few rows, or only
 	// count them: the claims' read of expired leases (processing events,
-	// at most a crew's worth) and the backlog's count, which
+	// at most twice a hub's crew) and the backlog's count, which
 	// events_status_id serves as well.
 	Migrations.MustRegister(statements(
 		`DROP INDEX events_status_receipt`,
