@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"runtime"
 	"sync"
 
 	"github.com/crmhub/crmhub/internal/chans"
@@ -59,6 +60,13 @@ func (w *walSync) run() {
 		for _, answer := range waiting {
 			answer <- err
 		}
+		// Go queues the goroutines just answered on this goroutine's
+		// processor. Going straight into the next fsync would hold that
+		// processor, and them with it, until the disk answers: under a
+		// stream of webhooks 1.5 ms passed from an answer to its waiter
+		// running. Yielding first lets them run (0.3 ms); another
+		// processor picks this loop up.
+		runtime.Gosched()
 	}
 }
 
