@@ -64,6 +64,9 @@ type Inbox struct {
 	BackoffInitial time.Duration `koanf:"backoff_initial"`
 	BackoffMax     time.Duration `koanf:"backoff_max"`
 	MaxBacklog     int           `koanf:"max_backlog"`
+	// WorkersWhileReceiving bounds the events applied at once while
+	// webhooks arrive; 0 leaves it to Workers.
+	WorkersWhileReceiving int `koanf:"workers_while_receiving"`
 	// Lease is how long a worker holds an event without renewing it; a
 	// worker that dies loses its events to another after this long.
 	Lease time.Duration `koanf:"lease"`

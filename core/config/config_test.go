@@ -103,6 +103,7 @@ crms:
 		Entry("a bad checksum", "crms: {klicktipp: {sha256: abc}}", nil, "crms.klicktipp.sha256: must be 64 hex digits"),
 		Entry("a bad database url", "database: {url: mysql://x}", nil, "database.url"),
 		Entry("a pool of one PostgreSQL connection", "database: {max_connections: 1}", nil, "database.max_connections: must be >= 2"),
+		Entry("more workers while receiving than workers", "inbox: {workers: 8, workers_while_receiving: 9}", nil, "inbox.workers_while_receiving: must be between 0 and inbox.workers"),
 		Entry("a lease too short to renew", "inbox: {lease: 100ms}", nil, "inbox.lease: must be at least 1s"),
 		Entry("a plugin with fewer than no threads", "plugins: {max_procs: -1}", nil, "plugins.max_procs: must be >= 0"),
 	)

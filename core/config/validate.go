@@ -43,6 +43,8 @@ func (c *Config) validate() error {
 	}
 	v.check(c.SecretKeyFile != "", "secret_key_file", "must not be empty")
 	v.check(c.Inbox.Workers >= 1, "inbox.workers", "must be >= 1")
+	v.check(c.Inbox.WorkersWhileReceiving >= 0 && c.Inbox.WorkersWhileReceiving <= c.Inbox.Workers,
+		"inbox.workers_while_receiving", "must be between 0 and inbox.workers")
 	v.check(c.Inbox.MaxAttempts >= 1, "inbox.max_attempts", "must be >= 1")
 	v.check(c.Inbox.BackoffInitial > 0, "inbox.backoff_initial", "must be > 0")
 	v.check(c.Inbox.BackoffMax >= c.Inbox.BackoffInitial, "inbox.backoff_max", "must be >= inbox.backoff_initial")

@@ -43,15 +43,16 @@ func engineConfig(cfg *config.Config) engine.Config {
 // released at start only on SQLite, which serves a single process.
 func (h *Hub) inboxOptions(cfg *config.Config) inbox.Options {
 	return inbox.Options{
-		Workers:            cfg.Inbox.Workers,
-		MaxAttempts:        cfg.Inbox.MaxAttempts,
-		BackoffInitial:     cfg.Inbox.BackoffInitial,
-		BackoffMax:         cfg.Inbox.BackoffMax,
-		MaxBacklog:         cfg.Inbox.MaxBacklog,
-		Lease:              cfg.Inbox.Lease,
-		ReleaseStaleLeases: h.store.Dialect() == store.SQLite,
-		CRMs:               h.enabledCRMs,
-		Observer:           h.metrics,
+		Workers:               cfg.Inbox.Workers,
+		WorkersWhileReceiving: cfg.Inbox.WorkersWhileReceiving,
+		MaxAttempts:           cfg.Inbox.MaxAttempts,
+		BackoffInitial:        cfg.Inbox.BackoffInitial,
+		BackoffMax:            cfg.Inbox.BackoffMax,
+		MaxBacklog:            cfg.Inbox.MaxBacklog,
+		Lease:                 cfg.Inbox.Lease,
+		ReleaseStaleLeases:    h.store.Dialect() == store.SQLite,
+		CRMs:                  h.enabledCRMs,
+		Observer:              h.metrics,
 	}
 }
 

@@ -104,6 +104,7 @@ func restartOnly(prev, next *config.Config) []string {
 	check("plugins.dir", prev.Plugins.Dir != next.Plugins.Dir)
 	check("plugins.max_procs", prev.Plugins.MaxProcs != next.Plugins.MaxProcs)
 	check("inbox.workers", prev.Inbox.Workers != next.Inbox.Workers)
+	check("inbox.workers_while_receiving", prev.Inbox.WorkersWhileReceiving != next.Inbox.WorkersWhileReceiving)
 	check("notify", prev.Notify != next.Notify)
 	check("log", prev.Log != next.Log)
 	return keys

@@ -117,6 +117,7 @@ func (in *Inbox) gather(first *accepted, crowd bool) []*accepted {
 // once the commit is durable. It returns as soon as the transaction is
 // committed, so the next batch is written while this one reaches the disk.
 func (in *Inbox) commitBatch(batch []*accepted) {
+	in.received.Store(time.Now().UnixNano())
 	events := make([]*store.Event, len(batch))
 	for i, a := range batch {
 		events[i] = a.ev

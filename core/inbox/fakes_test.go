@@ -355,6 +355,28 @@ func (a *applier) allCalls() []call {
 
 var errCRMDown = errors.New("klicktipp answered 500")
 
+// mostAtOnce is the most calls in progress at once among those that
+// started between from and to.
+func mostAtOnce(calls []call, from, to time.Time) int {
+	var started []call
+	for _, c := range calls {
+		if !c.start.Before(from) && !c.start.After(to) {
+			started = append(started, c)
+		}
+	}
+	most := 0
+	for _, c := range started {
+		n := 0
+		for _, d := range started {
+			if !d.start.After(c.start) && c.start.Before(d.end) {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
 // observer records what the inbox reports.
 type observer struct {
 	mu        sync.Mutex

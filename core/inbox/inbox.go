@@ -46,6 +46,14 @@ type Options struct {
 	MaxBacklog     int           // unfinished events before Accept refuses (1,000,000)
 	Lease          time.Duration // how long a claim holds without renewal (30s)
 	Poll           time.Duration // how often to look for due work when not woken (200ms)
+	// WorkersWhileReceiving bounds the events applied at once while
+	// webhooks arrive (see admit); 0, or Workers or more, leaves it to
+	// Workers.
+	WorkersWhileReceiving int
+	// ReceivingQuiet is how long after the last webhook the inbox still
+	// counts as receiving (50ms); under a stream the committer takes a
+	// batch every few milliseconds.
+	ReceivingQuiet time.Duration
 	// ReleaseStaleLeases returns events a dead process held to the queue at
 	// start: only safe for a single process (SQLite).
 	ReleaseStaleLeases bool
@@ -63,6 +71,7 @@ func (o *Options) defaults() {
 	setDefault(&o.MaxBacklog, 1_000_000)
 	setDefault(&o.Lease, 30*time.Second)
 	setDefault(&o.Poll, 200*time.Millisecond)
+	setDefault(&o.ReceivingQuiet, 50*time.Millisecond)
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -83,6 +92,7 @@ type Inbox struct {
 	owner   string // this process's name, the first part of every lease it takes
 
 	commits    chan *accepted
+	received   atomic.Int64 // when the last batch of webhooks was taken, in Unix nanoseconds
 	backlog    atomic.Int64
 	wakeDecode chan struct{} // a nudge: webhooks wait to be decoded
 	wakeWork   chan struct{} // a nudge: events may be due
@@ -136,7 +146,7 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 }
 
 // SetOptions replaces the tunables of a running inbox (config reload).
-// Workers takes effect at the next start.
+// Workers and WorkersWhileReceiving take effect at the next start.
 func (in *Inbox) SetOptions(opts Options) {
 	opts.defaults()
 	in.opts.Store(&opts)

@@ -291,6 +291,30 @@ var _ = Describe("Inbox", func() {
 			Expect(len(app.allCalls())).To(Equal(60))
 		})
 
+		It("applies inbox.workers_while_receiving events at once while webhooks arrive, and all workers after", func() {
+			app.delay = 20 * time.Millisecond
+			opts.Workers, opts.WorkersWhileReceiving = 8, 1
+			// Long enough that a machine under load, slow to commit one
+			// webhook, still counts as receiving between two.
+			opts.ReceivingQuiet = 400 * time.Millisecond
+			start()
+			// A webhook every 2 ms: the inbox is receiving throughout.
+			began := time.Now()
+			var ids []int64
+			for i := range 100 {
+				ids = append(ids, accept(fmt.Sprintf("contact=%d", i)))
+				time.Sleep(2 * time.Millisecond)
+			}
+			ended := time.Now()
+			for _, id := range ids {
+				Eventually(event(id), "10s").Should(HaveField("Status", store.StatusDone))
+			}
+			calls := app.allCalls()
+			Expect(mostAtOnce(calls, began, ended)).To(Equal(1), "calls started while webhooks arrived")
+			Expect(mostAtOnce(calls, ended.Add(opts.ReceivingQuiet+200*time.Millisecond), time.Now())).To(BeNumerically(">", 1),
+				"calls started once they stopped")
+		})
+
 		It("takes over an event whose worker died with it in hand", func(ctx SpecContext) {
 			plug.setReady(false)
 			start()

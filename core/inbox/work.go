@@ -28,12 +28,15 @@ func (in *Inbox) workLoop(ctx context.Context) {
 	workers := o.Workers
 	queue := make(chan held, workers)
 	taken := make(chan struct{}, 1) // a worker took an event from the queue
+	places := receivingPlaces(o)
 	var crew sync.WaitGroup
 	for range workers {
 		crew.Go(func() {
 			for h := range queue {
 				nudge(taken)
+				release := in.admit(places)
 				in.process(h)
+				release()
 			}
 		})
 	}
@@ -71,6 +74,39 @@ func (in *Inbox) workLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// receivingPlaces makes the places of the workers that may apply events
+// while webhooks arrive (inbox.workers_while_receiving), or nil when all
+// of them may.
+func receivingPlaces(o *Options) chan struct{} {
+	if n := o.WorkersWhileReceiving; n > 0 && n < o.Workers {
+		return make(chan struct{}, n)
+	}
+	return nil
+}
+
+// receiving reports whether webhooks are arriving: a batch of them was
+// taken within Options.ReceivingQuiet.
+func (in *Inbox) receiving() bool {
+	return time.Since(time.Unix(0, in.received.Load())) < in.options().ReceivingQuiet
+}
+
+// admit returns when a worker may start applying an event. While
+// webhooks arrive, the workers that start one take a place of the few,
+// so that applying leaves cores to taking webhooks and acknowledging
+// them; a worker finding none free waits, and goes on without one once
+// the webhooks stop. Workers already applying when webhooks start to
+// arrive finish without a place. release gives the place back.
+func (in *Inbox) admit(places chan struct{}) (release func()) {
+	for places != nil && in.receiving() {
+		select {
+		case places <- struct{}{}:
+			return func() { <-places }
+		case <-time.After(in.options().ReceivingQuiet): // look again
+		}
+	}
+	return func() {}
 }
 
 // held is a claimed event whose leases are being kept: ctx ends when its
