@@ -112,8 +112,11 @@ func parseSettings(settings sdk.Settings) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The hub calls from many workers at once: a pool that keeps as many
+	// connections to Acme (Go's default keeps two).
+	api := &http.Client{Transport: sdk.APITransport()}
 	return &state{
-		api:           &client{base: strings.TrimSuffix(base.String(), "/"), key: key, pageSize: pageSize, http: &http.Client{}},
+		api:           &client{base: strings.TrimSuffix(base.String(), "/"), key: key, pageSize: pageSize, http: api},
 		webhookSecret: []byte(secret),
 		maxAge:        maxAge,
 		ignoreEvents:  settings.List("ignore_events"),
