@@ -61,7 +61,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	transport := cfg.Transport
 	if transport == nil {
-		transport = http.DefaultTransport
+		transport = sdk.APITransport()
 	}
 	return &Client{base: base, token: strings.TrimSpace(cfg.Token),
 		http: &http.Client{Transport: transport, Timeout: timeout}}, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/crmhub/crmhub/plugins/activecampaign/api"
 	"github.com/crmhub/crmhub/plugins/activecampaign/fakeactivecampaign"
 	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 const token = "ac-token-not-in-errors"
@@ -40,6 +41,14 @@ var _ = Describe("The ActiveCampaign API client", func() {
 		client = newClient(fake, token)
 	})
 
+	It("keeps a burst's connections for the next, as the hub's workers call at once", func(ctx SpecContext) {
+		opened, err := sdktest.BurstsOpen(fake.URL, 4, func(base string) (func() error, error) {
+			c, err := api.New(api.Config{BaseURL: base, Token: token})
+			return func() error { _, err := c.GetContact(ctx, anna); return err }, err
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opened).To(Equal(4))
+	})
 	It("gets a contact with its field values and tag ids, sending the Api-Token", func(ctx SpecContext) {
 		c, err := client.GetContact(ctx, anna)
 		Expect(err).NotTo(HaveOccurred())

@@ -80,7 +80,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	transport := cfg.Transport
 	if transport == nil {
-		transport = http.DefaultTransport
+		transport = sdk.APITransport()
 	}
 	return &Client{base: base, account: cfg.AccountID, token: strings.TrimSpace(cfg.Token), wait: wait,
 		http: &http.Client{Transport: transport, Timeout: timeout}}, nil

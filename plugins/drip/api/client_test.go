@@ -12,6 +12,7 @@ import (
 	"github.com/crmhub/crmhub/plugins/drip/api"
 	"github.com/crmhub/crmhub/plugins/drip/fakedrip"
 	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 const (
@@ -44,6 +45,14 @@ var _ = Describe("The Drip API client", func() {
 		client = newClient(fake)
 	})
 
+	It("keeps a burst's connections for the next, as the hub's workers call at once", func(ctx SpecContext) {
+		opened, err := sdktest.BurstsOpen(fake.URL, 4, func(base string) (func() error, error) {
+			c, err := api.New(api.Config{BaseURL: base, AccountID: account, Token: token})
+			return func() error { _, err := c.GetSubscriber(ctx, john); return err }, err
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opened).To(Equal(4))
+	})
 	It("gets a subscriber with Basic auth (token, empty password) and a User-Agent", func(ctx SpecContext) {
 		sub, err := client.GetSubscriber(ctx, john)
 		Expect(err).NotTo(HaveOccurred())

@@ -11,6 +11,7 @@ import (
 	"github.com/crmhub/crmhub/plugins/hubspot/api"
 	"github.com/crmhub/crmhub/plugins/hubspot/fakehubspot"
 	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 const token = "pat-na1-11111111-2222-3333-4444-555555555555"
@@ -41,6 +42,14 @@ var _ = Describe("the HubSpot client", func() {
 		Expect(c.Properties).To(HaveKeyWithValue("firstname", "Jane"))
 		Expect(c.Properties).NotTo(HaveKey("phone"))
 		Expect(fake.Calls()[0].Query).To(Equal("properties=email&properties=firstname&properties=phone"))
+	})
+	It("keeps a burst's connections for the next, as the hub's workers call at once", func(ctx SpecContext) {
+		opened, err := sdktest.BurstsOpen(fake.URL, 4, func(base string) (func() error, error) {
+			c, err := api.New(api.Config{BaseURL: base, AccessToken: token})
+			return func() error { _, err := c.GetContact(ctx, "701", nil); return err }, err
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opened).To(Equal(4))
 	})
 	It("maps 404 OBJECT_NOT_FOUND to NotFound", func(ctx SpecContext) {
 		_, err := client.GetContact(ctx, "404", nil)

@@ -58,7 +58,7 @@ func New(cfg Config) (*Client, error) {
 		if timeout <= 0 {
 			timeout = DefaultTimeout
 		}
-		hc = &http.Client{Timeout: timeout}
+		hc = &http.Client{Transport: sdk.APITransport(), Timeout: timeout}
 	}
 	return &Client{base: base, token: cfg.AccessToken, http: hc}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crmhub/crmhub/plugins/klicktipp/api"
 	"github.com/crmhub/crmhub/plugins/klicktipp/fakeklicktipp"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 var _ = Describe("Calls", func() {
@@ -30,6 +31,16 @@ var _ = Describe("Calls", func() {
 		Expect(sub.Fields).To(HaveKeyWithValue("fieldLastName", ""))
 		Expect(sub.Fields).To(HaveKeyWithValue("email", "anna@example.com"))
 		Expect(sub.Fields).NotTo(HaveKey("sms_phone"))
+	})
+
+	It("keeps a burst's connections for the next, as the hub's workers call at once", func(ctx SpecContext) {
+		opened, err := sdktest.BurstsOpen(fake.URL, 4, func(base string) (func() error, error) {
+			c := newClient(api.Config{BaseURL: base, Auth: api.Session{Username: apiUser, Password: apiPassword}})
+			// It logs in through the proxy first: that connection counts.
+			return func() error { _, err := c.Subscriber(ctx, "155988456"); return err }, c.Login(ctx)
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opened).To(Equal(4))
 	})
 
 	DescribeTable("tolerates the shapes KlickTipp's answers come in",

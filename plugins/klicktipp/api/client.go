@@ -74,7 +74,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	transport := cfg.Transport
 	if transport == nil {
-		transport = newTransport()
+		transport = sdk.APITransport()
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -117,15 +117,6 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	u.RawPath = ""
 	u.User = nil
 	return u, nil
-}
-
-// newTransport keeps enough idle connections for a busy hub: the default of
-// two per host would open and close connections at a few hundred calls/s.
-func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 128
-	t.MaxIdleConnsPerHost = 64
-	return t
 }
 
 // Login logs in now (session auth) so that wrong credentials show at once;

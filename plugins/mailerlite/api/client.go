@@ -72,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	transport := cfg.Transport
 	if transport == nil {
-		transport = http.DefaultTransport.(*http.Transport).Clone()
+		transport = sdk.APITransport()
 	}
 	now := cfg.Now
 	if now == nil {

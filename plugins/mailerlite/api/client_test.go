@@ -12,6 +12,7 @@ import (
 	"github.com/crmhub/crmhub/plugins/mailerlite/api"
 	"github.com/crmhub/crmhub/plugins/mailerlite/fakemailerlite"
 	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 const (
@@ -40,6 +41,14 @@ func newClient(fake *fakemailerlite.Server, key ...string) *api.Client {
 
 var _ = Describe("The MailerLite API client", func() {
 	Describe("reading", func() {
+		It("keeps a burst's connections for the next, as the hub's workers call at once", func(ctx SpecContext) {
+			opened, err := sdktest.BurstsOpen(newFake().URL, 4, func(base string) (func() error, error) {
+				c, err := api.New(api.Config{APIKey: apiKey, BaseURL: base})
+				return func() error { _, err := c.Subscriber(ctx, annaID); return err }, err
+			})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(opened).To(Equal(4))
+		})
 		It("gets a subscriber by id with its fields (null as empty) and groups, the id exact", func(ctx SpecContext) {
 			s, err := newClient(newFake()).Subscriber(ctx, annaID)
 			Expect(err).NotTo(HaveOccurred())

@@ -96,7 +96,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, log: cfg.Logger,
-		http:    &http.Client{Timeout: cfg.Timeout},
+		http:    &http.Client{Transport: sdk.APITransport(), Timeout: cfg.Timeout},
 		refresh: make(chan struct{}, 1),
 		session: make(chan session, 1),
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/crmhub/crmhub/plugins/salesforce/api"
 	"github.com/crmhub/crmhub/plugins/salesforce/fakesalesforce"
 	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 const (
@@ -307,3 +308,19 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+var _ = Describe("connections", func() {
+	It("keeps a burst's connections for the next, as the hub's workers call at once", func(ctx SpecContext) {
+		opened, err := sdktest.BurstsOpen(fake.URL, 4, func(base string) (func() error, error) {
+			c, err := api.New(api.Config{LoginURL: base, ClientID: clientID, ClientSecret: clientSecret, Logger: hclog.NewNullLogger()})
+			if err != nil {
+				return nil, err
+			}
+			// The token is asked for through the proxy too, and the org's
+			// instance is then the proxy's address.
+			return func() error { _, err := c.Contact(ctx, annaID); return err }, c.Authenticate(ctx)
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opened).To(Equal(4))
+	})
+})

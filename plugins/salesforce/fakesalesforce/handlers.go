@@ -109,13 +109,16 @@ func (s *Server) token(r *http.Request, body []byte) answer {
 	token := s.OrgID[:15] + "!" + randomHex(24)
 	s.sessions[token] = true
 	s.tokens++
+	// The org's instance is where its token was asked for: the fake's own
+	// URL, or a proxy's in front of it.
+	instance := "http://" + r.Host
 	return jsonAnswer(http.StatusOK, map[string]string{
 		"access_token": token,
 		"signature":    randomHex(16),
 		"token_format": "opaque",
 		"scope":        "api",
-		"instance_url": s.URL,
-		"id":           s.URL + "/id/" + s.OrgID + "/005Dn0000000001AAA",
+		"instance_url": instance,
+		"id":           instance + "/id/" + s.OrgID + "/005Dn0000000001AAA",
 		"token_type":   "Bearer",
 		"issued_at":    strconv.FormatInt(time.Now().UnixMilli(), 10),
 	})
