@@ -11,9 +11,19 @@ import (
 	"github.com/crmhub/crmhub/plugins/mailchimp/api"
 	"github.com/crmhub/crmhub/plugins/mailchimp/fakemailchimp"
 	"github.com/crmhub/crmhub/sdk"
+	"github.com/crmhub/crmhub/sdk/sdktest"
 )
 
 var _ = Describe("The Mailchimp API client", func() {
+	It("keeps a burst's connections for the next, up to Mailchimp's limit of connections", func(ctx SpecContext) {
+		opened, err := sdktest.BurstsOpen(newFake().URL, 4, func(base string) (func() error, error) {
+			c, err := api.New(api.Config{APIKey: apiKey, ListID: listID, BaseURL: base})
+			return func() error { _, err := c.Member(ctx, annaHash); return err }, err
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(opened).To(Equal(4))
+	})
+
 	Describe("its settings", func() {
 		It("takes the data center from the key's suffix", func() {
 			Expect(api.Datacenter("abc-us21")).To(Equal("us21"))
