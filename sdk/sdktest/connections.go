@@ -18,7 +18,7 @@ import (
 // with the proxy's address) and returns one call of it:
 //
 //	opened, err := sdktest.BurstsOpen(fake.URL, 4, func(base string) (func() error, error) {
-//		c, err := acme.NewClient(base, key)
+//		c, err := newClient(base) // the plugin's client of the API at base
 //		return func() error { _, err := c.Contact(ctx, "1"); return err }, err
 //	})
 //	Expect(err).NotTo(HaveOccurred())
