@@ -47,7 +47,9 @@ var _ = Describe("APITransport", func() {
 		Expect(opened(ctx, sdk.APITransport())).To(Equal(wave))
 	})
 
-	It("is needed: Go's default transport opens all but two again", func(ctx SpecContext) {
-		Expect(opened(ctx, http.DefaultTransport.(*http.Transport).Clone())).To(Equal(2*wave - 2))
+	It("is needed: Go's default transport keeps two and opens more again", func(ctx SpecContext) {
+		// The second burst's calls are not held for each other: as many
+		// as overlap beyond the two kept open new connections.
+		Expect(opened(ctx, http.DefaultTransport.(*http.Transport).Clone())).To(BeNumerically(">", wave))
 	})
 })

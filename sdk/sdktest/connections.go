@@ -25,10 +25,11 @@ import (
 //	Expect(opened).To(Equal(4))
 //
 // Go's default transport keeps two idle connections per host, so wave
-// should be more than two. The first burst's new connections wait, before
-// a byte passes, until wave are open (or WaveTimeout has passed), so that
-// its calls are at once however fast the fake answers; connections connect
-// opens (a login's, say) count and pass at once.
+// should be more than two. The first burst's requests wait, before a byte
+// passes, until wave connections are open (or WaveTimeout has passed), so
+// that its calls are at once however fast the fake answers, on
+// connections of their own; connections connect opens (a login's, say)
+// count, and their requests in connect pass at once.
 func BurstsOpen(fakeURL string, wave int, connect func(base string) (call func() error, err error)) (int, error) {
 	conns, err := countConnections(fakeURL, wave)
 	if err != nil {
@@ -48,14 +49,14 @@ func BurstsOpen(fakeURL string, wave int, connect func(base string) (call func()
 	return conns.opened(), nil
 }
 
-// WaveTimeout is how long the first burst's connections wait for the rest
-// of their wave: a client that never opens that many (it caps its pool
-// lower) is then counted as it is, not waited for.
+// WaveTimeout is how long the first burst's requests wait for the rest
+// of their wave: a client that never opens that many connections (it caps
+// its pool lower) is then counted as it is, not waited for.
 const WaveTimeout = 5 * time.Second
 
 // connections is a TCP proxy to a fake that counts the connections
-// clients open. Once armed, a new connection waits until wave have been
-// opened in all (those connect made, a login's say, count too).
+// clients open. Once armed, bytes from a client wait until wave
+// connections have been opened in all (those connect made count too).
 type connections struct {
 	url    string // the fake's URL with the proxy's host and port
 	ln     net.Listener
@@ -129,22 +130,14 @@ func (c *connections) accept() {
 		c.mu.Lock()
 		c.count++
 		c.conns = append(c.conns, client)
-		wait := c.armed
 		c.releaseIfFull()
 		c.mu.Unlock()
-		go c.pass(client, wait)
+		go c.pass(client)
 	}
 }
 
-// pass copies between client and a connection of its own to the fake,
-// after waiting for the wave when it should.
-func (c *connections) pass(client net.Conn, wait bool) {
-	if wait {
-		select {
-		case <-c.full:
-		case <-time.After(WaveTimeout):
-		}
-	}
+// pass copies between client and a connection of its own to the fake.
+func (c *connections) pass(client net.Conn) {
 	fake, err := net.Dial("tcp", c.target)
 	if err != nil {
 		client.Close()
@@ -160,11 +153,34 @@ func (c *connections) pass(client net.Conn, wait bool) {
 	c.conns = append(c.conns, fake)
 	c.mu.Unlock()
 	go func() {
-		_, _ = io.Copy(fake, client)
+		_, _ = io.Copy(fake, gated{client, c})
 		fake.Close()
 	}()
 	_, _ = io.Copy(client, fake)
 	client.Close()
+}
+
+// gated reads from a client, holding what it read while the proxy is
+// armed and its wave not yet open.
+type gated struct {
+	client io.Reader
+	c      *connections
+}
+
+func (g gated) Read(p []byte) (int, error) {
+	n, err := g.client.Read(p)
+	if n > 0 {
+		g.c.mu.Lock()
+		wait := g.c.armed && !g.c.released
+		g.c.mu.Unlock()
+		if wait {
+			select {
+			case <-g.c.full:
+			case <-time.After(WaveTimeout):
+			}
+		}
+	}
+	return n, err
 }
 
 // burst runs call n times at once and returns when all have returned,
