@@ -49,6 +49,7 @@ var _ = Describe("The ActiveCampaign API client", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(opened).To(Equal(4))
 	})
+
 	It("gets a contact with its field values and tag ids, sending the Api-Token", func(ctx SpecContext) {
 		c, err := client.GetContact(ctx, anna)
 		Expect(err).NotTo(HaveOccurred())

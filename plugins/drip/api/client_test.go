@@ -53,6 +53,7 @@ var _ = Describe("The Drip API client", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(opened).To(Equal(4))
 	})
+
 	It("gets a subscriber with Basic auth (token, empty password) and a User-Agent", func(ctx SpecContext) {
 		sub, err := client.GetSubscriber(ctx, john)
 		Expect(err).NotTo(HaveOccurred())

@@ -49,6 +49,7 @@ var _ = Describe("The MailerLite API client", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(opened).To(Equal(4))
 		})
+
 		It("gets a subscriber by id with its fields (null as empty) and groups, the id exact", func(ctx SpecContext) {
 			s, err := newClient(newFake()).Subscriber(ctx, annaID)
 			Expect(err).NotTo(HaveOccurred())
