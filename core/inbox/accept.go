@@ -117,7 +117,8 @@ func (in *Inbox) gather(first *accepted, crowd bool) []*accepted {
 // once the commit is durable. It returns as soon as the transaction is
 // committed, so the next batch is written while this one reaches the disk.
 func (in *Inbox) commitBatch(batch []*accepted) {
-	in.received.Store(time.Now().UnixNano())
+	began := time.Now()
+	in.received.Store(began.UnixNano())
 	events := make([]*store.Event, len(batch))
 	for i, a := range batch {
 		events[i] = a.ev
@@ -129,11 +130,29 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 		in.answer(batch, err)
 		return
 	}
+	committed := time.Now()
 	// The rows are committed: decoding them need not wait for the flush.
 	// A flush that fails answers 503 but cannot take the rows back, so
 	// they would be decoded afterwards all the same.
 	nudge(in.wakeDecode)
-	in.syncing.Go(func() { in.answer(batch, durable()) })
+	in.syncing.Go(func() {
+		err := durable()
+		if err == nil {
+			in.obs.Committed(waits(batch, began), committed.Sub(began), time.Since(committed))
+		}
+		in.answer(batch, err)
+	})
+}
+
+// waits is how long each webhook of a batch waited for its commit, which
+// began at began. Accept stamped ReceivedAt in UTC, which keeps no
+// monotonic reading, so a clock set back makes a wait negative: none.
+func waits(batch []*accepted, began time.Time) []time.Duration {
+	d := make([]time.Duration, len(batch))
+	for i, a := range batch {
+		d[i] = max(0, began.Sub(a.ev.ReceivedAt))
+	}
+	return d
 }
 
 // answer tells each waiter of a batch whether it is stored.
@@ -141,8 +160,6 @@ func (in *Inbox) answer(batch []*accepted, err error) {
 	if err != nil {
 		err = fmt.Errorf("inbox: store webhooks: %w", err)
 		in.log.Error("could not store webhooks; answering 503", "webhooks", len(batch), "err", err)
-	} else {
-		in.obs.Committed(len(batch))
 	}
 	for _, a := range batch {
 		a.done <- err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -381,14 +382,26 @@ func mostAtOnce(calls []call, from, to time.Time) int {
 type observer struct {
 	mu        sync.Mutex
 	committed int
+	commits   []commit
 	processed map[string]int // outcome → count
 	retried   int
 	waited    int
 }
 
+// commit is one group commit as the inbox reported it.
+type commit struct {
+	queued       []time.Duration
+	write, flush time.Duration
+}
+
 func newObserver() *observer { return &observer{processed: map[string]int{}} }
 
-func (o *observer) Committed(n int)                         { o.mu.Lock(); o.committed += n; o.mu.Unlock() }
+func (o *observer) Committed(queued []time.Duration, write, flush time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.committed += len(queued)
+	o.commits = append(o.commits, commit{queued: queued, write: write, flush: flush})
+}
 func (o *observer) Attempted(string, string, time.Duration) {}
 func (o *observer) Processed(_, outcome string) {
 	o.mu.Lock()
@@ -405,5 +418,5 @@ func (o *observer) snapshot() observer {
 	for k, v := range o.processed {
 		p[k] = v
 	}
-	return observer{committed: o.committed, processed: p, retried: o.retried, waited: o.waited}
+	return observer{committed: o.committed, commits: slices.Clone(o.commits), processed: p, retried: o.retried, waited: o.waited}
 }

@@ -410,6 +410,24 @@ var _ = Describe("Inbox", func() {
 			}).Should(Succeed())
 		})
 
+		It("tells its observer where a webhook's wait for its commit went", func() {
+			obs := newObserver()
+			opts.Observer = obs
+			start()
+			before := time.Now()
+			accept("contact=50")
+			took := time.Since(before)
+			// The observer hears of a commit once it is durable, just
+			// before its webhooks are answered.
+			Eventually(func() []commit { return obs.snapshot().commits }).Should(HaveLen(1))
+			c := obs.snapshot().commits[0]
+			Expect(c.queued).To(HaveLen(1))
+			Expect(c.write).To(BeNumerically(">", 0), "the transaction took no time")
+			// Each step lies within Accept's call; the wait is measured on
+			// the wall clock, the steps on the monotonic one, hence the slack.
+			Expect(c.queued[0] + c.write + c.flush).To(BeNumerically("<=", took+time.Millisecond))
+		})
+
 		Describe("one failure policy for decoding and applying", func() {
 			It("keeps an e-mail-only webhook waiting at no cost while its plugin is down or not configured, and decodes it once the plugin is back", func() {
 				plug.emails["anna@example.com"] = "77"

@@ -6,8 +6,13 @@ import "time"
 // inbox decides, so it never has to guess from errors. Its methods must be
 // quick and safe for concurrent use; *metrics.Metrics is one.
 type Observer interface {
-	// Committed: one group commit stored this many webhooks.
-	Committed(webhooks int)
+	// Committed: one group commit made webhooks durable. queued holds
+	// each one's wait from Accept until the commit began; write is the
+	// transaction's time until committed, flush the time after it until
+	// the commit was durable (the write-ahead log's flush on SQLite, which
+	// commits made meanwhile share; next to nothing on PostgreSQL, whose
+	// commit is durable).
+	Committed(queued []time.Duration, write, flush time.Duration)
 	// Attempted: one attempt at applying an event ended, after d.
 	Attempted(crm, action string, d time.Duration)
 	// Processed: an event ended done or failed with this outcome.
@@ -23,8 +28,8 @@ type Observer interface {
 // deaf is the Observer of an inbox nobody watches.
 type deaf struct{}
 
-func (deaf) Committed(int)                           {}
-func (deaf) Attempted(string, string, time.Duration) {}
-func (deaf) Processed(string, string)                {}
-func (deaf) Retried(string)                          {}
-func (deaf) WaitedForPlugin(string)                  {}
+func (deaf) Committed([]time.Duration, time.Duration, time.Duration) {}
+func (deaf) Attempted(string, string, time.Duration)                 {}
+func (deaf) Processed(string, string)                                {}
+func (deaf) Retried(string)                                          {}
+func (deaf) WaitedForPlugin(string)                                  {}

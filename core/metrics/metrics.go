@@ -35,6 +35,7 @@ type Metrics struct {
 	rejected    *prometheus.CounterVec
 	ingest      *prometheus.HistogramVec
 	commitBatch prometheus.Histogram
+	commitSteps *prometheus.HistogramVec
 
 	processing  *prometheus.HistogramVec
 	processed   *prometheus.CounterVec
@@ -75,6 +76,12 @@ func New(log *slog.Logger) *Metrics {
 			Help:    "Webhooks stored by one group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10), // 1 … 512
 		}),
+		commitSteps: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "inbox_commit_seconds",
+			Help: "Where a webhook's wait to be committed goes, by step: queued (each webhook, from its arrival until its group commit began), " +
+				"write (each commit, until committed) and flush (each commit, from committed until durable).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16), // 0.1ms … 3.3s
+		}, []string{"step"}),
 
 		processing: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "event_processing_duration_seconds",
@@ -113,7 +120,7 @@ func New(log *slog.Logger) *Metrics {
 			Help: "Outbox deliveries put off because the item's sealed password does not open with this hub's secret key (sealed with another key, or damaged), by kind (welcome_mail, return_password). The item is kept for a hub with the right key, never wiped.",
 		}, []string{"kind"}),
 	}
-	m.registry.MustRegister(m.webhooks, m.rejected, m.ingest, m.commitBatch, m.processing, m.processed, m.retries,
+	m.registry.MustRegister(m.webhooks, m.rejected, m.ingest, m.commitBatch, m.commitSteps, m.processing, m.processed, m.retries,
 		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration, m.outboxUnopenable)
 	m.appMetrics = newAppMetrics(m.registry)
 	runtime := prometheus.WrapRegistererWithPrefix(Namespace+"_", m.registry)
@@ -169,10 +176,17 @@ func (m *Metrics) Ingested(crm string, d time.Duration) {
 	m.ingest.WithLabelValues(crm).Observe(d.Seconds())
 }
 
-// Committed records the size of one group commit of webhooks.
-func (m *Metrics) Committed(webhooks int) {
+// Committed records one group commit of webhooks: its size and its
+// steps (see inbox.Observer).
+func (m *Metrics) Committed(queued []time.Duration, write, flush time.Duration) {
 	if m == nil {
 		return
 	}
-	m.commitBatch.Observe(float64(webhooks))
+	m.commitBatch.Observe(float64(len(queued)))
+	waited := m.commitSteps.WithLabelValues("queued")
+	for _, d := range queued {
+		waited.Observe(d.Seconds())
+	}
+	m.commitSteps.WithLabelValues("write").Observe(write.Seconds())
+	m.commitSteps.WithLabelValues("flush").Observe(flush.Seconds())
 }

@@ -54,6 +54,20 @@ crmhub_webhooks_received_total{action="update",code="403",crm="klicktipp"} 1
 `), "crmhub_webhooks_received_total")).To(Succeed())
 	})
 
+	It("records group commits: their size, and where a webhook's wait to be committed goes", func() {
+		m.Committed([]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, 125*time.Millisecond, 62500*time.Microsecond)
+		m.Committed([]time.Duration{time.Second}, 125*time.Millisecond, 62500*time.Microsecond)
+		_, body := scrape(m)
+		Expect(body).To(ContainSubstring("crmhub_inbox_commit_batch_size_sum 3\n"))
+		Expect(body).To(ContainSubstring("crmhub_inbox_commit_batch_size_count 2\n"))
+		Expect(body).To(ContainSubstring(`crmhub_inbox_commit_seconds_sum{step="queued"} 1.75`))
+		Expect(body).To(ContainSubstring(`crmhub_inbox_commit_seconds_count{step="queued"} 3`))
+		Expect(body).To(ContainSubstring(`crmhub_inbox_commit_seconds_sum{step="write"} 0.25`))
+		Expect(body).To(ContainSubstring(`crmhub_inbox_commit_seconds_count{step="write"} 2`))
+		Expect(body).To(ContainSubstring(`crmhub_inbox_commit_seconds_sum{step="flush"} 0.125`))
+		Expect(body).To(ContainSubstring(`crmhub_inbox_commit_seconds_count{step="flush"} 2`))
+	})
+
 	It("records processing: duration per attempt, outcomes, retries and waits for a plugin", func() {
 		m.Attempted("klicktipp", "add", 30*time.Millisecond)
 		m.Attempted("klicktipp", "add", 2*time.Second)
@@ -155,7 +169,7 @@ crmhub_plugin_state{crm="klicktipp",state="stopped"} 0
 		var none *metrics.Metrics
 		none.WebhookReceived("klicktipp", "add", 202)
 		none.Ingested("klicktipp", time.Millisecond)
-		none.Committed(3)
+		none.Committed([]time.Duration{time.Millisecond}, time.Millisecond, time.Millisecond)
 		none.Attempted("klicktipp", "add", time.Millisecond)
 		none.Processed("klicktipp", "created")
 		none.Retried("klicktipp")
