@@ -22,6 +22,8 @@ type ingest struct {
 	bare, hub harness.Result
 	// bareCPU and hubCPU are what the processes used during each's turns.
 	bareCPU, hubCPU cpuUse
+	// commits is where the hub's webhooks waited to be committed.
+	commits commitSteps
 }
 
 // measureIngest loads the bare handler and /hooks/klicktipp, one after the
@@ -71,6 +73,10 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 		ingestTurns, o.connections, o.duration)
 	turn := o.duration / ingestTurns
 	bareProcs, hubProcs := procs{servers: []int{bare.cmd.Process.Pid}}, procsOf(hub)
+	before, err := readCommitTotals(ctx, hub)
+	if err != nil {
+		return ingest{}, err
+	}
 	for range ingestTurns {
 		mark := markCPU(bareProcs)
 		got.bare = got.bare.Then(load(bare.URL, turn))
@@ -79,6 +85,11 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 		got.hub = got.hub.Then(load(hub.URL, turn))
 		got.hubCPU = got.hubCPU.plus(mark.since(hubProcs))
 	}
+	after, err := readCommitTotals(ctx, hub)
+	if err != nil {
+		return ingest{}, err
+	}
+	got.commits = after.since(before)
 	if o.profile != "" { // a load of its own, so profiling slows no turn
 		profiled := profileRow(ctx, o, hub, kind, "ingest", o.duration)
 		load(hub.URL, o.duration)

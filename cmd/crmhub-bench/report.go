@@ -106,6 +106,9 @@ func rows(o options) []row {
 				return orFailure(c.ingest.hub, pair(c.ingest.hub.Percentile(50), c.ingest.hub.Percentile(99)))
 			})
 		}, "p99 < 10 ms"},
+		{"ingest alone: commits: queued / write / flush, webhooks each", func(c column) string {
+			return ingestCell(c, func() string { return orFailure(c.ingest.hub, c.ingest.commits.String()) })
+		}, ""},
 		{"ingest alone: CPU µs/webhook: hub / database / load, idle cores", func(c column) string {
 			return ingestCell(c, func() string {
 				cpu := c.ingest.hubCPU
