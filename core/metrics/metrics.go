@@ -78,7 +78,7 @@ func New(log *slog.Logger) *Metrics {
 		}),
 		commitSteps: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "inbox_commit_seconds",
-			Help: "Where a webhook's wait to be committed goes, by step: queued (each webhook, from its arrival until its group commit began), " +
+			Help: "Where a webhook's wait to be committed goes, by step: queued (each webhook, from when the inbox took it until its group commit began), " +
 				"write (each commit, until committed) and flush (each commit, from committed until durable).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16), // 0.1ms … 3.3s
 		}, []string{"step"}),
