@@ -48,8 +48,8 @@ var _ = Describe("APITransport", func() {
 	})
 
 	It("is needed: Go's default transport keeps two and opens more again", func(ctx SpecContext) {
-		// The second burst's calls are not held for each other: as many
-		// as overlap beyond the two kept open new connections.
+		// The second burst's calls are held until all are in flight, so
+		// beyond the two connections kept it opens two more.
 		Expect(opened(ctx, http.DefaultTransport.(*http.Transport).Clone())).To(BeNumerically(">", wave))
 	})
 })

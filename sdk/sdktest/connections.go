@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"sync"
@@ -39,16 +40,13 @@ import (
 // three times, each through a proxy of its own and calling connect
 // again, and returns the fewest.
 func BurstsOpen(fakeURL string, wave int, connect func(base string) (call func() error, err error)) (int, error) {
-	fewest := 0
-	for try := range tries {
+	fewest := math.MaxInt
+	for range tries {
 		opened, err := burstsOpen(fakeURL, wave, connect)
 		if err != nil {
 			return 0, err
 		}
-		if try == 0 || opened < fewest {
-			fewest = opened
-		}
-		if fewest <= wave {
+		if fewest = min(fewest, opened); fewest <= wave {
 			break
 		}
 	}
