@@ -386,6 +386,7 @@ type observer struct {
 	processed map[string]int // outcome → count
 	retried   int
 	waited    int
+	hold      chan struct{} // the next Committed waits until it is closed
 }
 
 // commit is one group commit as the inbox reported it.
@@ -398,9 +399,25 @@ func newObserver() *observer { return &observer{processed: map[string]int{}} }
 
 func (o *observer) Committed(queued []time.Duration, write, flush time.Duration) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	o.committed += len(queued)
 	o.commits = append(o.commits, commit{queued: queued, write: write, flush: flush})
+	hold := o.hold
+	o.hold = nil
+	o.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+}
+
+// holdNextCommit makes the next Committed wait until release is called:
+// the inbox hears of a commit once it is durable, just before answering
+// its webhooks, so the hold stands for a flush that takes long.
+func (o *observer) holdNextCommit() (release func()) {
+	hold := make(chan struct{})
+	o.mu.Lock()
+	o.hold = hold
+	o.mu.Unlock()
+	return func() { close(hold) }
 }
 func (o *observer) Attempted(string, string, time.Duration) {}
 func (o *observer) Processed(_, outcome string) {

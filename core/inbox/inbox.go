@@ -115,7 +115,6 @@ type Inbox struct {
 	stopped  chan struct{}      // closed by Stop: take no new work
 	cancel   context.CancelFunc // ends in-flight work when Stop runs out of time
 	wg       sync.WaitGroup
-	syncing  sync.WaitGroup // batches committed, waiting to be durable
 }
 
 // New makes an inbox; call Start to run its committer and workers.
@@ -215,7 +214,7 @@ func (in *Inbox) Start(ctx context.Context) error {
 func (in *Inbox) Stop(ctx context.Context) {
 	in.stopOnce.Do(func() { close(in.stopped) })
 	done := make(chan struct{})
-	go func() { in.wg.Wait(); in.syncing.Wait(); close(done) }()
+	go func() { in.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():

@@ -428,6 +428,41 @@ var _ = Describe("Inbox", func() {
 			Expect(c.queued[0] + c.write + c.flush).To(BeNumerically("<=", took+time.Millisecond))
 		})
 
+		// SQLite has one committer, whose next batch waits for the one
+		// before to be durable. PostgreSQL's two take turns, and each
+		// commit there is durable when it returns.
+		if db.Dialect == store.SQLite {
+			It("commits the webhooks that come while a batch is made durable together, once it is", func() {
+				obs := newObserver()
+				release := obs.holdNextCommit()
+				opts.Observer = obs
+				start()
+				first := make(chan int64, 1)
+				go func() {
+					defer GinkgoRecover()
+					first <- accept("contact=50")
+				}()
+				Eventually(func() []commit { return obs.snapshot().commits }).Should(HaveLen(1))
+				// One by one, farther apart than a crowd's linger: committed
+				// as they came, each would be a commit of its own.
+				var others sync.WaitGroup
+				for i := range 5 {
+					others.Go(func() {
+						defer GinkgoRecover()
+						accept(fmt.Sprintf("contact=%d", 60+i))
+					})
+					time.Sleep(3 * time.Millisecond)
+				}
+				Consistently(first, "50ms").ShouldNot(Receive(), "answered before its commit was durable")
+				release()
+				Eventually(first).Should(Receive())
+				others.Wait()
+				commits := obs.snapshot().commits
+				Expect(commits).To(HaveLen(2))
+				Expect(commits[1].queued).To(HaveLen(5))
+			})
+		}
+
 		Describe("one failure policy for decoding and applying", func() {
 			It("keeps an e-mail-only webhook waiting at no cost while its plugin is down or not configured, and decodes it once the plugin is back", func() {
 				plug.emails["anna@example.com"] = "77"

@@ -247,13 +247,14 @@ func (s *Store) InTxNoSync(ctx context.Context, fn func(ctx context.Context, tx 
 	return s.inTx(ctx, false, fn)
 }
 
-// InTxSyncLater is InTx for a caller that has other work while the
-// commit reaches the disk, such as the inbox storing the next webhooks: it
-// returns once fn's transaction is committed, and durable returns once
-// that commit is durable, as InTx's is. On SQLite the commit does not wait
-// for the disk; the write-ahead log is flushed after it, apart from the
-// only connection, one flush serving every commit made meanwhile. On
-// PostgreSQL the commit is durable already.
+// InTxSyncLater is InTx for a caller that need not hold the connection
+// while the commit reaches the disk, such as the inbox, whose committed
+// webhooks can be decoded meanwhile: it returns once fn's transaction is
+// committed, and durable returns once that commit is durable, as InTx's
+// is. On SQLite the commit does not wait for the disk; the write-ahead log
+// is flushed after it, apart from the only connection, which the workers'
+// transactions use meanwhile, one flush serving every commit made before
+// it began. On PostgreSQL the commit is durable already.
 func (s *Store) InTxSyncLater(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (durable func() error, err error) {
 	if s.wal == nil {
 		return func() error { return nil }, s.InTx(ctx, fn)
