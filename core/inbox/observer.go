@@ -9,9 +9,8 @@ type Observer interface {
 	// Committed: one group commit made webhooks durable. queued holds
 	// each one's wait from Accept until the commit began; write is the
 	// transaction's time until committed, flush the time after it until
-	// the commit was durable (the write-ahead log's flush on SQLite, which
-	// commits made meanwhile share; next to nothing on PostgreSQL, whose
-	// commit is durable).
+	// the commit was durable (the write-ahead log's flush on SQLite; next
+	// to nothing on PostgreSQL, whose commit is durable).
 	Committed(queued []time.Duration, write, flush time.Duration)
 	// Attempted: one attempt at applying an event ended, after d.
 	Attempted(crm, action string, d time.Duration)
