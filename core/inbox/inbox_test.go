@@ -429,7 +429,7 @@ var _ = Describe("Inbox", func() {
 		})
 
 		// SQLite has one committer, whose next batch waits for the one
-		// before to be durable. PostgreSQL's two take turns, and each
+		// before to be durable. PostgreSQL's two work side by side, and each
 		// commit there is durable when it returns.
 		if db.Dialect == store.SQLite {
 			It("commits the webhooks that come while a batch is made durable together, once it is", func() {
