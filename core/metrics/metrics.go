@@ -31,11 +31,14 @@ type Metrics struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 
-	webhooks    *prometheus.CounterVec
-	rejected    *prometheus.CounterVec
-	ingest      *prometheus.HistogramVec
-	commitBatch prometheus.Histogram
-	commitSteps *prometheus.HistogramVec
+	webhooks *prometheus.CounterVec
+	rejected *prometheus.CounterVec
+	ingest   *prometheus.HistogramVec
+	// Each webhook's: its answer's counter and its CRM's ingest histogram.
+	webhookCounters *children[webhookLabels, prometheus.Counter]
+	ingestByCRM     *children[string, prometheus.Observer]
+	commitBatch     prometheus.Histogram
+	commitSteps     *prometheus.HistogramVec
 
 	processing  *prometheus.HistogramVec
 	processed   *prometheus.CounterVec
@@ -120,6 +123,10 @@ func New(log *slog.Logger) *Metrics {
 			Help: "Outbox deliveries put off because the item's sealed password does not open with this hub's secret key (sealed with another key, or damaged), by kind (welcome_mail, return_password). The item is kept for a hub with the right key, never wiped.",
 		}, []string{"kind"}),
 	}
+	m.webhookCounters = newChildren(func(l webhookLabels) prometheus.Counter {
+		return m.webhooks.WithLabelValues(l.crm, l.action, strconv.Itoa(l.code))
+	})
+	m.ingestByCRM = newChildren(func(crm string) prometheus.Observer { return m.ingest.WithLabelValues(crm) })
 	m.registry.MustRegister(m.webhooks, m.rejected, m.ingest, m.commitBatch, m.commitSteps, m.processing, m.processed, m.retries,
 		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration, m.outboxUnopenable)
 	m.appMetrics = newAppMetrics(m.registry)
@@ -156,7 +163,13 @@ func (m *Metrics) WebhookReceived(crm, action string, code int) {
 	if m == nil {
 		return
 	}
-	m.webhooks.WithLabelValues(crm, action, strconv.Itoa(code)).Inc()
+	m.webhookCounters.get(webhookLabels{crm, action, code}).Inc()
+}
+
+// webhookLabels are a webhook request's labels on webhooks_received_total.
+type webhookLabels struct {
+	crm, action string
+	code        int
 }
 
 // WebhookRejected counts one request a plugin rejected at the door. The
@@ -173,7 +186,7 @@ func (m *Metrics) Ingested(crm string, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.ingest.WithLabelValues(crm).Observe(d.Seconds())
+	m.ingestByCRM.get(crm).Observe(d.Seconds())
 }
 
 // Committed records one group commit of webhooks: its size and its
