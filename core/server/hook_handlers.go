@@ -105,16 +105,24 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 	case profile.Ack.Status != 0: // the CRM needs its own answer, ?wait= or not
 		writeAnswer(w, profile.Ack, profile.Ack.Status)
 	case wait == 0:
-		writeJSON(w, http.StatusAccepted, receipt{ID: formatID(ev.ID), Status: store.StatusReceived})
+		writeReceipt(w, ev.ID)
 	default:
 		s.answerWhenFinal(w, r, ev, wait)
 	}
 }
 
-// receipt is the answer to a webhook stored and not yet final.
-type receipt struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
+// writeReceipt answers 202 with the receipt of webhook id, stored and not
+// yet final: {"id":"…","status":"received"}, as writeJSON would write it.
+// It is the answer to nearly every webhook, so it is written without
+// encoding/json's reflection.
+func writeReceipt(w http.ResponseWriter, id int64) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	b := make([]byte, 0, 64)
+	b = append(b, `{"id":"`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `","status":"`+store.StatusReceived+"\"}\n"...)
+	_, _ = w.Write(b) // the client went away; nothing to do
 }
 
 // testHook answers a CRM's connection test: one activity line, no event.
@@ -146,7 +154,7 @@ func (s *Server) answerWhenFinal(w http.ResponseWriter, r *http.Request, ev *sto
 	defer cancel()
 	got, err := s.Inbox.Wait(ctx, ev.ID)
 	if err != nil {
-		writeJSON(w, http.StatusAccepted, receipt{ID: formatID(ev.ID), Status: store.StatusReceived})
+		writeReceipt(w, ev.ID)
 		return
 	}
 	out := NewEventOutcome(got)
