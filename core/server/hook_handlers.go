@@ -95,7 +95,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		return
 	}
 
-	ev := newEvent(crm, action, r.Method, wr, hookSecrets(cfg))
+	ev := newEvent(crm, action, r.Method, wr, s.hookSecrets(cfg))
 	if err := s.Inbox.Accept(r.Context(), ev); err != nil {
 		s.refuse(w, crm, err)
 		return
@@ -195,6 +195,23 @@ func newEvent(crm, action, method string, wr *webhookRequest, secrets []string) 
 		ContentType:      redactText(wr.header.Get("Content-Type"), secrets),
 		Body:             redactSecrets(wr.body, secrets),
 	}
+}
+
+// hookSecrets is hookSecrets(cfg), listed once for each configuration
+// rather than for each webhook.
+func (s *Server) hookSecrets(cfg *config.Config) []string {
+	if listed := s.secrets.Load(); listed != nil && listed.cfg == cfg {
+		return listed.secrets
+	}
+	secrets := hookSecrets(cfg)
+	s.secrets.Store(&configSecrets{cfg: cfg, secrets: secrets})
+	return secrets
+}
+
+// configSecrets are a configuration's hookSecrets.
+type configSecrets struct {
+	cfg     *config.Config
+	secrets []string
 }
 
 // hookSecrets lists what must never be stored from a webhook, should a

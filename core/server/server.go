@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmhub/crmhub/core/apps"
@@ -79,6 +80,7 @@ type Server struct {
 	Deps
 	mux        *router
 	rejections *rejections
+	secrets    atomic.Pointer[configSecrets] // the current configuration's hookSecrets
 }
 
 // New builds the server's routes.
