@@ -6,6 +6,7 @@ import "net/http"
 var (
 	HeaderJSON     = headerJSON
 	RedactSecrets  = redactSecrets
+	RedactText     = redactText
 	StripForm      = stripForm
 	StripJSON      = stripJSON
 	StripMultipart = stripMultipart

@@ -116,6 +116,16 @@ var _ = Describe("Redacting secrets from a stored request", func() {
 		Expect(string(server.RedactSecrets([]byte("a=+k&b=%20k& k"), []string{" k"}))).To(Equal("a=[redacted]&b=[redacted]&[redacted]"))
 	})
 
+	It("redacts a text as it redacts bytes, a text with nothing to decode too", func() {
+		secrets := []string{"token-and-key", "key", " k", ""}
+		for _, text := range []string{
+			"", "action=add", `{"User-Agent":["Go-http-client/1.1"]}`, "x=token-and-key", "a=key&b=key",
+			"a=+k", "a=%20k", `{"k":"\u006bey"}`, "application/json; charset=key", "ke y", "k ey",
+		} {
+			Expect(server.RedactText(text, secrets)).To(Equal(string(server.RedactSecrets([]byte(text), secrets))), text)
+		}
+	})
+
 	It("skips an empty secret", func() {
 		Expect(string(server.RedactSecrets([]byte("abc"), []string{""}))).To(Equal("abc"))
 	})
