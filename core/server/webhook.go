@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -51,7 +52,7 @@ type webhookRequest struct {
 // says nothing. A body it cannot read is kept as it came; the secrets are
 // still redacted from it when the event is built.
 func parseWebhook(r *http.Request, body []byte) *webhookRequest {
-	wr := &webhookRequest{query: r.URL.Query(), body: body, params: url.Values{}, header: r.Header.Clone()}
+	wr := &webhookRequest{query: r.URL.Query(), body: body, params: url.Values{}, header: withoutCredentials(r.Header)}
 	mediaType, mediaParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var form url.Values
 	switch {
@@ -73,12 +74,23 @@ func parseWebhook(r *http.Request, body []byte) *webhookRequest {
 		form.Del(k)
 		wr.query.Del(k)
 	}
-	for _, h := range credentialHeaders {
-		wr.header.Del(h)
-	}
 	copyValues(wr.params, form)
 	copyValues(wr.params, wr.query) // the query wins over the body
 	return wr
+}
+
+// withoutCredentials is h without its credentialHeaders: h itself when it
+// has none, as nearly every webhook's has not, and a copy otherwise.
+func withoutCredentials(h http.Header) http.Header {
+	has := func(name string) bool { _, ok := h[name]; return ok }
+	if !slices.ContainsFunc(credentialHeaders, has) {
+		return h
+	}
+	h = h.Clone()
+	for _, name := range credentialHeaders {
+		h.Del(name)
+	}
+	return h
 }
 
 // isJSON tells a JSON body as the plugins do: it is an object, or its
