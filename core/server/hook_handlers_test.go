@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -119,6 +120,18 @@ crms:
 			Expect(out).To(HaveKeyWithValue("id", BeEquivalentTo(formatID(evs[0].ID))))
 			Expect(evs[0].Action).To(Equal("update_tags"))
 			Expect(string(evs[0].Body)).To(Equal("SubscriberID=123&email=anna%40example.com"))
+		})
+
+		It("answers the receipt as JSON, as encoding/json writes it", func() {
+			resp, err := http.Post(srv.URL+"/hooks/klicktipp?action=add&access_key="+key, "application/x-www-form-urlencoded",
+				strings.NewReader("SubscriberID=124"))
+			Expect(err).NotTo(HaveOccurred())
+			defer resp.Body.Close()
+			Expect(resp.StatusCode).To(Equal(http.StatusAccepted))
+			Expect(resp.Header.Get("Content-Type")).To(Equal("application/json"))
+			var want bytes.Buffer
+			Expect(json.NewEncoder(&want).Encode(map[string]string{"id": formatID(events()[0].ID), "status": "received"})).To(Succeed())
+			Expect(io.ReadAll(resp.Body)).To(Equal(want.Bytes()))
 		})
 
 		It("never stores the key, wherever it came", func() {
