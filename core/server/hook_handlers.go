@@ -95,7 +95,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, crm string) {
 		return
 	}
 
-	ev := newEvent(crm, action, r.Method, wr, s.hookSecrets(cfg))
+	ev := newEvent(crm, action, r.Method, wr, s.secretsOf(cfg))
 	if err := s.Inbox.Accept(r.Context(), ev); err != nil {
 		s.refuse(w, crm, err)
 		return
@@ -197,9 +197,9 @@ func newEvent(crm, action, method string, wr *webhookRequest, secrets []string) 
 	}
 }
 
-// hookSecrets is hookSecrets(cfg), listed once for each configuration
+// secretsOf is hookSecrets(cfg), listed once for each configuration
 // rather than for each webhook.
-func (s *Server) hookSecrets(cfg *config.Config) []string {
+func (s *Server) secretsOf(cfg *config.Config) []string {
 	if listed := s.secrets.Load(); listed != nil && listed.cfg == cfg {
 		return listed.secrets
 	}

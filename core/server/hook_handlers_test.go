@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -132,6 +133,33 @@ crms:
 			var want bytes.Buffer
 			Expect(json.NewEncoder(&want).Encode(map[string]string{"id": formatID(events()[0].ID), "status": "received"})).To(Succeed())
 			Expect(io.ReadAll(resp.Body)).To(Equal(want.Bytes()))
+		})
+
+		It("keeps a reloaded configuration's secrets out of what it stores", func() {
+			configWith := func(adminToken string) *config.Config {
+				return loadConfig("access_key: " + key + "\nadmin: { token: " + adminToken + " }\ncrms:\n  klicktipp: { enabled: true }\n")
+			}
+			var current atomic.Pointer[config.Config]
+			current.Store(configWith("the-first-admin-token"))
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			in := inbox.New(st, asleep{}, nil, inbox.Options{CRMs: current.Load().Enabled}, log)
+			Expect(in.Start(context.Background())).To(Succeed())
+			DeferCleanup(func() { in.Stop(context.Background()) })
+			reloading := httptest.NewServer(server.New(server.Deps{Config: current.Load, Store: st, Inbox: in, Log: log}).Handler())
+			DeferCleanup(reloading.Close)
+			post := func(body string) {
+				resp, err := http.Post(reloading.URL+"/hooks/klicktipp?action=add&access_key="+key, "application/x-www-form-urlencoded",
+					strings.NewReader(body))
+				Expect(err).NotTo(HaveOccurred())
+				resp.Body.Close()
+				Expect(resp.StatusCode).To(Equal(http.StatusAccepted))
+			}
+
+			post("SubscriberID=1&note=the-first-admin-token")
+			current.Store(configWith("the-second-admin-token"))
+			post("SubscriberID=2&note=the-second-admin-token")
+			Expect(events()).To(HaveEach(HaveField("Body", WithTransform(func(b []byte) string { return string(b) },
+				HaveSuffix("&note=[redacted]")))))
 		})
 
 		It("never stores the key, wherever it came", func() {
