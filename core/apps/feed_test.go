@@ -12,6 +12,11 @@ import (
 	"github.com/crmhub/crmhub/core/store/storetest"
 )
 
+// feedWait is how long a spec waits for committed changes to show in the
+// feed. On PostgreSQL any open transaction on the server holds them back,
+// another suite's or another parallel spec's too, so this is generous.
+const feedWait = 20 * time.Second
+
 var _ = Describe("Feed", func() {
 	storetest.ForEachDialect(func(db *storetest.DB) {
 		var (
@@ -41,7 +46,8 @@ var _ = Describe("Feed", func() {
 		// follow returns a function that reads on from after each time it
 		// is called and returns every id read so far: on PostgreSQL a
 		// change shows once every older transaction of the server has
-		// ended, other clients' too, so specs read until all are in.
+		// ended, other clients' too, so specs read until all are in, for
+		// up to feedWait.
 		follow := func(ctx context.Context, after store.ChangeCursor) func() []int64 {
 			var seen []int64
 			return func() []int64 {
@@ -57,7 +63,7 @@ var _ = Describe("Feed", func() {
 				want = append(want, addChange(ctx, s, i, 1))
 			}
 			read := follow(ctx, store.ChangeCursor{})
-			Eventually(read).Should(Equal(want))
+			Eventually(read).WithTimeout(feedWait).Should(Equal(want))
 			Consistently(read).WithTimeout(200 * time.Millisecond).Should(Equal(want))
 		})
 
@@ -92,7 +98,9 @@ var _ = Describe("Feed", func() {
 			Expect(changes).To(BeEmpty())
 		})
 
-		It("reads a change exactly once although a younger transaction committed a higher id first", func(ctx SpecContext) {
+		// Serial: the open transaction holds back every change of the
+		// server, so a spec running beside it would wait as long.
+		It("reads a change exactly once although a younger transaction committed a higher id first", Serial, func(ctx SpecContext) {
 			if db.Dialect == store.SQLite {
 				Skip("SQLite's single writer commits in id order")
 			}
@@ -123,7 +131,7 @@ var _ = Describe("Feed", func() {
 
 			close(release)
 			Expect(<-doneA).To(Succeed())
-			Eventually(read).Should(ConsistOf(idA, idB))
+			Eventually(read).WithTimeout(feedWait).Should(ConsistOf(idA, idB))
 		})
 
 		It("runs in the order of the transaction numbers, also where they gain a digit", func(ctx SpecContext) {
@@ -173,7 +181,7 @@ var _ = Describe("Feed", func() {
 				}
 				read() // while they write
 			}
-			Eventually(read).WithTimeout(20 * time.Second).Should(HaveLen(writers * each))
+			Eventually(read).WithTimeout(feedWait).Should(HaveLen(writers * each))
 			seen := read()
 			unique := map[int64]bool{}
 			for _, id := range seen {
@@ -193,7 +201,7 @@ var _ = Describe("Feed", func() {
 			n, err := apps.Prune(ctx, s, 24*time.Hour)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(n).To(Equal(1))
-			Eventually(follow(ctx, store.ChangeCursor{})).Should(Equal([]int64{waiting, fresh}))
+			Eventually(follow(ctx, store.ChangeCursor{})).WithTimeout(feedWait).Should(Equal([]int64{waiting, fresh}))
 		})
 	})
 })
