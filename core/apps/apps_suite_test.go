@@ -2,6 +2,7 @@ package apps_test
 
 import (
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -11,6 +12,10 @@ import (
 
 func TestApps(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// The workers run beside the race detector and, in CI, beside the
+	// other suites' builds: a wait ends as soon as its condition holds, so
+	// a generous bound costs nothing when the code is right.
+	SetDefaultEventuallyTimeout(10 * time.Second)
 	RunSpecs(t, "Apps Suite")
 }
 
