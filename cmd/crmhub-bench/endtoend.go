@@ -23,10 +23,11 @@ const settleTime = 2 * time.Second
 const applyTimeout = 2 * time.Minute
 
 // warmupAdds is how many users the hub creates, untimed, before the
-// measured adds. A fresh hub first grows its heap, and where the machine
-// is a VM that backs a page only once it is touched, those first seconds
-// of hashing pay for page faults (a third of the adds' time on the
-// nineteenth session's EPYC); an operator's hub has long grown its heap.
+// measured adds. A fresh hub first grows its heap, and on a VM where a
+// page fault is dear those first seconds of hashing pay for them: on the
+// twentieth session's EPYC, 10,000 faults a second and a core in the
+// kernel for a third of the adds' time. An operator's hub has long grown
+// its heap.
 const warmupAdds = 100
 
 // historySize is how many events the store holds for the second steady
@@ -133,7 +134,9 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	}
 	// Measured next to the adds, so both see the machine equally busy.
 	progress("  hashing pool: secret.HashPassword on %d goroutines, in turns of %s until it settles", runtime.NumCPU(), hashingTurn)
-	got.hashing = measureHashing(ctx)
+	var turns []float64
+	got.hashing, turns = measureHashing(ctx)
+	progress("  hashing pool: %s hashes a second in its turns", rates(turns))
 	peaks := watchPeaks(hub)
 
 	progress("  end-to-end: add, creating %d users", o.users)
