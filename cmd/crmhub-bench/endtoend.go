@@ -25,9 +25,8 @@ const applyTimeout = 2 * time.Minute
 // warmupAdds is how many users the hub creates, untimed, before the
 // measured adds. A fresh hub first grows its heap, and on a VM where a
 // page fault is dear those first seconds of hashing pay for them: on the
-// twentieth session's EPYC, 10,000 faults a second and a core in the
-// kernel for a third of the adds' time. An operator's hub has long grown
-// its heap.
+// shared EPYC, 10,000 faults a second and a core in the kernel for a
+// third of the adds' time. An operator's hub has long grown its heap.
 const warmupAdds = 100
 
 // historySize is how many events the store holds for the second steady

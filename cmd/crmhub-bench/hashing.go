@@ -14,9 +14,8 @@ import (
 
 // The hashing pool runs in turns until its rate settles: a fresh pool
 // first grows its heap, and on a VM where a page fault is dear (10 to
-// over 100 µs on the nineteenth and twentieth sessions' EPYC) those first
-// turns read far below what the pool reaches: 1, 1, 1, then 86 hashes a
-// second in one run.
+// over 100 µs on the shared EPYC) those first turns read far below what
+// the pool reaches: 1, 1, 1, then 86 hashes a second in one run.
 const (
 	hashingTurn      = time.Second
 	hashingMaxTurns  = 10
