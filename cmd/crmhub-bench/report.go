@@ -237,7 +237,8 @@ While processing: update_tags of the end-to-end users while the workers apply th
 from the load's end until every event is final. Both are set beside the same bare handler.
 end-to-end: default inbox (%d workers), rate_limit raised; %d users created untimed to warm the hub,
 then %d timed (add hashes each new password with argon2id; the hashing pool does nothing else just
-before, in turns of %s until two in a row read within %.0f%%, their mean its figure), then %d
+before, in turns of %s until two in a row of %d hashes or more read within %.0f%%, their mean its
+figure), then %d
 update_tags per user, each burst timed from the first webhook sent until every event is final.
 Scale-out (PostgreSQL): the update_tags again through %d hubs sharing the database, spread over them.
 batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, then sends
@@ -254,7 +255,7 @@ page's last byte, on the end-to-end hub after the second steady run; one in a hu
 stored finished events dead.
 apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the
 first add sent to the last event received, and per event from its commit to its arrival.
-`, o.connections, o.duration, ingestTurns, defaultWorkers(), warmupAdds, o.users, hashingTurn, hashingSettled*100, o.rounds, replicas,
+`, o.connections, o.duration, ingestTurns, defaultWorkers(), warmupAdds, o.users, hashingTurn, hashingMinHashes, hashingSettled*100, o.rounds, replicas,
 		o.batch/batchSize*batchSize, batchSize, o.rounds, o.rate, o.steady, count(historySize),
 		consolePages, o.users)
 }
