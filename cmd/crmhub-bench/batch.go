@@ -59,7 +59,7 @@ func measureBatch(ctx context.Context, bins harness.Binaries, kind storeKind, o 
 	seedHubSpot(fake, requests*batchSize)
 
 	hub, err := harness.Start(ctx, bins, harness.Config{Dir: db.dir, Database: db.url, LogLevel: "warn",
-		Pprof: o.profile != "", CRMs: map[string]harness.CRM{"hubspot": fake.CRM(o.hubspot)}})
+		Pprof: o.pprof(), CRMs: map[string]harness.CRM{"hubspot": fake.CRM(o.hubspot)}})
 	if err != nil {
 		return hubspotBatch{}, err
 	}

@@ -109,7 +109,7 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	contacts, warmup := seeded[:o.users], seeded[o.users:]
 
 	hub, err := harness.Start(ctx, bins, harness.Config{Dir: db.dir, Database: db.url, KlickTipp: kt, LogLevel: "warn",
-		Pprof: o.profile != ""})
+		Pprof: o.pprof()})
 	if err != nil {
 		return got, err
 	}

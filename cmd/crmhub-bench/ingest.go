@@ -43,7 +43,7 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 	settings["password"] = "not-the-password"
 
 	hub, err := harness.Start(ctx, bins, harness.Config{Dir: db.dir, Database: db.url, Settings: settings, LogLevel: "warn",
-		Pprof: o.profile != ""})
+		Pprof: o.pprof()})
 	if err != nil {
 		return ingest{}, err
 	}
@@ -90,7 +90,7 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 		return ingest{}, err
 	}
 	got.commits = after.since(before)
-	if o.profile != "" { // a load of its own, so profiling slows no turn
+	if o.pprof() { // a load of its own, so profiling slows no turn
 		profiled := profileRow(ctx, o, hub, kind, "ingest", o.duration)
 		load(hub.URL, o.duration)
 		profiled()

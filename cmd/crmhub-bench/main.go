@@ -8,7 +8,8 @@
 // contacts; three hubs on one PostgreSQL database beside one; resident
 // memory; the GetContact round trip through the plugin host; the web
 // console's events page over 100,000 stored events; and pushing users to
-// an app. `make bench` runs it; -profile saves the hub's CPU profiles.
+// an app. `make bench` runs it; -profile saves the hub's CPU profiles,
+// -trace its execution traces.
 //
 // A figure whose run got any answer but 2xx is printed as a failure, not as
 // throughput. The goals in the last column are what the project aims for;
@@ -47,7 +48,11 @@ type options struct {
 	stores      string        // which stores to measure
 	pgURL       string        // PostgreSQL server, for a scratch database
 	profile     string        // directory for the hub's CPU profiles; "" takes none
+	trace       string        // directory for the hub's execution traces; "" takes none
 }
+
+// pprof reports whether the hubs serve Go's profiler: for -profile or -trace.
+func (o options) pprof() bool { return o.profile != "" || o.trace != "" }
 
 func main() {
 	var o options
@@ -63,6 +68,7 @@ func main() {
 	flag.DurationVar(&o.steady, "steady", 5*time.Second, "length of the steady latency run")
 	flag.IntVar(&o.batch, "batch", 300, "HubSpot contacts the batch run creates and updates, 100 to a request")
 	flag.StringVar(&o.profile, "profile", "", "write the hub's CPU profile of each loaded row to `DIR`/<store>-<row>.pprof")
+	flag.StringVar(&o.trace, "trace", "", "write the hub's execution trace of each loaded row to `DIR`/<store>-<row>.trace")
 	flag.StringVar(&o.stores, "stores", "sqlite,postgres", "stores to measure")
 	flag.StringVar(&o.pgURL, "pg", pgscratch.URL(), "PostgreSQL server for a scratch database (CRMHUBTEST_PG_URL)")
 	flag.Parse()
@@ -88,9 +94,12 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	if o.profile != "" {
-		if err := os.MkdirAll(o.profile, 0o755); err != nil {
-			return fmt.Errorf("-profile: %w", err)
+	for name, dir := range map[string]string{"-profile": o.profile, "-trace": o.trace} {
+		if dir == "" {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	started := time.Now()

@@ -82,7 +82,7 @@ type Config struct {
 	// LogLevel is the hub's log level; "" means info.
 	LogLevel string
 	// Pprof serves Go's profiler at /debug/pprof/ to the admin token
-	// (admin.pprof), e.g. for Hub.CPUProfile.
+	// (admin.pprof), e.g. for Hub.CPUProfile and Hub.Trace.
 	Pprof bool
 
 	// Apps receive the users, by name.

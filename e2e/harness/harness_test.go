@@ -230,7 +230,7 @@ var _ = Describe("Percentile", func() {
 	})
 })
 
-var _ = Describe("A CPU profile", func() {
+var _ = Describe("A CPU profile or an execution trace", func() {
 	It("is asked of the hub's profiler with the admin token, for whole seconds", func(ctx SpecContext) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer the-token" {
@@ -243,10 +243,13 @@ var _ = Describe("A CPU profile", func() {
 		hub := &Hub{URL: srv.URL, Config: Config{AdminToken: "the-token"}, client: srv.Client()}
 		Expect(hub.CPUProfile(ctx, 1400*time.Millisecond)).To(BeEquivalentTo("/debug/pprof/profile?seconds=1"))
 		Expect(hub.CPUProfile(ctx, 0)).To(BeEquivalentTo("/debug/pprof/profile?seconds=1"), "at least one second")
+		Expect(hub.Trace(ctx, 2600*time.Millisecond)).To(BeEquivalentTo("/debug/pprof/trace?seconds=3"))
 
 		hub.Config.AdminToken = "wrong"
 		_, err := hub.CPUProfile(ctx, time.Second)
 		Expect(err).To(MatchError(ContainSubstring("401")))
+		_, err = hub.Trace(ctx, time.Second)
+		Expect(err).To(MatchError(ContainSubstring("trace: 401")))
 	})
 })
 
