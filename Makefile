@@ -66,7 +66,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./plugins/drip/webhook
 
 ## bench: speed and memory figures of the built binaries, one table (README shows the latest);
-## BENCHFLAGS passes more, e.g. BENCHFLAGS='-profile prof' for the hub's CPU profiles
+## BENCHFLAGS passes more, e.g. BENCHFLAGS='-profile prof' for the hub's CPU profiles or '-trace tr'
+## for its execution traces
 bench: build
 	$(GO) run ./cmd/crmhub-bench -hub $(BIN)/crmhub -plugin $(PLUGINS)/crmhub-plugin-klicktipp \
 		-hubspot $(PLUGINS)/crmhub-plugin-hubspot $(BENCHFLAGS)
