@@ -20,11 +20,12 @@
 // webhooks over many connections at once and sums up the answers, for the
 // durability drills and the bench (Load.Request for requests of another
 // shape, or spread over replicas). With Config.Pprof, CPUProfile fetches
-// the hub's CPU profile and Trace its execution trace. StartActiveCampaign, StartDrip,
-// StartMailchimp and StartMailerLite start the other fakes the same way;
-// their builders give the CRM's webhook bodies, HookTo, Raw, JSON, FormBody
-// and Get make the request (MailerLite's Signed and SignedWith sign it),
-// and SendRaw posts it (e2e/morecrms).
+// the hub's CPU profile and Trace its execution trace.
+// StartActiveCampaign, StartDrip, StartMailchimp and StartMailerLite
+// start the other fakes the same way; their builders give the CRM's
+// webhook bodies, HookTo, Raw, JSON, FormBody and Get make the request
+// (MailerLite's Signed and SignedWith sign it), and SendRaw posts it
+// (e2e/morecrms).
 //
 // The package reports errors instead of failing specs, so the benchmark can
 // use it too; the suites wrap its calls in Gomega assertions.

@@ -247,9 +247,9 @@ var _ = Describe("A CPU profile or an execution trace", func() {
 
 		hub.Config.AdminToken = "wrong"
 		_, err := hub.CPUProfile(ctx, time.Second)
-		Expect(err).To(MatchError(ContainSubstring("401")))
+		Expect(err).To(MatchError(ContainSubstring("CPU profile: 401")))
 		_, err = hub.Trace(ctx, time.Second)
-		Expect(err).To(MatchError(ContainSubstring("trace: 401")))
+		Expect(err).To(MatchError(ContainSubstring("execution trace: 401")))
 	})
 })
 
