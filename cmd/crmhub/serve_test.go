@@ -312,6 +312,11 @@ var _ = Describe("crmhub serve", Label("process"), func() {
 				HaveKeyWithValue(`crmhub_events_dead{crm="testcrm"}`, 0.0),
 				HaveKeyWithValue(`crmhub_plugin_state{crm="testcrm",state="running"}`, 1.0),
 				HaveKeyWithValue(`crmhub_plugin_restarts_total{crm="testcrm"}`, 0.0),
+				// SQLite's one connection, held to store the webhooks and
+				// in the shared transactions that applied the events.
+				HaveKeyWithValue(`crmhub_sqlite_transaction_seconds_total{holder="webhooks"}`, BeNumerically(">", 0)),
+				HaveKeyWithValue(`crmhub_sqlite_transaction_seconds_total{holder="shared"}`, BeNumerically(">", 0)),
+				HaveKeyWithValue(`crmhub_sqlite_shared_calls_total{}`, BeNumerically(">=", 3)),
 				HaveKey(`crmhub_go_goroutines{}`),
 			))
 			m := h.metrics()

@@ -129,6 +129,9 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui,
 		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics), Door: dr})
 	h.metrics.Watch(st.QueueDepth, h.pluginStates)
+	if st.Dialect() == store.SQLite {
+		h.metrics.WatchSQLite(st.ConnectionUse)
+	}
 	h.metrics.WatchApps(st.DeliveryBacklog, func() []string { return pushedApps(h.cfg.Load()) })
 	return h, nil
 }

@@ -49,6 +49,7 @@ func exported() map[string]bool {
 	m := metrics.New(discard)
 	m.Watch(func(context.Context) ([]store.QueueCount, error) { return nil, nil }, func() []store.PluginState { return nil })
 	m.WatchApps(func(context.Context) (map[string]int, error) { return nil, nil }, func() []string { return nil })
+	m.WatchSQLite(func() store.ConnectionUse { return store.ConnectionUse{} })
 	descs := make(chan *prometheus.Desc)
 	go func() {
 		m.Gatherer().(prometheus.Collector).Describe(descs)

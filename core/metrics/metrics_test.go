@@ -154,6 +154,26 @@ crmhub_plugin_state{crm="klicktipp",state="stopped"} 0
 `), "crmhub_plugin_state", "crmhub_plugin_restarts_total")).To(Succeed())
 		})
 
+		It("reports how SQLite's connection has been used, when watched", func() {
+			use := store.ConnectionUse{Webhooks: 1500 * time.Millisecond, Shared: 4 * time.Second, Other: 250 * time.Millisecond,
+				SharedTransactions: 8, SharedCalls: 60}
+			m.WatchSQLite(func() store.ConnectionUse { return use })
+			use.SharedCalls = 64 // read at each scrape, not when watched
+			Expect(testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(`
+# HELP crmhub_sqlite_shared_calls_total Calls the shared transactions ran (an applied event, a claim, a batch of decoded webhooks); divided by crmhub_sqlite_shared_transactions_total, the calls a transaction carried.
+# TYPE crmhub_sqlite_shared_calls_total counter
+crmhub_sqlite_shared_calls_total 64
+# HELP crmhub_sqlite_shared_transactions_total Shared transactions on SQLite's connection.
+# TYPE crmhub_sqlite_shared_transactions_total counter
+crmhub_sqlite_shared_transactions_total 8
+# HELP crmhub_sqlite_transaction_seconds_total Time SQLite's one connection spent in write transactions, by what they were for: webhooks (storing webhooks just received), shared (the shared transactions, which apply events, claim them and save what plugins decoded) and other. Its rate summed over holder is the share of the time the connection was busy writing; near 1, the hub is at SQLite's limit.
+# TYPE crmhub_sqlite_transaction_seconds_total counter
+crmhub_sqlite_transaction_seconds_total{holder="other"} 0.25
+crmhub_sqlite_transaction_seconds_total{holder="shared"} 4
+crmhub_sqlite_transaction_seconds_total{holder="webhooks"} 1.5
+`), "crmhub_sqlite_transaction_seconds_total", "crmhub_sqlite_shared_transactions_total", "crmhub_sqlite_shared_calls_total")).To(Succeed())
+		})
+
 		It("still serves every other metric when the store does not answer", func() {
 			failing = errors.New("store down")
 			m.WebhookReceived("klicktipp", "add", 202)

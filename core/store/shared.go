@@ -127,7 +127,9 @@ func (sh *sharer) runTogether(calls []*sharedCall) {
 // context, which no caller can end (see runTx), and a failure that may
 // have ended the transaction fails every call of it.
 func (sh *sharer) runSome(calls []*sharedCall) (answered int, err error) {
-	err = sh.store.inTx(context.Background(), false, func(ctx context.Context, tx *Tx) error {
+	use := &sh.store.use
+	err = sh.store.inTx(context.Background(), false, holderShared, func(ctx context.Context, tx *Tx) error {
+		use.sharedTransactions.Add(1)
 		start := time.Now()
 		for i, c := range calls {
 			if i > 0 && sh.receiving.Load() > 0 && time.Since(start) >= makeWayAfter {
@@ -138,6 +140,7 @@ func (sh *sharer) runSome(calls []*sharedCall) (answered int, err error) {
 				c.err = err
 				continue
 			}
+			use.sharedCalls.Add(1)
 			c.err = runInSavepoint(ctx, tx, c.fn)
 			if endsTransaction(c.err) {
 				// Every caller is told, the innocent ones too: say whose.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -37,6 +38,7 @@ type Store struct {
 	db     *bun.DB
 	wal    *walSync // SQLite's log flusher; nil on PostgreSQL
 	shared *sharer  // SQLite's shared transactions (InTxShared); nil on PostgreSQL
+	use    connectionUse
 }
 
 // Queries are the store's reads and writes, run on a database or in a
@@ -235,7 +237,7 @@ func (s *Store) Close() error {
 // returns. Keep it short and never call the network inside: on SQLite it
 // holds the only writer.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
-	return s.inTx(ctx, true, fn)
+	return s.inTx(ctx, true, holderOther, fn)
 }
 
 // InTxNoSync is InTx for work that is safe to repeat, such as applying an
@@ -244,7 +246,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 // next durable one — which then repeats them, as at-least-once processing
 // allows. It saves a disk flush per transaction.
 func (s *Store) InTxNoSync(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
-	return s.inTx(ctx, false, fn)
+	return s.inTx(ctx, false, holderOther, fn)
 }
 
 // InTxSyncLater is InTx for a caller that need not hold the connection
@@ -256,10 +258,14 @@ func (s *Store) InTxNoSync(ctx context.Context, fn func(ctx context.Context, tx 
 // transactions use meanwhile, one flush serving every commit made before
 // it began. On PostgreSQL the commit is durable already.
 func (s *Store) InTxSyncLater(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (durable func() error, err error) {
+	return s.inTxSyncLater(ctx, holderOther, fn)
+}
+
+func (s *Store) inTxSyncLater(ctx context.Context, h holder, fn func(ctx context.Context, tx *Tx) error) (durable func() error, err error) {
 	if s.wal == nil {
 		return func() error { return nil }, s.InTx(ctx, fn)
 	}
-	if err := s.inTx(ctx, false, fn); err != nil {
+	if err := s.inTx(ctx, false, h, fn); err != nil {
 		return nil, err
 	}
 	return s.wal.flush, nil
@@ -277,20 +283,20 @@ func (s *Store) SaveReceived(ctx context.Context, events []*Event) (durable func
 	// Shared transactions make way for this one (see sharer.runTogether).
 	s.shared.receiving.Add(1)
 	defer s.shared.receiving.Add(-1)
-	return s.InTxSyncLater(ctx, func(ctx context.Context, tx *Tx) error {
+	return s.inTxSyncLater(ctx, holderWebhooks, func(ctx context.Context, tx *Tx) error {
 		return tx.InsertReceived(ctx, events)
 	})
 }
 
-func (s *Store) inTx(ctx context.Context, durable bool, fn func(ctx context.Context, tx *Tx) error) error {
-	err := s.runTx(ctx, durable, fn)
+func (s *Store) inTx(ctx context.Context, durable bool, h holder, fn func(ctx context.Context, tx *Tx) error) error {
+	err := s.runTx(ctx, durable, h, fn)
 	if s.stmts != nil {
 		s.stmts.preparePending(context.WithoutCancel(ctx))
 	}
 	return err
 }
 
-func (s *Store) runTx(ctx context.Context, durable bool, fn func(ctx context.Context, tx *Tx) error) error {
+func (s *Store) runTx(ctx context.Context, durable bool, h holder, fn func(ctx context.Context, tx *Tx) error) error {
 	run := func(ctx context.Context, btx bun.Tx) error {
 		if !durable && s.dialect == Postgres {
 			if _, err := btx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
@@ -312,7 +318,11 @@ func (s *Store) runTx(ctx context.Context, durable bool, fn func(ctx context.Con
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	held := time.Now()
+	defer func() {
+		conn.Close()
+		s.use.add(h, time.Since(held))
+	}()
 	ctx = context.WithoutCancel(ctx)
 	if durable {
 		return conn.RunInTx(ctx, nil, run)

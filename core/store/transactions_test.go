@@ -188,6 +188,38 @@ var _ = Describe("the store's faster transactions", func() {
 			Expect(ran).To(BeFalse())
 		})
 
+		It("counts the time SQLite's connection spends in transactions, by what each was for", func(ctx SpecContext) {
+			const nap = 20 * time.Millisecond
+			before := s.ConnectionUse()
+			Expect(s.InTx(ctx, func(context.Context, *store.Tx) error { time.Sleep(nap); return nil })).To(Succeed())
+			_, err := s.SaveReceived(ctx, []*store.Event{{CRM: "klicktipp", Action: "add", Method: "POST", ReceivedAt: time.Now().UTC()}})
+			Expect(err).NotTo(HaveOccurred())
+			// Three calls queued behind a held one share a transaction.
+			held := holdSharer(ctx, s)
+			var wg sync.WaitGroup
+			errs := make([]error, 3)
+			for i := range errs {
+				wg.Go(func() {
+					errs[i] = s.InTxShared(ctx, func(context.Context, *store.Tx) error { time.Sleep(nap); return nil })
+				})
+			}
+			time.Sleep(50 * time.Millisecond) // all wait behind the held call
+			held()
+			wg.Wait()
+			Expect(errs).To(HaveEach(Succeed()))
+
+			used := s.ConnectionUse()
+			if s.Dialect() != store.SQLite {
+				Expect(used).To(BeZero(), "PostgreSQL's connections work in parallel: nothing to count")
+				return
+			}
+			Expect(used.Other - before.Other).To(BeNumerically(">=", nap))
+			Expect(used.Webhooks - before.Webhooks).To(BeNumerically(">", 0))
+			Expect(used.Shared - before.Shared).To(BeNumerically(">=", 3*nap))
+			Expect(used.SharedTransactions - before.SharedTransactions).To(BeEquivalentTo(2))
+			Expect(used.SharedCalls - before.SharedCalls).To(BeEquivalentTo(4))
+		})
+
 		It("commits, then makes the commit durable when asked", func(ctx SpecContext) {
 			now := time.Now().UTC()
 			ev := &store.Event{CRM: "klicktipp", Action: "add", Method: "POST", Status: store.StatusReceived,
