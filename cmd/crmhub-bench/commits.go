@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -32,8 +33,8 @@ const (
 	commitSize = "size"
 )
 
-// readCommitTotals reads the hub's commit histograms from its /metrics.
-func readCommitTotals(ctx context.Context, hub *harness.Hub) (commitTotals, error) {
+// readMetrics reads the hub's /metrics, by metric name.
+func readMetrics(ctx context.Context, hub *harness.Hub) (map[string]*dto.MetricFamily, error) {
 	reply, err := hub.Get(ctx, "/metrics")
 	if err != nil {
 		return nil, err
@@ -42,6 +43,15 @@ func readCommitTotals(ctx context.Context, hub *harness.Hub) (commitTotals, erro
 	families, err := parser.TextToMetricFamilies(bytes.NewReader(reply.Body))
 	if err != nil {
 		return nil, fmt.Errorf("read the hub's /metrics: %w", err)
+	}
+	return families, nil
+}
+
+// readCommitTotals reads the hub's commit histograms from its /metrics.
+func readCommitTotals(ctx context.Context, hub *harness.Hub) (commitTotals, error) {
+	families, err := readMetrics(ctx, hub)
+	if err != nil {
+		return nil, err
 	}
 	totals := commitTotals{}
 	if f := families["crmhub_inbox_commit_seconds"]; f != nil {

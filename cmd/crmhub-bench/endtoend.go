@@ -70,6 +70,9 @@ type batch struct {
 	// cpu is what the processes used meanwhile, every hub's of a
 	// scale-out and every plugin's summed.
 	cpu cpuUse
+	// connection is how busy the hub's SQLite connection was meanwhile
+	// (a burst through one hub on SQLite).
+	connection connectionUse
 }
 
 func (b batch) perSecond() float64 { return float64(b.events) / b.elapsed.Seconds() }
@@ -185,9 +188,24 @@ func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) 
 	profiled := profileRow(ctx, e.o, e.Hub, e.kind, row, burstProfile)
 	defer profiled()
 	processes := procsOf(hubs...)
+	var before connectionTotals
+	onSQLite := e.kind == sqlite && len(hubs) == 1
+	if onSQLite {
+		var err error
+		if before, err = readConnectionTotals(ctx, hubs[0]); err != nil {
+			return batch{}, err
+		}
+	}
+	start := time.Now()
 	mark := markCPU(processes)
 	b, err := sendAndApply(ctx, e.st, load, n)
 	b.cpu = mark.since(processes)
+	if onSQLite && err == nil {
+		var after connectionTotals
+		if after, err = readConnectionTotals(ctx, hubs[0]); err == nil {
+			b.connection = after.since(before, time.Since(start))
+		}
+	}
 	return b, err
 }
 

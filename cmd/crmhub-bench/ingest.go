@@ -22,8 +22,10 @@ type ingest struct {
 	bare, hub harness.Result
 	// bareCPU and hubCPU are what the processes used during each's turns.
 	bareCPU, hubCPU cpuUse
-	// commits is where the hub's webhooks waited to be committed.
-	commits commitSteps
+	// commits is where the hub's webhooks waited to be committed, and
+	// connection how busy its SQLite connection was in its turns.
+	commits    commitSteps
+	connection connectionUse
 }
 
 // measureIngest loads the bare handler and /hooks/klicktipp, one after the
@@ -77,6 +79,10 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 	if err != nil {
 		return ingest{}, err
 	}
+	connBefore, err := readConnectionTotals(ctx, hub)
+	if err != nil {
+		return ingest{}, err
+	}
 	for range ingestTurns {
 		mark := markCPU(bareProcs)
 		got.bare = got.bare.Then(load(bare.URL, turn))
@@ -90,6 +96,11 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 		return ingest{}, err
 	}
 	got.commits = after.since(before)
+	connAfter, err := readConnectionTotals(ctx, hub)
+	if err != nil {
+		return ingest{}, err
+	}
+	got.connection = connAfter.since(connBefore, got.hub.Elapsed)
 	if o.pprof() { // a load of its own, so profiling slows no turn
 		profiled := profileRow(ctx, o, hub, kind, "ingest", o.duration)
 		load(hub.URL, o.duration)

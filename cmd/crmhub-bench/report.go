@@ -109,6 +109,9 @@ func rows(o options) []row {
 		{"ingest alone: commits: queued / write / flush, webhooks each", func(c column) string {
 			return ingestCell(c, func() string { return orFailure(c.ingest.hub, c.ingest.commits.String()) })
 		}, ""},
+		{"ingest alone: SQLite writing: webhooks / shared / other", func(c column) string {
+			return ingestCell(c, func() string { return orFailure(c.ingest.hub, c.ingest.connection.String()) })
+		}, ""},
 		{"ingest alone: CPU µs/webhook: hub / database / load, idle cores", func(c column) string {
 			return ingestCell(c, func() string {
 				cpu := c.ingest.hubCPU
@@ -154,6 +157,9 @@ func rows(o options) []row {
 		}, "≥ 3,000 SQLite, ≥ 1,500 PostgreSQL"},
 		{"  CPU µs/event: hub / plugin / database / bench, idle cores", func(c column) string {
 			return e2eCell(c, func() string { return burstCPU(c.e2e.update) })
+		}, ""},
+		{"  SQLite writing: webhooks / shared / other, calls a tx", func(c column) string {
+			return e2eCell(c, func() string { return burstConnection(c.e2e.update) })
 		}, ""},
 		{"scale-out: update_tags through 1 hub, events/s, ack p99", func(c column) string {
 			return scaleCell(c, func() string { return burstCell(c.e2e.update) })
@@ -250,6 +256,9 @@ while processing run.
 CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the scale-out's hubs
 summed, or the bare handler), their plugins', PostgreSQL's processes' (one started during the row
 counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
+SQLite writing: the share of the row's time the hub's one SQLite connection spent in write
+transactions (crmhub_sqlite_transaction_seconds_total), storing webhooks, in the shared ones that
+apply, claim and save decodes, and in others; then the calls a shared transaction carried.
 console: GET /ui/events signed in, %d times after as many to warm up, from request to the
 page's last byte, on the end-to-end hub after the second steady run; one in a hundred of the
 stored finished events dead.
@@ -352,6 +361,15 @@ func burstCPU(b batch) string {
 		return "—"
 	}
 	return b.cpu.perEvent(b.events, b.cpu.servers, b.cpu.plugins, b.cpu.database, b.cpu.bench)
+}
+
+// burstConnection is how busy a burst kept SQLite's connection; none for
+// a burst that failed, or on PostgreSQL.
+func burstConnection(b batch) string {
+	if batchFailure(b) != "" {
+		return "—"
+	}
+	return b.connection.withCalls()
 }
 
 // batchFailure describes a burst that got answers other than 2xx, or
