@@ -21,8 +21,8 @@ type connectionTotals struct {
 // holders are the holder label's values, in the order a row lists them.
 var holders = []string{"webhooks", "shared", "other"}
 
-// readConnectionTotals reads a hub's crmhub_sqlite_* counters; none is
-// an empty total.
+// readConnectionTotals reads a hub's crmhub_sqlite_* counters; a hub
+// without them (on PostgreSQL) reads as an empty total.
 func readConnectionTotals(ctx context.Context, hub *harness.Hub) (connectionTotals, error) {
 	families, err := readMetrics(ctx, hub)
 	if err != nil {
