@@ -47,12 +47,8 @@ func readMetrics(ctx context.Context, hub *harness.Hub) (map[string]*dto.MetricF
 	return families, nil
 }
 
-// readCommitTotals reads the hub's commit histograms from its /metrics.
-func readCommitTotals(ctx context.Context, hub *harness.Hub) (commitTotals, error) {
-	families, err := readMetrics(ctx, hub)
-	if err != nil {
-		return nil, err
-	}
+// commitTotalsOf reads the hub's commit histograms from its /metrics.
+func commitTotalsOf(families map[string]*dto.MetricFamily) commitTotals {
 	totals := commitTotals{}
 	if f := families["crmhub_inbox_commit_seconds"]; f != nil {
 		for _, m := range f.GetMetric() {
@@ -68,7 +64,7 @@ func readCommitTotals(ctx context.Context, hub *harness.Hub) (commitTotals, erro
 		h := f.GetMetric()[0].GetHistogram()
 		totals[commitSize] = histogramTotal{sum: h.GetSampleSum(), count: h.GetSampleCount()}
 	}
-	return totals, nil
+	return totals
 }
 
 // commitSteps is where a row's webhooks waited to be committed, on

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/crmhub/crmhub/e2e/harness"
 )
 
@@ -21,13 +23,18 @@ type connectionTotals struct {
 // holders are the holder label's values, in the order a row lists them.
 var holders = []string{"webhooks", "shared", "other"}
 
-// readConnectionTotals reads a hub's crmhub_sqlite_* counters; a hub
-// without them (on PostgreSQL) reads as an empty total.
+// readConnectionTotals reads a hub's crmhub_sqlite_* counters.
 func readConnectionTotals(ctx context.Context, hub *harness.Hub) (connectionTotals, error) {
 	families, err := readMetrics(ctx, hub)
 	if err != nil {
 		return connectionTotals{}, err
 	}
+	return connectionTotalsOf(families), nil
+}
+
+// connectionTotalsOf reads the crmhub_sqlite_* counters from a hub's
+// /metrics; a hub without them (on PostgreSQL) reads as an empty total.
+func connectionTotalsOf(families map[string]*dto.MetricFamily) connectionTotals {
 	t := connectionTotals{seconds: map[string]float64{}}
 	if f := families["crmhub_sqlite_transaction_seconds_total"]; f != nil {
 		for _, m := range f.GetMetric() {
@@ -46,7 +53,7 @@ func readConnectionTotals(ctx context.Context, hub *harness.Hub) (connectionTota
 	}
 	t.transactions = counter("crmhub_sqlite_shared_transactions_total")
 	t.calls = counter("crmhub_sqlite_shared_calls_total")
-	return t, nil
+	return t
 }
 
 // connectionUse is how busy SQLite's connection was during a row: the

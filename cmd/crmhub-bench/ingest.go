@@ -75,11 +75,7 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 		ingestTurns, o.connections, o.duration)
 	turn := o.duration / ingestTurns
 	bareProcs, hubProcs := procs{servers: []int{bare.cmd.Process.Pid}}, procsOf(hub)
-	before, err := readCommitTotals(ctx, hub)
-	if err != nil {
-		return ingest{}, err
-	}
-	connBefore, err := readConnectionTotals(ctx, hub)
+	before, err := readMetrics(ctx, hub)
 	if err != nil {
 		return ingest{}, err
 	}
@@ -91,16 +87,12 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 		got.hub = got.hub.Then(load(hub.URL, turn))
 		got.hubCPU = got.hubCPU.plus(mark.since(hubProcs))
 	}
-	after, err := readCommitTotals(ctx, hub)
+	after, err := readMetrics(ctx, hub)
 	if err != nil {
 		return ingest{}, err
 	}
-	got.commits = after.since(before)
-	connAfter, err := readConnectionTotals(ctx, hub)
-	if err != nil {
-		return ingest{}, err
-	}
-	got.connection = connAfter.since(connBefore, got.hub.Elapsed)
+	got.commits = commitTotalsOf(after).since(commitTotalsOf(before))
+	got.connection = connectionTotalsOf(after).since(connectionTotalsOf(before), got.hub.Elapsed)
 	if o.pprof() { // a load of its own, so profiling slows no turn
 		profiled := profileRow(ctx, o, hub, kind, "ingest", o.duration)
 		load(hub.URL, o.duration)
