@@ -50,24 +50,23 @@ var _ = Describe("A KlickTipp in trouble", func() {
 				return ev
 			}
 			// delayAfter waits for the event to be retrying after attempt n
-			// and returns the delay it was given, as the row tells it: from
-			// its save to its next attempt. The delay is drawn a moment
-			// before the save, so the row's is up to saveLag shorter.
-			delayAfter := func(n int) time.Duration {
+			// and returns what its rows tell of the delay it was given.
+			delayAfter := func(n int) drawnDelay {
 				GinkgoHelper()
 				Eventually(ctx, event).WithTimeout(20 * time.Second).WithPolling(20 * time.Millisecond).Should(
 					And(HaveField("Attempts", n), HaveField("Status", store.StatusRetrying)))
 				ev := event()
-				return ev.NextAttemptAt.Sub(ev.UpdatedAt)
+				tries := attempts(ctx, st, id)
+				Expect(tries).To(HaveLen(n))
+				return drawnDelay{AtLeast: ev.NextAttemptAt.Sub(ev.UpdatedAt), AtMost: ev.NextAttemptAt.Sub(tries[n-1].StartedAt)}
 			}
 
-			const saveLag = 20 * time.Millisecond
-			Expect(delayAfter(1)).To(jittered(time.Second, saveLag),
-				"after a 503: backoff_initial, ±20% jitter")
-			Expect(delayAfter(2)).To(BeNumerically("~", 3*time.Second, 50*time.Millisecond),
-				"after a 429: its Retry-After of 3s, longer than the 2s (±20%) backoff")
-			Expect(delayAfter(3)).To(jittered(4*time.Second, saveLag),
-				"after a timeout: 4 × backoff_initial, ±20%")
+			Expect(delayAfter(1)).To(drawnWithin(800*time.Millisecond, 1200*time.Millisecond),
+				"after a 503: backoff_initial, ±20%% jitter")
+			Expect(delayAfter(2)).To(drawnWithin(3*time.Second, 3*time.Second),
+				"after a 429: its Retry-After of 3s, longer than the 2s (±20%%) backoff")
+			Expect(delayAfter(3)).To(drawnWithin(3200*time.Millisecond, 4800*time.Millisecond),
+				"after a timeout: 4 × backoff_initial, ±20%%")
 
 			Eventually(ctx, event).WithTimeout(20*time.Second).Should(
 				And(HaveField("Status", store.StatusDead), HaveField("Attempts", 4)), "dead after max_attempts")
@@ -89,9 +88,16 @@ var _ = Describe("A KlickTipp in trouble", func() {
 	})
 })
 
-// jittered matches a delay of d ±20%, read up to lag short.
-func jittered(d, lag time.Duration) OmegaMatcher {
-	return And(BeNumerically(">=", d*8/10-lag), BeNumerically("<=", d*12/10))
+// drawnDelay is what an event's rows tell of the delay drawn for its
+// next attempt. The hub drew it after the attempt began and before it
+// saved the event, so it lies between the time from the save to the next
+// attempt and the time from the attempt's start to it, however long a
+// busy machine took between drawing and saving.
+type drawnDelay struct{ AtLeast, AtMost time.Duration }
+
+// drawnWithin matches a drawnDelay that can lie within [lo, hi].
+func drawnWithin(lo, hi time.Duration) OmegaMatcher {
+	return And(HaveField("AtMost", BeNumerically(">=", lo)), HaveField("AtLeast", BeNumerically("<=", hi)))
 }
 
 // users lists every user in the store.
