@@ -10,8 +10,9 @@ TESTBIN := $(BIN)/test
 # Every build records module paths instead of this checkout's folder
 # (-trimpath). Go's build cache is keyed on the folder otherwise, so each
 # fresh clone (CI's, a second worktree) compiled all of the hub's packages
-# again: about four minutes of `make test` on the two-core VM. A GOFLAGS
-# of your own is kept.
+# again: 80 s more of `make test` on the two-core VM (lint and the binaries
+# 55 s against 25, the suites' builds 2m31s against 1m40s; linking is never
+# cached). A GOFLAGS of your own is kept.
 export GOFLAGS := -trimpath $(GOFLAGS)
 
 .PHONY: build run test testbins bench lint lint-alerts proto fuzz docs clean
