@@ -12,8 +12,8 @@ TESTBIN := $(BIN)/test
 # fresh clone (CI's, a second worktree) compiled all of the hub's packages
 # again: 80 s more of `make test` on the two-core VM (lint and the binaries
 # 55 s against 25, the suites' builds 2m31s against 1m40s; linking is never
-# cached). A GOFLAGS of your own is kept.
-export GOFLAGS := -trimpath $(GOFLAGS)
+# cached). Your own GOFLAGS, from the environment or `go env -w`, is kept.
+export GOFLAGS := -trimpath $(filter-out -trimpath,$(shell $(GO) env GOFLAGS))
 
 .PHONY: build run test testbins bench lint lint-alerts proto fuzz docs clean
 
