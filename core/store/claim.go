@@ -17,6 +17,10 @@ import (
 type Claim struct {
 	Event     *Event
 	Coalesced []int64
+	// Waiting lists the contact's other pending events at the claim,
+	// those not merged into Event: each was received before the claim,
+	// and waits for Event to be applied first (one contact at a time).
+	Waiting []int64
 	// Lease names this claim, and no other, on the event, its contact and
 	// its attempt: the claiming process's owner, a slash and a random
 	// token. Renew, finish, reschedule, release and close the attempt with
@@ -38,7 +42,8 @@ func newLease(owner string) string {
 // contact another claim holds (across processes sharing PostgreSQL). Each
 // claimed event gets a lease of its own until leaseUntil and one more
 // attempt; pending events identical to it (same CRM, contact, action and
-// parameters) are merged into it and end done/coalesced. Events whose
+// parameters) are merged into it and end done/coalesced, and the
+// contact's other pending events are listed as waiting for it. Events whose
 // lease ran out are taken over. A claimed event comes without the request
 // as received (method, query, header, content type, body), which only
 // decoding reads. However many events it claims, it makes the same few
@@ -235,8 +240,9 @@ func (q *Queries) takeContacts(ctx context.Context, owner string, evs []*Event, 
 }
 
 // coalesce merges into each claimed event the pending events identical
-// to it: one read per CRM finds them all, and only claims that have some
-// are written.
+// to it, and lists the other pending events of its contact as waiting for
+// it: one read per CRM finds them all, and only claims that have some to
+// merge are written.
 func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) error {
 	claimed := make(map[[2]string]int, len(claims)) // contact → index in claims
 	newest := make([][2]int64, len(claims))         // receipt of the latest merged so far
@@ -268,7 +274,11 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 	for _, twin := range pending {
 		i := claimed[[2]string{twin.CRM, twin.ContactID}]
 		c, ev := &claims[i], claims[i].Event
-		if twin.ID == ev.ID || twin.Action != ev.Action || twin.Role != ev.Role || twin.SendNotification != ev.SendNotification {
+		if twin.ID == ev.ID {
+			continue
+		}
+		if twin.Action != ev.Action || twin.Role != ev.Role || twin.SendNotification != ev.SendNotification {
+			c.Waiting = append(c.Waiting, twin.ID)
 			continue
 		}
 		c.Coalesced = append(c.Coalesced, twin.ID)

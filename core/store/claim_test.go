@@ -216,6 +216,27 @@ var _ = Describe("claiming events", func() {
 			Expect(claims).To(HaveExactElements(HaveField("Event.ID", byContact["6"][0].ID)))
 		})
 
+		It("lists the contact's other pending events as waiting for the claimed one, but not those merged into it", func(ctx SpecContext) {
+			first := addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
+			twin := addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
+			other := addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
+			other.Action = "update_tags"
+			_, err := s.DB().NewUpdate().Model(other).Column("action").WherePK().Exec(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			addEvent(ctx, s, "klicktipp", "8", store.StatusPending)              // another contact's
+			addEvent(ctx, s, "klicktipp", "7", store.StatusReceived)             // not decoded yet
+			retrying := addEvent(ctx, s, "klicktipp", "7", store.StatusRetrying) // not due
+			_, err = s.DB().NewUpdate().Model(retrying).Set("next_attempt_at = ?", time.Now().UTC().Add(time.Hour)).WherePK().Exec(ctx)
+			Expect(err).NotTo(HaveOccurred())
+
+			claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, time.Now().UTC().Add(time.Hour), 1)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(claims).To(HaveExactElements(And(
+				HaveField("Event.ID", first.ID),
+				HaveField("Coalesced", ConsistOf(twin.ID)),
+				HaveField("Waiting", ConsistOf(other.ID)))))
+		})
+
 		It("claims any number of events with a handful of statements kept prepared", func(ctx SpecContext) {
 			for i := range 131 {
 				addEvent(ctx, s, "klicktipp", fmt.Sprint(i), store.StatusPending)
