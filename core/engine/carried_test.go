@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	. "github.com/onsi/gomega/gstruct"
 
 	"github.com/crmhub/crmhub/core/engine"
 	"github.com/crmhub/crmhub/core/store"
@@ -12,7 +13,7 @@ import (
 	"github.com/crmhub/crmhub/sdk"
 )
 
-var _ = Describe("a contact the webhook carried", func() {
+var _ = Describe("a contact the webhook carried, or the CRM's", func() {
 	storetest.ForEachDialect(func(db *storetest.DB) {
 		var (
 			s   *store.Store
@@ -39,6 +40,19 @@ var _ = Describe("a contact the webhook carried", func() {
 			Expect(crm.gets).To(BeZero())
 			Expect(userByEmail(ctx, s, "carried@example.com")).NotTo(BeNil())
 			Expect(tagNames(ctx, s, res.UserID, "klicktipp")).To(ConsistOf("buyer"))
+			Expect(res.Fetched).To(BeNil(), "nothing was fetched")
+		})
+
+		It("reports the contact it fetched when the event carried none, and none when the CRM had none", func(ctx SpecContext) {
+			res := apply(ctx, engine.ActionAdd, "", nil)
+			Expect(res.Outcome).To(Equal(engine.Created))
+			Expect(crm.gets).To(Equal(1))
+			Expect(res.Fetched).To(PointTo(HaveField("Email", "crm@example.com")))
+
+			res, err := eng.Apply(ctx, engine.Event{ID: 2, CRM: "klicktipp", Action: engine.ActionUpdate, ContactID: "71"}, nil)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Outcome).To(Equal(engine.ContactNotFound))
+			Expect(res.Fetched).To(BeNil())
 		})
 
 		It("keeps every other rule: add still needs an e-mail, and a privileged role is never granted", func(ctx SpecContext) {

@@ -49,6 +49,10 @@ type Result struct {
 	Outcome Outcome
 	UserID  int64  // 0 when no user was involved
 	Message string // one line for people
+	// Fetched is the contact Apply got from the CRM (GetContact), as the
+	// CRM had it at some moment after Apply began; nil when the event
+	// carried its contact, or the CRM had none. The CommitFunc sees it.
+	Fetched *sdk.Contact
 }
 
 // Contacts fetches contacts from a CRM (the inbox adapts the plugin host to it).
@@ -162,6 +166,10 @@ func (e *Engine) Apply(ctx context.Context, ev Event, commit CommitFunc) (Result
 		return Result{}, fmt.Errorf("engine: get %s contact %s: %w", ev.CRM, ev.ContactID, err)
 	}
 
+	var fetched *sdk.Contact
+	if ev.Contact == nil {
+		fetched = &contact
+	}
 	r := newRun(ev, contact, e.cfg.Load(), e.box)
 	if err := e.prepare(ctx, r); err != nil {
 		return Result{}, fmt.Errorf("engine: %s %s contact %s: %w", ev.Action, ev.CRM, ev.ContactID, err)
@@ -173,6 +181,7 @@ func (e *Engine) Apply(ctx context.Context, ev Event, commit CommitFunc) (Result
 		if res, err = r.apply(ctx, tx); err != nil {
 			return err
 		}
+		res.Fetched = fetched
 		if err := tx.AddActivity(ctx, r.activity(res.UserID)...); err != nil {
 			return err
 		}
