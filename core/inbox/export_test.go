@@ -1,4 +1,33 @@
 package inbox
 
+import (
+	"time"
+
+	"github.com/crmhub/crmhub/sdk"
+)
+
 // Backoff is backoff, for the specs of package inbox_test.
 var Backoff = backoff
+
+// Lookups is the inbox's keeper of fetched contacts, on a clock the spec
+// moves, for the specs of package inbox_test.
+type Lookups struct{ l *lookups }
+
+func NewLookups(now func() time.Time) Lookups {
+	l := newLookups()
+	l.now = now
+	return Lookups{l}
+}
+
+func (l Lookups) Keep(crm, contactID string, c sdk.Contact, waiting ...int64) {
+	l.l.keep(crm, contactID, c, waiting)
+}
+
+func (l Lookups) Take(crm, contactID string, ids ...int64) (sdk.Contact, bool) {
+	return l.l.take(crm, contactID, ids)
+}
+
+const (
+	LookupKept = lookupKept
+	MaxLookups = maxLookups
+)

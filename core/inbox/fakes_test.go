@@ -222,7 +222,10 @@ func first(v []string) string {
 
 // applier stands in for the engine: it commits the outcome a script
 // gives for each contact, or fails as told, and records every call's span
-// so specs can check that no two calls for one contact overlap.
+// so specs can check that no two calls for one contact overlap. Like the
+// engine, it fetches the contact when the event carries none, at the
+// call's start: the contact it reports having fetched names the event it
+// was fetched for in its e-mail address (see fetchedFor).
 type applier struct {
 	st      *store.Store
 	plugins *plugins // crashed by a killer; nil: no killers
@@ -330,11 +333,18 @@ func (a *applier) Apply(ctx context.Context, ev engine.Event, commit engine.Comm
 	if stalled != nil {
 		res.Message += " " + stalled.note
 	}
+	if ev.Contact == nil && res.Outcome != engine.ContactNotFound {
+		res.Fetched = &sdk.Contact{ID: ev.ContactID, Email: fetchedFor(sdk.EventID(ctx))}
+	}
 	return res, a.st.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		record()
 		return commit(ctx, tx, res)
 	})
 }
+
+// fetchedFor is the e-mail address of a contact the applier fetched for
+// event id.
+func fetchedFor(id string) string { return "fetched-for-" + id + "@example.com" }
 
 func (a *applier) callsFor(contact string) []call {
 	a.mu.Lock()
@@ -386,6 +396,7 @@ type observer struct {
 	processed map[string]int // outcome → count
 	retried   int
 	waited    int
+	shared    int
 	hold      chan struct{} // the next Committed waits until it is closed
 }
 
@@ -427,6 +438,7 @@ func (o *observer) Processed(_, outcome string) {
 }
 func (o *observer) Retried(string)         { o.mu.Lock(); o.retried++; o.mu.Unlock() }
 func (o *observer) WaitedForPlugin(string) { o.mu.Lock(); o.waited++; o.mu.Unlock() }
+func (o *observer) SharedLookup(string)    { o.mu.Lock(); o.shared++; o.mu.Unlock() }
 
 func (o *observer) snapshot() observer {
 	o.mu.Lock()
@@ -435,5 +447,5 @@ func (o *observer) snapshot() observer {
 	for k, v := range o.processed {
 		p[k] = v
 	}
-	return observer{committed: o.committed, commits: slices.Clone(o.commits), processed: p, retried: o.retried, waited: o.waited}
+	return observer{committed: o.committed, commits: slices.Clone(o.commits), processed: p, retried: o.retried, waited: o.waited, shared: o.shared}
 }

@@ -97,6 +97,7 @@ type Inbox struct {
 	wakeDecode chan struct{} // a nudge: webhooks wait to be decoded
 	wakeWork   chan struct{} // a nudge: events may be due
 	final      *broadcast    // closed and renewed whenever an event ends here
+	lookups    *lookups      // contacts fetched for a claim, kept for the events waiting for it
 
 	// Owned by the decode loop: per CRM, the last webhook id of a batch
 	// that failed as a whole (webhooks up to it are decoded one by one),
@@ -131,6 +132,7 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 		wakeDecode: make(chan struct{}, 1),
 		wakeWork:   make(chan struct{}, 1),
 		final:      newBroadcast(),
+		lookups:    newLookups(),
 		isolate:    map[string]int64{},
 		died:       map[string]time.Time{},
 		quiet:      map[string]bool{},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -289,6 +290,85 @@ var _ = Describe("Inbox", func() {
 				}
 			}
 			Expect(len(app.allCalls())).To(Equal(60))
+		})
+
+		Describe("a contact fetched for one event", func() {
+			var obs *observer
+			BeforeEach(func() {
+				obs = newObserver()
+				opts.Observer = obs
+			})
+			// acceptAs accepts a webhook for contact whose role parameter
+			// keeps it from merging with the others.
+			acceptAs := func(contact, role string) int64 {
+				ev := webhook("contact=" + contact)
+				ev.Role = role
+				Expect(in.Accept(context.Background(), ev)).To(Succeed())
+				return ev.ID
+			}
+			applied := func(ids ...int64) {
+				for _, id := range ids {
+					Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
+				}
+			}
+			// appliedWith says which contact each event of contact was
+			// applied with: "" for one it fetched itself, else the event
+			// the contact was fetched for.
+			appliedWith := func(contact string) map[string]string {
+				with := map[string]string{}
+				for _, c := range app.callsFor(contact) {
+					with[c.eventID] = ""
+					if c.ev.Contact != nil {
+						with[c.eventID] = c.ev.Contact.Email
+					}
+				}
+				return with
+			}
+			name := func(id int64) string { return strconv.FormatInt(id, 10) }
+
+			It("answers for the contact's events that waited at its claim, which do not ask the CRM again", func() {
+				plug.setReady(false)
+				start()
+				a, b, c := acceptAs("30", "one"), acceptAs("30", "two"), acceptAs("30", "three")
+				plug.setReady(true) // decoded together, so b and c wait when a is claimed
+				in.Kick()
+
+				applied(a, b, c)
+				Expect(appliedWith("30")).To(Equal(map[string]string{
+					name(a): "", name(b): fetchedFor(name(a)), name(c): fetchedFor(name(a))}))
+				Expect(obs.snapshot().shared).To(Equal(2))
+			})
+
+			It("does not answer for an event received after the claim it was fetched for", func() {
+				stalled := app.stallNext("31", "")
+				start()
+				a := acceptAs("31", "one")
+				Eventually(stalled.started).Should(BeClosed()) // claimed, and being applied
+				b := acceptAs("31", "two")
+				Eventually(event(b)).Should(HaveField("Decoded", BeTrue()))
+				stalled.let()
+
+				applied(a, b)
+				Expect(appliedWith("31")).To(Equal(map[string]string{name(a): "", name(b): ""}))
+				Expect(obs.snapshot().shared).To(BeZero())
+			})
+
+			It("does not answer for an event that merged in one received after that claim", func() {
+				plug.setReady(false)
+				start()
+				a, b := acceptAs("32", "one"), acceptAs("32", "two")
+				stalled := app.stallNext("32", "")
+				plug.setReady(true)
+				in.Kick()
+				Eventually(stalled.started).Should(BeClosed()) // a is claimed; b waits for it
+				late := acceptAs("32", "two")                  // identical to b: merged into it
+				Eventually(event(late)).Should(HaveField("Decoded", BeTrue()))
+				stalled.let()
+
+				applied(a, b, late)
+				Expect(event(late)()).To(HaveField("CoalescedInto", Equal(&b)))
+				Expect(appliedWith("32")).To(Equal(map[string]string{name(a): "", name(b): ""}))
+			})
 		})
 
 		It("applies inbox.workers_while_receiving events at once while webhooks arrive, and all workers after", func() {

@@ -22,6 +22,10 @@ type Observer interface {
 	// WaitedForPlugin: an attempt was handed back, at no cost, because the
 	// CRM's plugin was not available.
 	WaitedForPlugin(crm string)
+	// SharedLookup: an event is applied with its contact as fetched for
+	// an earlier event of the contact, after this one arrived, rather
+	// than asking the CRM again (see lookups).
+	SharedLookup(crm string)
 }
 
 // deaf is the Observer of an inbox nobody watches.
@@ -32,3 +36,4 @@ func (deaf) Attempted(string, string, time.Duration)                 {}
 func (deaf) Processed(string, string)                                {}
 func (deaf) Retried(string)                                          {}
 func (deaf) WaitedForPlugin(string)                                  {}
+func (deaf) SharedLookup(string)                                     {}

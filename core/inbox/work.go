@@ -185,11 +185,19 @@ func (in *Inbox) process(h held) {
 			in.failed(ctx, ev, c.Lease, sdk.Invalid("read the contact the webhook carried: %w", err))
 			return
 		}
+	} else if contact, ok := in.lookups.take(ev.CRM, ev.ContactID, append([]int64{ev.ID}, c.Coalesced...)); ok {
+		job.Contact = &contact // fetched after this event arrived (see lookups)
+		in.obs.SharedLookup(ev.CRM)
 	}
 	// Every plugin call made for the event names it, for the plugin's logs.
 	ctx = sdk.WithEventID(ctx, strconv.FormatInt(ev.ID, 10))
 	start := time.Now()
 	res, err := in.applier.Apply(ctx, job, func(ctx context.Context, tx *store.Tx, res engine.Result) error {
+		if res.Fetched != nil {
+			// Kept before the commit frees the contact, so the next
+			// claim of it finds the contact kept.
+			in.lookups.keep(ev.CRM, ev.ContactID, *res.Fetched, c.Waiting)
+		}
 		ev.Status = store.StatusDone
 		if res.Outcome == engine.ContactNotFound || res.Outcome == engine.InvalidPayload {
 			ev.Status = store.StatusFailed

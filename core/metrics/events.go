@@ -35,6 +35,15 @@ func (m *Metrics) WaitedForPlugin(crm string) {
 	m.pluginWaits.WithLabelValues(crm).Inc()
 }
 
+// SharedLookup counts an event applied with its contact as fetched for
+// an earlier event of the contact, without asking the CRM again.
+func (m *Metrics) SharedLookup(crm string) {
+	if m == nil {
+		return
+	}
+	m.sharedLookups.WithLabelValues(crm).Inc()
+}
+
 // CRMCall records one call to a CRM's API: how long it took and, when
 // errKind is not empty, how it failed.
 func (m *Metrics) CRMCall(crm, call string, d time.Duration, errKind string) {

@@ -40,10 +40,11 @@ type Metrics struct {
 	commitBatch     prometheus.Histogram
 	commitSteps     *prometheus.HistogramVec
 
-	processing  *prometheus.HistogramVec
-	processed   *prometheus.CounterVec
-	retries     *prometheus.CounterVec
-	pluginWaits *prometheus.CounterVec
+	processing    *prometheus.HistogramVec
+	processed     *prometheus.CounterVec
+	retries       *prometheus.CounterVec
+	pluginWaits   *prometheus.CounterVec
+	sharedLookups *prometheus.CounterVec
 
 	crmCalls    *prometheus.CounterVec
 	crmErrors   *prometheus.CounterVec
@@ -103,6 +104,10 @@ func New(log *slog.Logger) *Metrics {
 			Namespace: Namespace, Name: "event_plugin_waits_total",
 			Help: "Attempts handed back because the CRM's plugin was down or not configured; they cost the event no attempt.",
 		}, []string{"crm"}),
+		sharedLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "event_shared_lookups_total",
+			Help: "Events applied with their contact as fetched from the CRM for an earlier event of the contact, after they arrived, instead of asking the CRM again.",
+		}, []string{"crm"}),
 
 		crmCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "crm_calls_total",
@@ -128,7 +133,7 @@ func New(log *slog.Logger) *Metrics {
 	})
 	m.ingestByCRM = newChildren(func(crm string) prometheus.Observer { return m.ingest.WithLabelValues(crm) })
 	m.registry.MustRegister(m.webhooks, m.rejected, m.ingest, m.commitBatch, m.commitSteps, m.processing, m.processed, m.retries,
-		m.pluginWaits, m.crmCalls, m.crmErrors, m.crmDuration, m.outboxUnopenable)
+		m.pluginWaits, m.sharedLookups, m.crmCalls, m.crmErrors, m.crmDuration, m.outboxUnopenable)
 	m.appMetrics = newAppMetrics(m.registry)
 	runtime := prometheus.WrapRegistererWithPrefix(Namespace+"_", m.registry)
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

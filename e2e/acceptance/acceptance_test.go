@@ -196,6 +196,61 @@ var _ = Describe("crmhub, driven as a user would", func() {
 			))
 		})
 
+		It("asks KlickTipp once for the webhooks of a contact that queued behind one being applied", func(ctx SpecContext) {
+			Expect(add(ctx)).To(HaveField("Outcome", "created"))
+			kt.ResetCalls()
+			release := kt.Stall()
+			DeferCleanup(release)
+			send := func(round string) string {
+				// The role parameter keeps the webhooks from merging;
+				// update_tags does not read it.
+				reply, err := hub.Send(ctx, hub.Hook("update_tags", harness.Outbound(anna, "anna@example.com")).With("role", round))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(reply.Status).To(Equal(http.StatusAccepted))
+				got, err := reply.Outcome()
+				Expect(err).NotTo(HaveOccurred())
+				return got.ID
+			}
+			status := func(id string) func() string {
+				return func() string {
+					for _, ev := range events(ctx, hub) {
+						if ev.ID == id {
+							return ev.Status
+						}
+					}
+					return ""
+				}
+			}
+
+			first := send("1")
+			Eventually(ctx, status(first)).Should(Equal("processing")) // its lookup hangs at KlickTipp
+			later := []string{send("2"), send("3"), send("4")}
+			for _, id := range later {
+				Eventually(ctx, status(id)).Should(Equal("pending")) // decoded, waiting for the first
+			}
+			Expect(kt.SetTags(anna, []string{tagPremium}, nil)).To(Succeed())
+			release()
+
+			for _, id := range append([]string{first}, later...) {
+				Eventually(ctx, status(id)).Should(Equal("done"))
+			}
+			// The first lookup began before the others arrived, so the
+			// second event asked again; the third and fourth, waiting at
+			// its claim, were applied with what it got.
+			lookups := 0
+			for _, c := range kt.Calls() {
+				if c.Method == http.MethodGet && c.Path == "/subscriber/"+anna {
+					lookups++
+				}
+			}
+			Expect(lookups).To(Equal(2))
+			Expect(users(ctx, hub)).To(ConsistOf(HaveField("Tags", ConsistOf(
+				harness.Tag{CRM: "klicktipp", ID: tagPremium, Name: "Premium"}))))
+			metrics, err := hub.Get(ctx, "/metrics")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(metrics.Body)).To(ContainSubstring(`crmhub_event_shared_lookups_total{crm="klicktipp"} 2`))
+		})
+
 		Context("with a CRM that is configured but disabled", func() {
 			BeforeEach(func() { cfg.DisabledCRMs = []string{"legacy"} })
 
