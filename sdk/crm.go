@@ -30,7 +30,11 @@ type CRM interface {
 	// must not call the CRM.
 	DecodeWebhook(ctx context.Context, hook RawWebhook) ([]Item, error)
 
-	// GetContact fetches one contact; NotFound when the CRM has no such id.
+	// GetContact fetches one contact as the CRM has it now; NotFound when
+	// the CRM has no such id. The hub asks after the webhooks it applies
+	// the answer to were received (one answer may serve several of the
+	// contact's webhooks that queued meanwhile), so do not answer from a
+	// cache of the plugin's own, which may be older than a webhook.
 	GetContact(ctx context.Context, id string) (Contact, error)
 
 	// FindContact returns the id of the contact with this e-mail address;

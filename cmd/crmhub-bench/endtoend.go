@@ -73,6 +73,9 @@ type batch struct {
 	// connection is how busy the hub's SQLite connection was meanwhile
 	// (a burst through one hub on SQLite).
 	connection connectionUse
+	// lookups counts the contacts the fake KlickTipp was asked for
+	// meanwhile (GET /subscriber/{id}).
+	lookups int
 }
 
 func (b batch) perSecond() float64 { return float64(b.events) / b.elapsed.Seconds() }
@@ -87,6 +90,7 @@ type busyIngest struct {
 // e2eHub is the end-to-end run's hub and what its steps share.
 type e2eHub struct {
 	*harness.Hub
+	kt       *harness.KlickTipp
 	st       *store.Store
 	contacts []contact
 	kind     storeKind
@@ -125,7 +129,7 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 		return got, err
 	}
 	defer st.Close()
-	e := &e2eHub{Hub: hub, st: st, contacts: contacts, kind: kind, o: o}
+	e := &e2eHub{Hub: hub, kt: kt, st: st, contacts: contacts, kind: kind, o: o}
 
 	time.Sleep(settleTime)
 	got.memory.hubIdle, got.memory.pluginIdle = rssOf(hub)
@@ -198,8 +202,10 @@ func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) 
 	}
 	start := time.Now()
 	mark := markCPU(processes)
+	lookups := e.kt.CallCount(getSubscriber)
 	b, err := sendAndApply(ctx, e.st, load, n)
 	b.cpu = mark.since(processes)
+	b.lookups = e.kt.CallCount(getSubscriber) - lookups
 	if onSQLite && err == nil {
 		var after connectionTotals
 		if after, err = readConnectionTotals(ctx, hubs[0]); err == nil {
@@ -208,6 +214,9 @@ func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) 
 	}
 	return b, err
 }
+
+// getSubscriber is KlickTipp's call that looks a contact up.
+const getSubscriber = "GET /subscriber/"
 
 // burstProfile is the length of a burst's CPU profile: its first seconds,
 // which every burst of the defaults outlasts or nearly.

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -161,6 +162,9 @@ func rows(o options) []row {
 		{"  SQLite writing: webhooks / shared / other, calls a tx", func(c column) string {
 			return e2eCell(c, func() string { return burstConnection(c.e2e.update) })
 		}, ""},
+		{"  CRM lookups per event (GetContact calls)", func(c column) string {
+			return e2eCell(c, func() string { return burstLookups(c.e2e.update) })
+		}, ""},
 		{"scale-out: update_tags through 1 hub, events/s, ack p99", func(c column) string {
 			return scaleCell(c, func() string { return burstCell(c.e2e.update) })
 		}, ""},
@@ -256,6 +260,8 @@ while processing run.
 CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the scale-out's hubs
 summed, or the bare handler), their plugins', PostgreSQL's processes' (one started during the row
 counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
+CRM lookups: the contacts the fake KlickTipp was asked for during the burst, per event; an event
+applied with the contact fetched for an earlier one of its contact, received after it arrived, asks none.
 SQLite writing: the share of the row's time the hub's one SQLite connection spent in write
 transactions (crmhub_sqlite_transaction_seconds_total), storing webhooks, in the shared ones that
 apply, claim and save decodes, and in others; then the calls a shared transaction carried.
@@ -370,6 +376,14 @@ func burstConnection(b batch) string {
 		return "—"
 	}
 	return b.connection.withCalls()
+}
+
+// burstLookups is the contacts looked up at the CRM per event of a burst.
+func burstLookups(b batch) string {
+	if batchFailure(b) != "" || b.events == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(float64(b.lookups)/float64(b.events), 'f', 2, 64)
 }
 
 // batchFailure describes a burst that got answers other than 2xx, or
