@@ -42,7 +42,7 @@ type lookups struct {
 // lookup is one fetched contact and the events it answers for.
 type lookup struct {
 	contact sdk.Contact
-	events  []int64 // not yet applied with it
+	events  map[int64]bool // not yet applied with it
 	until   time.Time
 }
 
@@ -67,7 +67,11 @@ func (l *lookups) keep(crm, contactID string, contact sdk.Contact, waiting []int
 	if _, replaces := l.kept[key]; !replaces && len(l.kept) >= maxLookups {
 		return // the waiting events fetch their own
 	}
-	l.kept[key] = &lookup{contact: contact, events: slices.Clone(waiting), until: now.Add(lookupKept)}
+	events := make(map[int64]bool, len(waiting))
+	for _, id := range waiting {
+		events[id] = true
+	}
+	l.kept[key] = &lookup{contact: contact, events: events, until: now.Add(lookupKept)}
 }
 
 // take returns the contact kept for the events ids of contact
@@ -83,11 +87,13 @@ func (l *lookups) take(crm, contactID string, ids []int64) (sdk.Contact, bool) {
 		return sdk.Contact{}, false
 	}
 	for _, id := range ids {
-		if !slices.Contains(k.events, id) {
+		if !k.events[id] {
 			return sdk.Contact{}, false
 		}
 	}
-	k.events = slices.DeleteFunc(k.events, func(id int64) bool { return slices.Contains(ids, id) })
+	for _, id := range ids {
+		delete(k.events, id)
+	}
 	if len(k.events) == 0 {
 		delete(l.kept, key)
 	}
