@@ -261,7 +261,7 @@ CPU: read from /proc around a row: per webhook or event, the servers' (the hub, 
 summed, or the bare handler), their plugins', PostgreSQL's processes' (one started during the row
 counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
 CRM lookups: the contacts the fake KlickTipp was asked for during the burst, per event; an event
-applied with the contact fetched for an earlier one of its contact, received after it arrived, asks none.
+applied with the contact as fetched, after it arrived, for an earlier one of its contact asks for none.
 SQLite writing: the share of the row's time the hub's one SQLite connection spent in write
 transactions (crmhub_sqlite_transaction_seconds_total), storing webhooks, in the shared ones that
 apply, claim and save decodes, and in others; then the calls a shared transaction carried.
