@@ -85,6 +85,9 @@ func (b batch) perSecond() float64 { return float64(b.events) / b.elapsed.Second
 type busyIngest struct {
 	load  harness.Result
 	drain time.Duration
+	// lookups counts the contacts the fake KlickTipp was asked for, from
+	// the load's start until its last event was final.
+	lookups int
 }
 
 // e2eHub is the end-to-end run's hub and what its steps share.
@@ -276,6 +279,7 @@ func (e *e2eHub) ingestBusy(ctx context.Context) (busyIngest, error) {
 	profiled := profileRow(ctx, e.o, e.Hub, e.kind, "ingest-busy", e.o.duration)
 	defer profiled()
 	load := harness.Load{URL: e.URL, Connections: e.o.connections, Duration: e.o.duration, Hook: updateTags(e.Hub, e.contacts)}
+	lookups := e.kt.CallCount(getSubscriber)
 	got := busyIngest{load: load.Run(ctx)}
 	ended := time.Now()
 	if failure(got.load) != "" {
@@ -285,6 +289,7 @@ func (e *e2eHub) ingestBusy(ctx context.Context) (busyIngest, error) {
 		return got, err
 	}
 	got.drain = time.Since(ended)
+	got.lookups = e.kt.CallCount(getSubscriber) - lookups
 	return got, nil
 }
 

@@ -139,6 +139,12 @@ func rows(o options) []row {
 		{"ingest while processing: drain after the load", func(c column) string {
 			return e2eCell(c, func() string { return orFailure(c.e2e.busy.load, seconds(c.e2e.busy.drain)) })
 		}, ""},
+		{"  CRM lookups per event (GetContact calls)", func(c column) string {
+			return e2eCell(c, func() string {
+				busy := c.e2e.busy
+				return orFailure(busy.load, perEvent(busy.lookups, busy.load.OK))
+			})
+		}, ""},
 		{"end-to-end: add, new users/s", func(c column) string {
 			return e2eCell(c, func() string { return batchCell(c.e2e.create) })
 		}, ""},
@@ -260,8 +266,9 @@ while processing run.
 CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the scale-out's hubs
 summed, or the bare handler), their plugins', PostgreSQL's processes' (one started during the row
 counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
-CRM lookups: the contacts the fake KlickTipp was asked for during the burst, per event; an event
-applied with the contact as fetched, after it arrived, for an earlier one of its contact asks for none.
+CRM lookups: the contacts the fake KlickTipp was asked for during the burst (or the load and its
+drain), per event; an event applied with the contact as fetched, after it arrived, for an earlier one
+of its contact asks for none.
 SQLite writing: the share of the row's time the hub's one SQLite connection spent in write
 transactions (crmhub_sqlite_transaction_seconds_total), storing webhooks, in the shared ones that
 apply, claim and save decodes, and in others; then the calls a shared transaction carried.
@@ -380,10 +387,18 @@ func burstConnection(b batch) string {
 
 // burstLookups is the contacts looked up at the CRM per event of a burst.
 func burstLookups(b batch) string {
-	if batchFailure(b) != "" || b.events == 0 {
+	if batchFailure(b) != "" {
 		return "—"
 	}
-	return strconv.FormatFloat(float64(b.lookups)/float64(b.events), 'f', 2, 64)
+	return perEvent(b.lookups, b.events)
+}
+
+// perEvent is n for each of events, to two places.
+func perEvent(n, events int) string {
+	if events == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(float64(n)/float64(events), 'f', 2, 64)
 }
 
 // batchFailure describes a burst that got answers other than 2xx, or
