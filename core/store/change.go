@@ -15,7 +15,7 @@ import (
 // in the transaction that changes the user, which holds the user's lock.
 func (q *Queries) NextChangeSequence(ctx context.Context, userID int64) (int64, error) {
 	var seq int64
-	err := q.idb.NewRaw("UPDATE users SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq", userID).Scan(ctx, &seq)
+	err := q.scanOne(ctx, "UPDATE users SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq", []any{userID}, &seq)
 	if err != nil {
 		return 0, fmt.Errorf("store: number the change of user %d: %w", userID, err)
 	}
@@ -29,18 +29,15 @@ func (q *Queries) AddChange(ctx context.Context, c *Change, apps []string) error
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = time.Now().UTC()
 	}
-	if _, err := q.idb.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
+	if err := insert(ctx, q, []*Change{c}); err != nil {
 		return fmt.Errorf("store: add %s of user %d: %w", c.Type, c.UserID, err)
 	}
-	if len(apps) == 0 {
-		return nil
-	}
-	rows := make([]AppDelivery, len(apps))
+	rows := make([]*AppDelivery, len(apps))
 	for i, app := range apps {
-		rows[i] = AppDelivery{App: app, ChangeID: c.ID, UserID: c.UserID, Status: DeliveryPending,
+		rows[i] = &AppDelivery{App: app, ChangeID: c.ID, UserID: c.UserID, Status: DeliveryPending,
 			NextAttemptAt: c.CreatedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.CreatedAt}
 	}
-	if _, err := q.idb.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	if err := insert(ctx, q, rows); err != nil {
 		return fmt.Errorf("store: queue %s of user %d for apps: %w", c.Type, c.UserID, err)
 	}
 	return nil

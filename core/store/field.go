@@ -10,7 +10,7 @@ import (
 // Fields returns a user's profile fields, hub field name → value.
 func (q *Queries) Fields(ctx context.Context, userID int64) (map[string]string, error) {
 	var rows []UserField
-	if err := q.idb.NewSelect().Model(&rows).Where("user_id = ?", userID).Scan(ctx); err != nil {
+	if err := q.scanAll(ctx, selectColumns[UserField](q)+" WHERE user_id = ?", []any{userID}, &rows); err != nil {
 		return nil, fmt.Errorf("store: read fields of user %d: %w", userID, err)
 	}
 	fields := make(map[string]string, len(rows))
@@ -26,12 +26,14 @@ func (q *Queries) SetFields(ctx context.Context, userID int64, fields map[string
 	if len(fields) == 0 {
 		return nil
 	}
-	rows := make([]UserField, 0, len(fields))
+	values := make([]any, 0, 3*len(fields))
 	for _, name := range slices.Sorted(maps.Keys(fields)) { // a stable order keeps concurrent upserts from deadlocking
-		rows = append(rows, UserField{UserID: userID, Name: name, Value: fields[name]})
+		values = append(values, userID, name, fields[name])
 	}
-	if _, err := q.idb.NewInsert().Model(&rows).
-		On("CONFLICT (user_id, name) DO UPDATE").Set("value = EXCLUDED.value").Exec(ctx); err != nil {
+	// A row repeated by padding writes the same value twice.
+	n, values := q.padded(values, 3)
+	if _, err := q.varying().exec(ctx, "INSERT INTO user_fields (user_id, name, value) VALUES "+rows(n, 3)+
+		" ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value", values...); err != nil {
 		return fmt.Errorf("store: write fields of user %d: %w", userID, err)
 	}
 	return nil

@@ -18,18 +18,14 @@ func (q *Queries) Tags(ctx context.Context, userID int64) ([]UserTag, error) {
 // ReplaceTags makes tags the user's tags of one CRM, leaving other CRMs'
 // tags alone. Call it in a transaction.
 func (q *Queries) ReplaceTags(ctx context.Context, userID int64, crm string, tags []UserTag) error {
-	if _, err := q.idb.NewDelete().Model((*UserTag)(nil)).
-		Where("user_id = ? AND crm = ?", userID, crm).Exec(ctx); err != nil {
+	if _, err := q.exec(ctx, "DELETE FROM user_tags WHERE user_id = ? AND crm = ?", userID, crm); err != nil {
 		return fmt.Errorf("store: clear %s tags of user %d: %w", crm, userID, err)
 	}
-	if len(tags) == 0 {
-		return nil
-	}
-	rows := make([]UserTag, len(tags))
+	rows := make([]*UserTag, len(tags))
 	for i, t := range tags {
-		rows[i] = UserTag{UserID: userID, CRM: crm, TagID: t.TagID, TagName: t.TagName}
+		rows[i] = &UserTag{UserID: userID, CRM: crm, TagID: t.TagID, TagName: t.TagName}
 	}
-	if _, err := q.idb.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	if err := insert(ctx, q, rows); err != nil {
 		return fmt.Errorf("store: write %s tags of user %d: %w", crm, userID, err)
 	}
 	return nil

@@ -78,18 +78,24 @@ func (q *Queries) DetailsOf(ctx context.Context, userIDs []int64) (map[int64]Use
 	if len(userIDs) == 0 {
 		return out, nil
 	}
-	ids := bun.In(userIDs)
+	// A single user's, as every event that changes a user publishes them,
+	// are read by statements prepared once; a page's list of users varies.
+	in := q
+	if len(userIDs) > 1 {
+		in = q.varying()
+	}
+	n, ids := in.padded(int64sToAny(userIDs), 1)
+	where := " WHERE user_id IN (" + placeholders(n) + ")"
 	var links []ContactLink
-	if err := q.idb.NewSelect().Model(&links).Where("user_id IN (?)", ids).Order("crm").Scan(ctx); err != nil {
+	if err := in.scanAll(ctx, selectColumns[ContactLink](q)+where+" ORDER BY crm", ids, &links); err != nil {
 		return nil, fmt.Errorf("store: read contacts of users: %w", err)
 	}
 	var tags []UserTag
-	if err := q.idb.NewSelect().Model(&tags).Where("user_id IN (?)", ids).
-		Order("crm", "tag_name", "tag_id").Scan(ctx); err != nil {
+	if err := in.scanAll(ctx, selectColumns[UserTag](q)+where+" ORDER BY crm, tag_name, tag_id", ids, &tags); err != nil {
 		return nil, fmt.Errorf("store: read tags of users: %w", err)
 	}
 	var fields []UserField
-	if err := q.idb.NewSelect().Model(&fields).Where("user_id IN (?)", ids).Scan(ctx); err != nil {
+	if err := in.scanAll(ctx, selectColumns[UserField](q)+where, ids, &fields); err != nil {
 		return nil, fmt.Errorf("store: read fields of users: %w", err)
 	}
 	for _, l := range links {
