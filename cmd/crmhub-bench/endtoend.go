@@ -40,6 +40,8 @@ const replicas = 3
 // endToEnd is what one hub did with webhooks that reach users.
 type endToEnd struct {
 	create, update batch
+	// retag are update_tags that change their users' tags (retagRounds).
+	retag batch
 	// hashing is what the hashing pool reached just before the adds.
 	hashing float64
 	// busy is the ingest load again, now while the workers apply it.
@@ -76,9 +78,20 @@ type batch struct {
 	// lookups counts the contacts the fake KlickTipp was asked for
 	// meanwhile (GET /subscriber/{id}).
 	lookups int
+	// changes counts the user events the hub published meanwhile: one
+	// for each event that changed its user.
+	changes int
 }
 
 func (b batch) perSecond() float64 { return float64(b.events) / b.elapsed.Seconds() }
+
+// then sums up b and a burst after it as one: their events over their
+// times. The share of SQLite's connection is not summed.
+func (b batch) then(o batch) batch {
+	return batch{sent: b.sent.Then(o.sent), events: b.events + o.events, elapsed: b.elapsed + o.elapsed,
+		unapplied: b.unapplied + o.unapplied, cpu: b.cpu.plus(o.cpu), lookups: b.lookups + o.lookups,
+		changes: b.changes + o.changes}
+}
 
 // busyIngest is an ingest load taken while the workers apply it, and how
 // long they took to finish after it ended.
@@ -164,6 +177,10 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 	if err != nil {
 		return got, fmt.Errorf("update_tags: %w", err)
 	}
+	progress("  end-to-end: update_tags, %d rounds of one per user, each after its contact's tags changed", o.rounds)
+	if got.retag, err = e.retagRounds(ctx); err != nil {
+		return got, fmt.Errorf("update_tags after a change: %w", err)
+	}
 	if kind == postgres {
 		got.scaled, got.scaleErr = e.scaleOut(ctx, bins)
 	}
@@ -188,12 +205,19 @@ func measureEndToEnd(ctx context.Context, bins harness.Binaries, kind storeKind,
 // hubs, and times them until applied; the first hub's CPU profile of the
 // row is taken meanwhile, and every hub's CPU read.
 func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) harness.Hook, hubs ...*harness.Hub) (batch, error) {
+	profiled := profileRow(ctx, e.o, e.Hub, e.kind, row, burstProfile)
+	defer profiled()
+	return e.measure(ctx, n, hook, hubs...)
+}
+
+// measure sends n webhooks as fast as the hubs take them, spread over
+// hubs, and times them until applied, reading what every process used
+// meanwhile.
+func (e *e2eHub) measure(ctx context.Context, n int, hook func(i int) harness.Hook, hubs ...*harness.Hub) (batch, error) {
 	load := harness.Load{Connections: e.o.connections, Count: n,
 		Request: func(ctx context.Context, i int) (*http.Request, error) {
 			return hook(i).Request(ctx, hubs[i%len(hubs)].URL)
 		}}
-	profiled := profileRow(ctx, e.o, e.Hub, e.kind, row, burstProfile)
-	defer profiled()
 	processes := procsOf(hubs...)
 	var before connectionTotals
 	onSQLite := e.kind == sqlite && len(hubs) == 1
@@ -206,9 +230,18 @@ func (e *e2eHub) burst(ctx context.Context, row string, n int, hook func(i int) 
 	start := time.Now()
 	mark := markCPU(processes)
 	lookups := e.kt.CallCount(getSubscriber)
+	changes, err := countChanges(ctx, e.st)
+	if err != nil {
+		return batch{}, err
+	}
 	b, err := sendAndApply(ctx, e.st, load, n)
 	b.cpu = mark.since(processes)
 	b.lookups = e.kt.CallCount(getSubscriber) - lookups
+	if err == nil {
+		var after int
+		after, err = countChanges(ctx, e.st)
+		b.changes = after - changes
+	}
 	if onSQLite && err == nil {
 		var after connectionTotals
 		if after, err = readConnectionTotals(ctx, hubs[0]); err == nil {
@@ -241,6 +274,38 @@ func updateTags(hub *harness.Hub, contacts []contact) func(i int) harness.Hook {
 		c := contacts[i%len(contacts)]
 		return hub.Hook("update_tags", harness.Outbound(c.id, c.email)).With("role", "round"+strconv.Itoa(i/len(contacts)))
 	}
+}
+
+// retagRounds sends o.rounds rounds of update_tags, one for each user,
+// each just after its contact's tags changed in KlickTipp, as KlickTipp
+// sends one when they change: round r takes the tag Premium off every
+// contact when r is even and puts it back when odd, then sends the
+// round's webhooks as fast as the hub takes them. The rounds are timed
+// until applied and summed, so that every event changes its user and
+// publishes a user event. (In the burst, a contact's four webhooks are
+// applied with its tags as they are by then, mostly unchanged.)
+func (e *e2eHub) retagRounds(ctx context.Context) (batch, error) {
+	var sum batch
+	for r := range e.o.rounds {
+		tags := []string{"11"}
+		if r%2 == 1 {
+			tags = append(tags, "12")
+		}
+		for _, c := range e.contacts {
+			if err := e.kt.SetTags(c.id, tags, nil); err != nil {
+				return sum, err
+			}
+		}
+		b, err := e.measure(ctx, len(e.contacts), func(i int) harness.Hook {
+			c := e.contacts[i]
+			return e.Hook("update_tags", harness.Outbound(c.id, c.email))
+		}, e.Hub)
+		if err != nil {
+			return sum, fmt.Errorf("round %d: %w", r+1, err)
+		}
+		sum = sum.then(b)
+	}
+	return sum, nil
 }
 
 // scaleOut sends the update_tags burst again through replicas hubs: this
@@ -426,6 +491,15 @@ func lastEventID(ctx context.Context, st *store.Store) (int64, error) {
 		return 0, fmt.Errorf("read the last event id: %w", err)
 	}
 	return id, nil
+}
+
+// countChanges counts the user events in the change feed.
+func countChanges(ctx context.Context, st *store.Store) (int, error) {
+	n, err := st.DB().NewSelect().Model((*store.Change)(nil)).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count the user events: %w", err)
+	}
+	return int(n), nil
 }
 
 // countEvents counts the events after id in one of the statuses, or in

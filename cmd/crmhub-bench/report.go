@@ -171,6 +171,20 @@ func rows(o options) []row {
 		{"  CRM lookups per event (GetContact calls)", func(c column) string {
 			return e2eCell(c, func() string { return burstLookups(c.e2e.update) })
 		}, ""},
+		{"end-to-end: update_tags, each changing its user, events/s", func(c column) string {
+			return e2eCell(c, func() string { return batchCell(c.e2e.retag) })
+		}, ""},
+		{"  CPU µs/event: hub / plugin / database / bench, idle cores", func(c column) string {
+			return e2eCell(c, func() string { return burstCPU(c.e2e.retag) })
+		}, ""},
+		{"  per event: CRM lookups / user events published", func(c column) string {
+			return e2eCell(c, func() string {
+				if batchFailure(c.e2e.retag) != "" {
+					return "—"
+				}
+				return perEvent(c.e2e.retag.lookups, c.e2e.retag.events) + " / " + perEvent(c.e2e.retag.changes, c.e2e.retag.events)
+			})
+		}, ""},
 		{"scale-out: update_tags through 1 hub, events/s, ack p99", func(c column) string {
 			return scaleCell(c, func() string { return burstCell(c.e2e.update) })
 		}, ""},
@@ -255,7 +269,10 @@ end-to-end: default inbox (%d workers), rate_limit raised; %d users created unti
 then %d timed (add hashes each new password with argon2id; the hashing pool does nothing else just
 before, in turns of %s until two in a row of %d hashes or more read within %.0f%%, their mean its
 figure), then %d
-update_tags per user, each burst timed from the first webhook sent until every event is final.
+update_tags per user, each burst timed from the first webhook sent until every event is final; their
+contacts' tags are as the users have them, so they change nothing. "Each changing its user": %d
+rounds of one update_tags per user, each round sent just after the bench changed every contact's
+tags in the fake KlickTipp, as KlickTipp sends one when they change; the rounds timed and summed.
 Scale-out (PostgreSQL): the update_tags again through %d hubs sharing the database, spread over them.
 batch: HubSpot (protocol 2) creates %d users, %d contacts to a signed request, then sends
 %d contact.propertyChange per contact, all requests at once; items/s until every item is final.
@@ -277,7 +294,7 @@ page's last byte, on the end-to-end hub after the second steady run; one in a hu
 stored finished events dead.
 apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the
 first add sent to the last event received, and per event from its commit to its arrival.
-`, o.connections, o.duration, ingestTurns, defaultWorkers(), warmupAdds, o.users, hashingTurn, hashingMinHashes, hashingSettled*100, o.rounds, replicas,
+`, o.connections, o.duration, ingestTurns, defaultWorkers(), warmupAdds, o.users, hashingTurn, hashingMinHashes, hashingSettled*100, o.rounds, o.rounds, replicas,
 		o.batch/batchSize*batchSize, batchSize, o.rounds, o.rate, o.steady, count(historySize),
 		consolePages, o.users)
 }
