@@ -74,7 +74,7 @@ var _ = Describe("The read commands", func() {
 			Expect(st.CreateUser(ctx, anna)).To(Succeed())
 			Expect(st.CreateUser(ctx, ben)).To(Succeed())
 			Expect(st.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
-			Expect(st.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+			Expect(st.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}}, nil)).To(Succeed())
 			Expect(st.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 30 1"})).To(Succeed())
 			dead = addEvents(ctx, st, "klicktipp", store.StatusDead, 1)[0]
 			done = addEvents(ctx, st, "klicktipp", store.StatusDone, 1)[0]

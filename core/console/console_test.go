@@ -384,7 +384,7 @@ var _ = Describe("The web console", func() {
 				Expect(st.CreateUser(ctx, anna)).To(Succeed())
 				Expect(st.CreateUser(ctx, ben)).To(Succeed())
 				Expect(st.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
-				Expect(st.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+				Expect(st.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}}, nil)).To(Succeed())
 				Expect(st.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 1"})).To(Succeed())
 				Expect(st.AddActivity(ctx, &store.Activity{CRM: "klicktipp", UserID: &anna.ID, Message: "created the user"})).To(Succeed())
 

@@ -32,7 +32,7 @@ var _ = Describe("updating a user's tags, fields, e-mail and password", func() {
 			Expect(s.CreateUser(ctx, anna)).To(Succeed())
 			Expect(s.LinkContact(ctx, "klicktipp", "123", anna.ID)).To(BeTrue())
 			Expect(s.SetFields(ctx, anna.ID, map[string]string{"phone": "030 1"})).To(Succeed())
-			Expect(s.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "1", TagName: "Interessent"}, {TagID: "2", TagName: "Kunde"}})).To(Succeed())
+			Expect(s.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "1", TagName: "Interessent"}, {TagID: "2", TagName: "Kunde"}}, nil)).To(Succeed())
 		})
 		update := func(ctx context.Context, c sdk.Contact, action string) engine.Result {
 			crm.put("klicktipp", c)

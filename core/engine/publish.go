@@ -25,11 +25,7 @@ func (r *run) publish(ctx context.Context, tx *store.Tx, userID int64, created b
 	if created {
 		typ = message.UserCreated
 	}
-	seq, err := tx.NextChangeSequence(ctx, userID)
-	if err != nil {
-		return err
-	}
-	u, err := tx.UserByID(ctx, userID)
+	u, seq, err := tx.NextChange(ctx, userID)
 	if err != nil {
 		return err
 	}

@@ -44,8 +44,8 @@ var _ = Describe("the table of actions", func() {
 			}
 			u := &store.User{Username: "anna", Email: "anna@example.com", Role: "customer", PasswordHash: "x", FirstName: "Anna"}
 			Expect(s.CreateUser(ctx, u)).To(Succeed())
-			Expect(s.ReplaceTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "1", TagName: "Interessent"}})).To(Succeed())
-			Expect(s.ReplaceTags(ctx, u.ID, "hubspot", []store.UserTag{{TagID: "h1", TagName: "Lead"}})).To(Succeed())
+			Expect(s.ChangeTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "1", TagName: "Interessent"}}, nil)).To(Succeed())
+			Expect(s.ChangeTags(ctx, u.ID, "hubspot", []store.UserTag{{TagID: "h1", TagName: "Lead"}}, nil)).To(Succeed())
 			if f == byLink {
 				Expect(s.LinkContact(ctx, "klicktipp", "123", u.ID)).To(BeTrue())
 			}

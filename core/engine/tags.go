@@ -20,7 +20,8 @@ func (r *run) syncTags(ctx context.Context, tx *store.Tx, u *store.User) error {
 	for _, t := range old {
 		oldByID[t.TagID] = t
 	}
-	var tags []store.UserTag
+	var put []store.UserTag // added or renamed
+	var drop []string
 	seen := map[string]bool{}
 	var applied, removed []string
 	var added, dropped, renamed []message.TagRef
@@ -37,26 +38,30 @@ func (r *run) syncTags(ctx context.Context, tx *store.Tx, u *store.User) error {
 		if name == "" {
 			name = t.ID
 		}
-		tags = append(tags, store.UserTag{TagID: t.ID, TagName: name})
 		switch {
 		case !had:
 			applied = append(applied, name)
 			added = append(added, message.TagRef{ID: t.ID, Name: name})
+			put = append(put, store.UserTag{TagID: t.ID, TagName: name})
 		case before.TagName != name:
 			renamed = append(renamed, message.TagRef{ID: t.ID, Name: name})
+			put = append(put, store.UserTag{TagID: t.ID, TagName: name})
 		}
 	}
 	for _, t := range old {
 		if !seen[t.TagID] {
 			removed = append(removed, t.TagName)
 			dropped = append(dropped, message.TagRef{ID: t.TagID, Name: t.TagName})
+			drop = append(drop, t.TagID)
 		}
 	}
-	if len(applied) == 0 && len(removed) == 0 && len(renamed) == 0 {
+	if len(put) == 0 && len(drop) == 0 {
 		r.note(store.LevelInfo, "Tags unchanged.")
 		return nil
 	}
-	if err := tx.ReplaceTags(ctx, u.ID, r.ev.CRM, tags); err != nil {
+	// Read in this transaction under the user's lock, old is what the
+	// store holds: only the difference is written.
+	if err := tx.ChangeTags(ctx, u.ID, r.ev.CRM, put, drop); err != nil {
 		return err
 	}
 	r.note(store.LevelInfo, "%s", tagLine(applied, removed))

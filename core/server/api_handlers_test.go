@@ -175,7 +175,7 @@ crms:
 				Expect(st.CreateUser(ctx, ben)).To(Succeed())
 				Expect(st.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
 				Expect(st.LinkContact(ctx, "klicktipp", "1002", ben.ID)).To(BeTrue())
-				Expect(st.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+				Expect(st.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}}, nil)).To(Succeed())
 				Expect(st.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 30 1"})).To(Succeed())
 			})
 

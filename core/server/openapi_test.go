@@ -236,7 +236,7 @@ apps:
 				anna := &store.User{Username: "anna", Email: "anna@example.com", Role: "customer", PasswordHash: "x", FirstName: "Anna"}
 				Expect(st.CreateUser(ctx, anna)).To(Succeed())
 				Expect(st.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
-				Expect(st.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+				Expect(st.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}}, nil)).To(Succeed())
 				Expect(st.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 30 1"})).To(Succeed())
 				dead := seedEvent(ctx, st, "klicktipp", "1001", store.StatusDead)
 				done := seedEvent(ctx, st, "klicktipp", "1002", store.StatusDone)
@@ -282,7 +282,7 @@ apps:
 						PasswordHash: secret.HashPassword("pw-anna"), FirstName: "Anna"}
 					Expect(st.CreateUser(ctx, anna)).To(Succeed())
 					Expect(st.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
-					Expect(st.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
+					Expect(st.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}}, nil)).To(Succeed())
 					Expect(st.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 30 1"})).To(Succeed())
 					details, err := st.DetailsOf(ctx, []int64{anna.ID})
 					Expect(err).NotTo(HaveOccurred())

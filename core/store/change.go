@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,15 +12,27 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// NextChangeSequence numbers the next event of a user: 1, 2, 3, …. Call it
-// in the transaction that changes the user, which holds the user's lock.
-func (q *Queries) NextChangeSequence(ctx context.Context, userID int64) (int64, error) {
-	var seq int64
-	err := q.scanOne(ctx, "UPDATE users SET change_seq = change_seq + 1 WHERE id = ? RETURNING change_seq", []any{userID}, &seq)
-	if err != nil {
-		return 0, fmt.Errorf("store: number the change of user %d: %w", userID, err)
+// NextChange numbers the next event of a user — 1, 2, 3, … — and
+// returns the user as it is now, both of which the event carries, in one
+// statement. Call it in the transaction that changes the user, which
+// holds the user's lock.
+func (q *Queries) NextChange(ctx context.Context, userID int64) (*User, int64, error) {
+	var row numberedUser
+	err := q.scanOne(ctx, "UPDATE users SET change_seq = change_seq + 1 WHERE id = ? RETURNING "+columns[numberedUser](q),
+		[]any{userID}, &row)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
 	}
-	return seq, nil
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: number the change of user %d: %w", userID, err)
+	}
+	return &row.User, row.ChangeSeq, nil
+}
+
+// numberedUser is a user with the number of its latest event.
+type numberedUser struct {
+	User      `bun:",extend"`
+	ChangeSeq int64 `bun:"change_seq,notnull"`
 }
 
 // AddChange writes a user event to the change feed and queues it for

@@ -174,8 +174,8 @@ var _ = Describe("engine repositories", func() {
 		})
 
 		It("reads the tags of one CRM", func(ctx SpecContext) {
-			Expect(s.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "2", TagName: "Newsletter"}, {TagID: "1", TagName: "Kunde"}})).To(Succeed())
-			Expect(s.ReplaceTags(ctx, anna.ID, "hubspot", []store.UserTag{{TagID: "h", TagName: "Lead"}})).To(Succeed())
+			Expect(s.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "2", TagName: "Newsletter"}, {TagID: "1", TagName: "Kunde"}}, nil)).To(Succeed())
+			Expect(s.ChangeTags(ctx, anna.ID, "hubspot", []store.UserTag{{TagID: "h", TagName: "Lead"}}, nil)).To(Succeed())
 			tags, err := s.CRMTags(ctx, anna.ID, "klicktipp")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(tags).To(HaveLen(2))

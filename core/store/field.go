@@ -32,7 +32,7 @@ func (q *Queries) SetFields(ctx context.Context, userID int64, fields map[string
 	}
 	// A row repeated by padding writes the same value twice.
 	n, values := q.padded(values, 3)
-	if _, err := q.varying().exec(ctx, "INSERT INTO user_fields (user_id, name, value) VALUES "+rows(n, 3)+
+	if _, err := q.forList(n).exec(ctx, "INSERT INTO user_fields (user_id, name, value) VALUES "+rows(n, 3)+
 		" ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value", values...); err != nil {
 		return fmt.Errorf("store: write fields of user %d: %w", userID, err)
 	}

@@ -54,8 +54,8 @@ var _ = Describe("lists for operators", func() {
 				Expect(s.LinkContact(ctx, "klicktipp", "1001", anna.ID)).To(BeTrue())
 				Expect(s.LinkContact(ctx, "klicktipp", "1002", ben.ID)).To(BeTrue())
 				Expect(s.LinkContact(ctx, "hubspot", "1001", cleo.ID)).To(BeTrue())
-				Expect(s.ReplaceTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}})).To(Succeed())
-				Expect(s.ReplaceTags(ctx, cleo.ID, "hubspot", []store.UserTag{{TagID: "c1", TagName: "Customer"}})).To(Succeed())
+				Expect(s.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "7", TagName: "Customer"}}, nil)).To(Succeed())
+				Expect(s.ChangeTags(ctx, cleo.ID, "hubspot", []store.UserTag{{TagID: "c1", TagName: "Customer"}}, nil)).To(Succeed())
 				Expect(s.SetFields(ctx, anna.ID, map[string]string{"phone": "+49 1"})).To(Succeed())
 			})
 

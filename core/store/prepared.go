@@ -319,6 +319,16 @@ func (q *Queries) varying() *Queries {
 	return &v
 }
 
+// forList is q for a statement of a list of n rows: varying, unless
+// there is one row, whose text never varies and is prepared on both
+// databases.
+func (q *Queries) forList(n int) *Queries {
+	if n > 1 {
+		return q.varying()
+	}
+	return q
+}
+
 // padded is a varying statement's list of rows, each of width values (an
 // IN list's rows are one value wide), made ready to write: on SQLite the
 // last row is repeated up to the next power of two, so that a handful of
@@ -413,12 +423,14 @@ func int64sToAny(ids []int64) []any {
 	return args
 }
 
-// columnLists caches selectColumns by model type and omitted columns.
+// columnLists caches selectColumns and columns by model type and
+// omitted columns.
 var columnLists sync.Map // columnsKey → string
 
 type columnsKey struct {
 	model reflect.Type
 	omit  string
+	bare  bool // the list alone, as columns has it
 }
 
 // indexedBy tells SQLite which index a query must use, where its planner,
@@ -437,8 +449,18 @@ func (q *Queries) indexedBy(index string) string {
 // columns a bun select of the model would read, and no others (a table
 // may hold columns its model does not map), less those named in omit.
 func selectColumns[T any](q *Queries, omit ...string) string {
+	return columnText[T](q, false, omit)
+}
+
+// columns is the model's columns as selectColumns reads them, alone: for
+// a statement's RETURNING.
+func columns[T any](q *Queries, omit ...string) string {
+	return columnText[T](q, true, omit)
+}
+
+func columnText[T any](q *Queries, bare bool, omit []string) string {
 	typ := reflect.TypeFor[T]()
-	key := columnsKey{typ, strings.Join(omit, ",")}
+	key := columnsKey{typ, strings.Join(omit, ","), bare}
 	if s, ok := columnLists.Load(key); ok {
 		return s.(string)
 	}
@@ -449,7 +471,10 @@ func selectColumns[T any](q *Queries, omit ...string) string {
 			cols = append(cols, string(f.SQLName))
 		}
 	}
-	s := "SELECT " + strings.Join(cols, ", ") + " FROM " + string(table.SQLName)
+	s := strings.Join(cols, ", ")
+	if !bare {
+		s = "SELECT " + s + " FROM " + string(table.SQLName)
+	}
 	columnLists.Store(key, s)
 	return s
 }

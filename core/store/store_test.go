@@ -245,25 +245,30 @@ var _ = Describe("Store", func() {
 			Expect(n).To(BeEquivalentTo(1))
 		})
 
-		It("replaces one CRM's tags and leaves another CRM's alone", func(ctx SpecContext) {
+		It("changes one CRM's tags and leaves another CRM's alone", func(ctx SpecContext) {
 			s := db.Store()
 			u := newUser("anna", "anna@example.com")
 			Expect(s.CreateUser(ctx, u)).To(Succeed())
 			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-				if err := tx.ReplaceTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "1", TagName: "Kunde"}, {TagID: "2", TagName: "Newsletter"}}); err != nil {
+				if err := tx.ChangeTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "1", TagName: "Kunde"},
+					{TagID: "2", TagName: "Newsletter"}, {TagID: "3", TagName: "Webinar"}, {TagID: "4", TagName: "Kurs"}}, nil); err != nil {
 					return err
 				}
-				return tx.ReplaceTags(ctx, u.ID, "hubspot", []store.UserTag{{TagID: "h1", TagName: "Lead"}})
+				return tx.ChangeTags(ctx, u.ID, "hubspot", []store.UserTag{{TagID: "1", TagName: "Lead"}}, nil)
 			})).To(Succeed())
+			// Three of each: lists of a length SQLite pads (see padded).
 			Expect(s.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-				return tx.ReplaceTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "3", TagName: "Interessent"}})
+				return tx.ChangeTags(ctx, u.ID, "klicktipp", []store.UserTag{{TagID: "2", TagName: "News"},
+					{TagID: "5", TagName: "Interessent"}, {TagID: "6", TagName: "VIP"}}, []string{"1", "3", "4"})
 			})).To(Succeed())
 
 			tags, err := s.Tags(ctx, u.ID)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(tags).To(ConsistOf(
-				store.UserTag{UserID: u.ID, CRM: "hubspot", TagID: "h1", TagName: "Lead"},
-				store.UserTag{UserID: u.ID, CRM: "klicktipp", TagID: "3", TagName: "Interessent"},
+				store.UserTag{UserID: u.ID, CRM: "hubspot", TagID: "1", TagName: "Lead"},
+				store.UserTag{UserID: u.ID, CRM: "klicktipp", TagID: "2", TagName: "News"},
+				store.UserTag{UserID: u.ID, CRM: "klicktipp", TagID: "5", TagName: "Interessent"},
+				store.UserTag{UserID: u.ID, CRM: "klicktipp", TagID: "6", TagName: "VIP"},
 			))
 		})
 

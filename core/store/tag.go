@@ -15,18 +15,33 @@ func (q *Queries) Tags(ctx context.Context, userID int64) ([]UserTag, error) {
 	return tags, nil
 }
 
-// ReplaceTags makes tags the user's tags of one CRM, leaving other CRMs'
-// tags alone. Call it in a transaction.
-func (q *Queries) ReplaceTags(ctx context.Context, userID int64, crm string, tags []UserTag) error {
-	if _, err := q.exec(ctx, "DELETE FROM user_tags WHERE user_id = ? AND crm = ?", userID, crm); err != nil {
-		return fmt.Errorf("store: clear %s tags of user %d: %w", crm, userID, err)
+// ChangeTags changes a user's tags of one CRM, leaving other CRMs' tags
+// alone: put adds tags or renames them, drop removes tags by id. Only the
+// rows that change are written, and their index entries, not the rows of
+// every tag the user keeps. Call it in a transaction.
+func (q *Queries) ChangeTags(ctx context.Context, userID int64, crm string, put []UserTag, drop []string) error {
+	if len(drop) > 0 {
+		ids := make([]any, len(drop))
+		for i, id := range drop {
+			ids[i] = id
+		}
+		n, ids := q.padded(ids, 1)
+		if _, err := q.forList(n).exec(ctx, "DELETE FROM user_tags WHERE user_id = ? AND crm = ? AND tag_id IN ("+placeholders(n)+")",
+			append([]any{userID, crm}, ids...)...); err != nil {
+			return fmt.Errorf("store: remove %s tags of user %d: %w", crm, userID, err)
+		}
 	}
-	rows := make([]*UserTag, len(tags))
-	for i, t := range tags {
-		rows[i] = &UserTag{UserID: userID, CRM: crm, TagID: t.TagID, TagName: t.TagName}
-	}
-	if err := insert(ctx, q, rows); err != nil {
-		return fmt.Errorf("store: write %s tags of user %d: %w", crm, userID, err)
+	if len(put) > 0 {
+		values := make([]any, 0, 4*len(put))
+		for _, t := range put {
+			values = append(values, userID, crm, t.TagID, t.TagName)
+		}
+		// A row repeated by padding writes the same name twice.
+		n, values := q.padded(values, 4)
+		if _, err := q.forList(n).exec(ctx, "INSERT INTO user_tags (user_id, crm, tag_id, tag_name) VALUES "+rows(n, 4)+
+			" ON CONFLICT (user_id, crm, tag_id) DO UPDATE SET tag_name = excluded.tag_name", values...); err != nil {
+			return fmt.Errorf("store: write %s tags of user %d: %w", crm, userID, err)
+		}
 	}
 	return nil
 }

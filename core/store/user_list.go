@@ -80,11 +80,8 @@ func (q *Queries) DetailsOf(ctx context.Context, userIDs []int64) (map[int64]Use
 	}
 	// A single user's, as every event that changes a user publishes them,
 	// are read by statements prepared once; a page's list of users varies.
-	in := q
-	if len(userIDs) > 1 {
-		in = q.varying()
-	}
-	n, ids := in.padded(int64sToAny(userIDs), 1)
+	n, ids := q.padded(int64sToAny(userIDs), 1)
+	in := q.forList(n)
 	where := " WHERE user_id IN (" + placeholders(n) + ")"
 	var links []ContactLink
 	if err := in.scanAll(ctx, selectColumns[ContactLink](q)+where+" ORDER BY crm", ids, &links); err != nil {
