@@ -104,10 +104,10 @@ func (q *Queries) prepared(ctx context.Context, query string) (*sql.Stmt, error)
 	return s.prepare(ctx, query)
 }
 
-// insert inserts rows of one model and sets their ids, where the
-// database numbers them: prepared statements of a few rows each on SQLite
-// (see inChunks), where a statement costs no round trip, and for a lone
-// row on PostgreSQL; several rows there are one bun statement.
+// insert inserts rows of one model and sets their ids: prepared
+// statements of a few rows each on SQLite (see inChunks), where a
+// statement costs no round trip, and for a lone row on PostgreSQL;
+// several rows there are one bun statement.
 func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
 	if len(rows) == 0 {
 		return nil
@@ -115,69 +115,42 @@ func insert[T any](ctx context.Context, q *Queries, rows []*T) error {
 	if q.dialect == SQLite || (len(rows) == 1 && q.prepares()) {
 		return inChunks(len(rows), func(lo, hi int) error { return insertRows(ctx, q, rows[lo:hi]) })
 	}
-	ins := q.idb.NewInsert().Model(&rows)
-	if key := generatedKey(q.idb.Dialect().Tables().Get(reflect.TypeFor[T]())); key != nil {
-		ins = ins.Returning(string(key.SQLName))
-	}
-	_, err := ins.Exec(ctx)
+	_, err := q.idb.NewInsert().Model(&rows).Returning("id").Exec(ctx)
 	return err
 }
 
 // insertRows inserts rows of one model with one prepared statement and
-// sets each row's generated id: on PostgreSQL a lone row, which returns
-// its id; on SQLite as many rows as given, numbered as insertReceivedRows
-// says.
+// sets each row's id: on PostgreSQL a lone row, which returns its id; on
+// SQLite as many rows as given, numbered as insertReceivedRows says.
 func insertRows[T any](ctx context.Context, q *Queries, rows []*T) error {
 	table := q.idb.Dialect().Tables().Get(reflect.TypeFor[T]())
 	stmt, err := q.prepared(ctx, insertText(table, q.dialect, len(rows)))
 	if err != nil {
 		return err
 	}
-	fields := insertFields(table)
-	args := make([]any, 0, len(rows)*len(fields))
+	args := make([]any, 0, len(rows)*len(table.DataFields))
 	for _, row := range rows {
 		v := reflect.ValueOf(row).Elem()
-		for _, f := range fields {
+		for _, f := range table.DataFields {
 			args = append(args, boundArg(f.Value(v)))
 		}
 	}
-	key := generatedKey(table)
 	var last int64
-	switch {
-	case key == nil:
-		_, err = stmt.ExecContext(ctx, args...)
-	case q.dialect == Postgres:
+	if q.dialect == Postgres {
 		err = stmt.QueryRowContext(ctx, args...).Scan(&last)
-	default:
+	} else {
 		var res sql.Result
 		if res, err = stmt.ExecContext(ctx, args...); err == nil {
 			last, err = res.LastInsertId()
 		}
 	}
-	if err != nil || key == nil {
+	if err != nil {
 		return err
 	}
 	for i, row := range rows {
-		key.Value(reflect.ValueOf(row).Elem()).SetInt(last - int64(len(rows)-1-i))
+		table.PKs[0].Value(reflect.ValueOf(row).Elem()).SetInt(last - int64(len(rows)-1-i))
 	}
 	return nil
-}
-
-// generatedKey is the table's key that the database numbers, or nil for
-// a table keyed by its data (a user's tags, say).
-func generatedKey(table *schema.Table) *schema.Field {
-	if len(table.PKs) == 1 && table.PKs[0].AutoIncrement {
-		return table.PKs[0]
-	}
-	return nil
-}
-
-// insertFields are the columns an INSERT writes: all but a generated key.
-func insertFields(table *schema.Table) []*schema.Field {
-	if generatedKey(table) != nil {
-		return table.DataFields
-	}
-	return table.Fields
 }
 
 // insertTexts caches insertSQL by model, dialect and rows: building the
@@ -200,19 +173,18 @@ func insertText(table *schema.Table, d Dialect, rows int) string {
 	return text
 }
 
-// insertSQL is the INSERT of n rows of a table's columns, a generated key
-// apart; on PostgreSQL (one row) it returns that key, which SQLite's
-// driver reports.
+// insertSQL is the INSERT of n rows of a table's data columns; on
+// PostgreSQL (one row) it returns the row's key, which SQLite's driver
+// reports.
 func insertSQL(table *schema.Table, d Dialect, n int) string {
-	fields := insertFields(table)
-	cols := make([]string, len(fields))
-	for i, f := range fields {
+	cols := make([]string, len(table.DataFields))
+	for i, f := range table.DataFields {
 		cols[i] = string(f.SQLName)
 	}
 	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table.SQLName,
 		strings.Join(cols, ", "), rows(n, len(cols)))
-	if key := generatedKey(table); key != nil && d == Postgres {
-		query += " RETURNING " + string(key.SQLName)
+	if d == Postgres {
+		query += " RETURNING " + string(table.PKs[0].SQLName)
 	}
 	return query
 }
