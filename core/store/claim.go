@@ -294,7 +294,7 @@ func (q *Queries) coalesce(ctx context.Context, claims []Claim, now time.Time) e
 			continue
 		}
 		msg := fmt.Sprintf("Merged into event %d (same contact, action and parameters).", c.Event.ID)
-		n, ids := q.padded(int64sToAny(c.Coalesced), 1)
+		n, ids := q.padded(toAny(c.Coalesced), 1)
 		if _, err := q.varying().exec(ctx, `UPDATE events SET status = ?, outcome = ?, message = ?, coalesced_into = ?, updated_at = ?, finished_at = ?
 			WHERE id IN (`+placeholders(n)+`)`,
 			append([]any{StatusDone, OutcomeCoalesced, msg, c.Event.ID, now, now}, ids...)...); err != nil {

@@ -386,11 +386,11 @@ func repeatRow(row string, n int) string {
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
-// int64sToAny is ids as query arguments.
-func int64sToAny(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+// toAny is values as query arguments.
+func toAny[T any](values []T) []any {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
 	}
 	return args
 }

@@ -21,11 +21,7 @@ func (q *Queries) Tags(ctx context.Context, userID int64) ([]UserTag, error) {
 // every tag the user keeps. Call it in a transaction.
 func (q *Queries) ChangeTags(ctx context.Context, userID int64, crm string, put []UserTag, drop []string) error {
 	if len(drop) > 0 {
-		ids := make([]any, len(drop))
-		for i, id := range drop {
-			ids[i] = id
-		}
-		n, ids := q.padded(ids, 1)
+		n, ids := q.padded(toAny(drop), 1)
 		if _, err := q.forList(n).exec(ctx, "DELETE FROM user_tags WHERE user_id = ? AND crm = ? AND tag_id IN ("+placeholders(n)+")",
 			append([]any{userID, crm}, ids...)...); err != nil {
 			return fmt.Errorf("store: remove %s tags of user %d: %w", crm, userID, err)

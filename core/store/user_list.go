@@ -80,7 +80,7 @@ func (q *Queries) DetailsOf(ctx context.Context, userIDs []int64) (map[int64]Use
 	}
 	// A single user's, as every event that changes a user publishes them,
 	// are read by statements prepared once; a page's list of users varies.
-	n, ids := q.padded(int64sToAny(userIDs), 1)
+	n, ids := q.padded(toAny(userIDs), 1)
 	in := q.forList(n)
 	where := " WHERE user_id IN (" + placeholders(n) + ")"
 	var links []ContactLink
