@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -71,50 +72,63 @@ type UserDetails struct {
 	Fields map[string]string
 }
 
-// DetailsOf returns the details of several users at once (three queries,
-// whatever their number), by user id; a user without any has a zero value.
+// DetailsOf returns the details of several users at once, in one
+// statement whatever their number, by user id; a user without any has a
+// zero value. Every event that changes a user reads its details to
+// publish them, and on PostgreSQL each statement is a round trip.
 func (q *Queries) DetailsOf(ctx context.Context, userIDs []int64) (map[int64]UserDetails, error) {
 	out := make(map[int64]UserDetails, len(userIDs))
 	if len(userIDs) == 0 {
 		return out, nil
 	}
-	// A single user's, as every event that changes a user publishes them,
-	// are read by statements prepared once; a page's list of users varies.
+	// A single user's statement is prepared once; a page's list of users
+	// varies.
 	n, ids := q.padded(toAny(userIDs), 1)
-	in := q.forList(n)
 	where := " WHERE user_id IN (" + placeholders(n) + ")"
-	var links []ContactLink
-	if err := in.scanAll(ctx, selectColumns[ContactLink](q)+where+" ORDER BY crm", ids, &links); err != nil {
-		return nil, fmt.Errorf("store: read contacts of users: %w", err)
+	var rows []detailRow
+	err := q.forList(n).scanAll(ctx,
+		"SELECT 0 AS part, user_id, crm, contact_id AS name, '' AS value, created_at FROM contact_links"+where+
+			" UNION ALL SELECT 1, user_id, crm, tag_id, tag_name, NULL FROM user_tags"+where+
+			" UNION ALL SELECT 2, user_id, '', name, value, NULL FROM user_fields"+where+
+			" ORDER BY part, crm, value, name",
+		slices.Concat(ids, ids, ids), &rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: read details of users: %w", err)
 	}
-	var tags []UserTag
-	if err := in.scanAll(ctx, selectColumns[UserTag](q)+where+" ORDER BY crm, tag_name, tag_id", ids, &tags); err != nil {
-		return nil, fmt.Errorf("store: read tags of users: %w", err)
-	}
-	var fields []UserField
-	if err := in.scanAll(ctx, selectColumns[UserField](q)+where, ids, &fields); err != nil {
-		return nil, fmt.Errorf("store: read fields of users: %w", err)
-	}
-	for _, l := range links {
-		d := out[l.UserID]
-		d.Links = append(d.Links, l)
-		out[l.UserID] = d
-	}
-	for _, t := range tags {
-		d := out[t.UserID]
-		d.Tags = append(d.Tags, t)
-		out[t.UserID] = d
-	}
-	for _, f := range fields {
-		d := out[f.UserID]
-		if d.Fields == nil {
-			d.Fields = map[string]string{}
+	for _, r := range rows {
+		d := out[r.UserID]
+		switch r.Part {
+		case detailLink:
+			d.Links = append(d.Links, ContactLink{CRM: r.CRM, ContactID: r.Name, UserID: r.UserID, CreatedAt: r.CreatedAt.Time})
+		case detailTag:
+			d.Tags = append(d.Tags, UserTag{UserID: r.UserID, CRM: r.CRM, TagID: r.Name, TagName: r.Value})
+		case detailField:
+			if d.Fields == nil {
+				d.Fields = map[string]string{}
+			}
+			d.Fields[r.Name] = r.Value
 		}
-		d.Fields[f.Name] = f.Value
-		out[f.UserID] = d
+		out[r.UserID] = d
 	}
 	return out, nil
 }
+
+// detailRow is one row of DetailsOf's statement: a contact (its id as
+// name), a tag (id as name, name as value) or a field, as part says.
+type detailRow struct {
+	Part      int          `bun:"part"`
+	UserID    int64        `bun:"user_id"`
+	CRM       string       `bun:"crm"`
+	Name      string       `bun:"name"`
+	Value     string       `bun:"value"`
+	CreatedAt bun.NullTime `bun:"created_at"` // a contact's link
+}
+
+const (
+	detailLink = iota
+	detailTag
+	detailField
+)
 
 // likeInfix is a LIKE pattern (escape character !) matching strings that
 // contain part, taking its % and _ literally.
