@@ -148,6 +148,9 @@ func rows(o options) []row {
 		{"end-to-end: add, new users/s", func(c column) string {
 			return e2eCell(c, func() string { return batchCell(c.e2e.create) })
 		}, ""},
+		{"  CPU µs/user: hub / plugin / database / bench, idle cores", func(c column) string {
+			return e2eCell(c, func() string { return burstCPU(c.e2e.create) })
+		}, ""},
 		{fmt.Sprintf("  hashing pool: HashPassword × %d goroutines, /s", runtime.NumCPU()), func(c column) string {
 			return e2eCell(c, func() string { return count(c.e2e.hashing) })
 		}, ""},
@@ -280,7 +283,7 @@ steady: update_tags at %.0f/s for %s with ?wait=, timed by the client from sendi
 answer, after the adds and again once finished events of the same contacts fill the store to %s.
 RSS under load: the peak (the kernel's VmHWM) while the adds, update_tags, scale-out and ingest
 while processing run.
-CPU: read from /proc around a row: per webhook or event, the servers' (the hub, the scale-out's hubs
+CPU: read from /proc around a row: per webhook, user or event, the servers' (the hub, the scale-out's hubs
 summed, or the bare handler), their plugins', PostgreSQL's processes' (one started during the row
 counted whole) and the bench's own (the load, the fake CRMs, the polling), then the cores left idle.
 CRM lookups: the contacts the fake KlickTipp was asked for during the burst (or the load and its
