@@ -190,7 +190,6 @@ func (in *Inbox) Start(ctx context.Context) error {
 			in.log.Info("requeued events a previous run left in processing", "events", n)
 		}
 	}
-	in.pruneLeases(ctx)
 	if err := in.refreshBacklog(ctx); err != nil {
 		return err
 	}

@@ -708,19 +708,6 @@ var _ = Describe("Inbox", func() {
 			})
 		})
 
-		It("deletes the rows of contact leases given up when it starts, and leaves the held ones", func(ctx SpecContext) {
-			given := &store.ContactLease{CRM: "klicktipp", ContactID: "70", Owner: "", Until: time.Unix(0, 0).UTC()}
-			held := &store.ContactLease{CRM: "klicktipp", ContactID: "71", Owner: "hub-2/0123456789abcdef", Until: time.Now().UTC().Add(time.Hour)}
-			for _, lease := range []*store.ContactLease{given, held} {
-				_, err := st.DB().NewInsert().Model(lease).Exec(ctx)
-				Expect(err).NotTo(HaveOccurred())
-			}
-			start()
-			var leases []store.ContactLease
-			Expect(st.DB().NewSelect().Model(&leases).Scan(ctx)).To(Succeed())
-			Expect(leases).To(HaveExactElements(HaveField("ContactID", "71")))
-		})
-
 		It("refuses webhooks over the backlog limit", func() {
 			plug.setReady(false)
 			opts.MaxBacklog = 2

@@ -49,8 +49,6 @@ func (in *Inbox) workLoop(ctx context.Context) {
 	defer poll.Stop()
 	recount := time.NewTicker(5 * time.Second)
 	defer recount.Stop()
-	prune := time.NewTicker(pruneLeasesEvery)
-	defer prune.Stop()
 	for {
 		// Top the queue up once half of it is taken, so a claim (a
 		// transaction of its own) serves several events; new work and the
@@ -74,21 +72,7 @@ func (in *Inbox) workLoop(ctx context.Context) {
 			if err := in.refreshBacklog(ctx); err != nil {
 				in.log.Warn("count backlog", "err", err)
 			}
-		case <-prune.C:
-			in.pruneLeases(ctx)
 		}
-	}
-}
-
-// pruneLeasesEvery is how often the rows of contact leases given up are
-// deleted (see store.PruneReleasedLeases).
-const pruneLeasesEvery = 10 * time.Minute
-
-// pruneLeases deletes the rows of contact leases given up. A failure only
-// leaves them for the next time.
-func (in *Inbox) pruneLeases(ctx context.Context) {
-	if _, err := in.store.PruneReleasedLeases(ctx); err != nil && ctx.Err() == nil {
-		in.log.Warn("delete released contact leases", "err", err)
 	}
 }
 

@@ -125,9 +125,9 @@ func compareReceipt(a, b [2]int64) int {
 // out, each of a contact no claim holds (see unheld). It reads their keys
 // alone (id, CRM, contact and place in receipt order), since most
 // candidates are passed over; readClaimed reads the rest of the taken
-// ones. Each kind is read on its own, so that an index of that kind alone
-// serves the read; on PostgreSQL rows another transaction is claiming are
-// skipped, not waited for.
+// ones. Each kind is read on its own, so that an index
+// of that kind alone serves the read; on PostgreSQL rows another
+// transaction is claiming are skipped, not waited for.
 func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
 	kinds := []struct {
 		status, due string
@@ -392,36 +392,13 @@ func (q *Queries) renewLease(ctx context.Context, ev *Event, lease string, until
 }
 
 // ReleaseContact gives up a claim's lease of a contact; a contact another
-// claim holds is left alone. The row stays, free, for the contact's next
-// claim to take: on PostgreSQL the release and the take then rewrite it
-// in place, as no indexed column changes. Deleted here and inserted again
-// by the next claim, each event's lease left index entries behind that
-// every later lookup of the contact walked until a vacuum.
-// PruneReleasedLeases deletes the free rows now and then.
+// claim holds is left alone.
 func (q *Queries) ReleaseContact(ctx context.Context, crm, contactID, lease string) error {
-	_, err := q.exec(ctx, "UPDATE contact_leases SET owner = '', until = ? WHERE crm = ? AND contact_id = ? AND owner = ?",
-		released, crm, contactID, lease)
+	_, err := q.exec(ctx, "DELETE FROM contact_leases WHERE crm = ? AND contact_id = ? AND owner = ?", crm, contactID, lease)
 	if err != nil {
 		return fmt.Errorf("store: release contact %s/%s: %w", crm, contactID, err)
 	}
 	return nil
-}
-
-// released is the end of a lease given up: long run out, so any claim
-// takes the contact.
-var released = time.Unix(0, 0).UTC()
-
-// PruneReleasedLeases deletes the rows of the contact leases given up
-// (see ReleaseContact), so that the table holds the contacts of recent
-// work, not every contact ever seen. A claim taking a contact meanwhile
-// makes its row anew.
-func (q *Queries) PruneReleasedLeases(ctx context.Context) (int, error) {
-	res, err := q.exec(ctx, "DELETE FROM contact_leases WHERE owner = ''")
-	if err != nil {
-		return 0, fmt.Errorf("store: delete released contact leases: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
 }
 
 // CloseAttempt records how the attempt of an event that the claim named
