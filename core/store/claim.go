@@ -122,10 +122,9 @@ func compareReceipt(a, b [2]int64) int {
 
 // dueEvents lists claimable events, first received first: pending ones,
 // retrying ones whose time has come, and ones whose worker's lease ran
-// out, each of a contact no claim holds (see unheld). It reads their keys
-// alone (id, CRM, contact and place in receipt order), since most
-// candidates are passed over; readClaimed reads the rest of the taken
-// ones. Each kind is read on its own, so that an index
+// out. It reads their keys alone (id, CRM, contact and place in receipt
+// order), since most candidates are passed over; readClaimed reads the
+// rest of the taken ones. Each kind is read on its own, so that an index
 // of that kind alone serves the read; on PostgreSQL rows another
 // transaction is claiming are skipped, not waited for.
 func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
@@ -165,8 +164,6 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 			query += " AND " + k.due
 			args = append(args, now)
 		}
-		query += " AND " + unheld
-		args = append(args, now)
 		query += " ORDER BY " + receiptOrder + boundLimit + lockRows
 		if err := q.scanAll(ctx, query, append(args, limit), &evs); err != nil {
 			return nil, fmt.Errorf("select due %s events: %w", k.status, err)
@@ -176,15 +173,6 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 	slices.SortFunc(due, func(a, b *Event) int { return compareReceipt(receipt(a), receipt(b)) })
 	return due[:min(len(due), limit)], nil
 }
-
-// unheld keeps the events of contacts no claim holds a lease on that has
-// not run out. A contact another claim holds cannot be taken, and its
-// events, however many, would fill the candidates and hide the free
-// contacts' behind them. On PostgreSQL, trying to take it would also lock
-// its lease until this claim commits, and the worker applying its event
-// would wait that long to release it.
-const unheld = `NOT EXISTS (SELECT 1 FROM contact_leases AS l
-	WHERE l.crm = events.crm AND l.contact_id = events.contact_id AND l.until >= ?)`
 
 // readClaimed reads the claimed events whole, but for the request as
 // received, which only decoding reads.

@@ -216,25 +216,6 @@ var _ = Describe("claiming events", func() {
 			Expect(claims).To(HaveExactElements(HaveField("Event.ID", byContact["6"][0].ID)))
 		})
 
-		It("finds a free contact's event behind however many events of contacts other claims hold", func(ctx SpecContext) {
-			// A burst of a few busy contacts must not leave the workers
-			// idle while events of other contacts wait behind it.
-			held := time.Now().UTC().Add(time.Hour)
-			for i := range 12 {
-				contact := fmt.Sprint(100 + i%6)
-				addEvent(ctx, s, "klicktipp", contact, store.StatusPending)
-				if i < 6 {
-					_, err := s.DB().NewInsert().Model(&store.ContactLease{CRM: "klicktipp", ContactID: contact, Owner: "hub-2/0123456789abcdef", Until: held}).Exec(ctx)
-					Expect(err).NotTo(HaveOccurred())
-				}
-			}
-			free := addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
-
-			claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 1)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(claims).To(HaveExactElements(HaveField("Event.ID", free.ID)))
-		})
-
 		It("lists the contact's other pending events as waiting for the claimed one, but not those merged into it", func(ctx SpecContext) {
 			first := addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
 			twin := addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
