@@ -124,6 +124,7 @@ type detailRow struct {
 	CreatedAt bun.NullTime `bun:"created_at"` // a contact's link
 }
 
+// The parts of DetailsOf's statement, numbered as it writes them.
 const (
 	detailLink = iota
 	detailTag
