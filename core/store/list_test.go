@@ -108,6 +108,34 @@ var _ = Describe("lists for operators", func() {
 				Expect(details[ben.ID].Fields).To(BeEmpty())
 				Expect(details[cleo.ID].Links).To(ConsistOf(HaveField("CRM", "hubspot")))
 			})
+
+			// A user event shows them in this order, read for one user as
+			// every event that changes a user does.
+			It("come for one user with contacts by CRM, each with its time, and tags by CRM, name and id", func(ctx SpecContext) {
+				before := time.Now().UTC().Add(-time.Second)
+				Expect(s.LinkContact(ctx, "activecampaign", "ac-1", anna.ID)).To(BeTrue())
+				Expect(s.ChangeTags(ctx, anna.ID, "klicktipp", []store.UserTag{{TagID: "3", TagName: "Buyer"}, {TagID: "2", TagName: "Buyer"}, {TagID: "1", TagName: "Delta"}}, nil)).To(Succeed())
+				Expect(s.ChangeTags(ctx, anna.ID, "activecampaign", []store.UserTag{{TagID: "9", TagName: "Zebra"}}, nil)).To(Succeed())
+
+				details, err := s.DetailsOf(ctx, []int64{anna.ID})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(details).To(HaveLen(1))
+				links := details[anna.ID].Links
+				Expect(links).To(HaveExactElements(
+					And(HaveField("CRM", "activecampaign"), HaveField("ContactID", "ac-1"), HaveField("UserID", anna.ID)),
+					And(HaveField("CRM", "klicktipp"), HaveField("ContactID", "1001"), HaveField("UserID", anna.ID))))
+				for _, l := range links {
+					Expect(l.CreatedAt).To(BeTemporally(">", before))
+					Expect(l.CreatedAt).To(BeTemporally("<", time.Now().Add(time.Second)))
+				}
+				Expect(details[anna.ID].Tags).To(HaveExactElements(
+					And(HaveField("CRM", "activecampaign"), HaveField("TagID", "9"), HaveField("TagName", "Zebra")),
+					And(HaveField("CRM", "klicktipp"), HaveField("TagID", "2"), HaveField("TagName", "Buyer")),
+					And(HaveField("CRM", "klicktipp"), HaveField("TagID", "3"), HaveField("TagName", "Buyer")),
+					And(HaveField("CRM", "klicktipp"), HaveField("TagID", "7"), HaveField("TagName", "Customer")),
+					And(HaveField("CRM", "klicktipp"), HaveField("TagID", "1"), HaveField("TagName", "Delta"))))
+				Expect(details[anna.ID].Fields).To(Equal(map[string]string{"phone": "+49 1"}))
+			})
 		})
 
 		Describe("events", func() {
