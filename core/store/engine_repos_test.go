@@ -137,6 +137,26 @@ var _ = Describe("engine repositories", func() {
 			Expect(s.UsernamesWithPrefix(ctx, "zoe")).To(BeEmpty())
 		})
 
+		It("lists usernames by prefix exactly, byte for byte, whatever their letters", func(ctx SpecContext) {
+			for _, name := range []string{"ann", "annb", "Anna2", "jürg", "jürgen", "jürgens", "jürh",
+				"ÿa", "Ā", "\ud7ffx", "\ue000"} {
+				Expect(s.CreateUser(ctx, newUser(name, fmt.Sprintf("%x@example.com", name)))).To(Succeed())
+			}
+			Expect(s.UsernamesWithPrefix(ctx, "anna")).To(ConsistOf("anna"), "neither case nor a neighbour")
+			Expect(s.UsernamesWithPrefix(ctx, "jürg")).To(ConsistOf("jürg", "jürgen", "jürgens"))
+			Expect(s.UsernamesWithPrefix(ctx, "ÿ")).To(ConsistOf("ÿa"), "ÿ's last byte is 0xbf")
+			Expect(s.UsernamesWithPrefix(ctx, "\ud7ff")).To(ConsistOf("\ud7ffx"), "the next character is U+E000")
+			Expect(s.UsernamesWithPrefix(ctx, "")).To(HaveLen(12))
+		})
+
+		It("reads usernames by prefix as a range of an index, not every user", func(ctx SpecContext) {
+			query, args := store.UsernamesWithPrefixQuery(s, "anna")
+			Expect(queryPlan(ctx, s, query, args)).To(Or(
+				HavePrefix("SEARCH users USING COVERING INDEX users_username (username>? AND username<?)"), // SQLite
+				ContainSubstring("Index Cond: ((username >= 'anna'::text) AND (username < 'annb'::text))"), // PostgreSQL
+			))
+		})
+
 		It("applies concurrent changes to one locked user one after the other", func(ctx SpecContext) {
 			anna.FirstName = "0"
 			Expect(s.UpdateUser(ctx, anna)).To(Succeed())

@@ -35,3 +35,14 @@ func PreparedTexts(s *Store) int {
 	defer s.stmts.mu.Unlock()
 	return len(s.stmts.m)
 }
+
+// UsernamesWithPrefixQuery is the statement UsernamesWithPrefix runs, and
+// its values.
+func UsernamesWithPrefixQuery(s *Store, prefix string) (string, []any) {
+	return usernamesWithPrefix(s.dialect, prefix)
+}
+
+// UserByLoginQuery is the statement UserByLogin runs for login.
+func UserByLoginQuery(s *Store, login string) string {
+	return s.userByLogin(new(User), LoginKey(login)).String()
+}

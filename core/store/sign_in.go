@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // LoginKey is the form of a login (username or e-mail) that sign-in
@@ -21,8 +23,7 @@ func (q *Queries) UserByLogin(ctx context.Context, login string) (*User, error) 
 		return nil, ErrNotFound
 	}
 	u := new(User)
-	err := q.idb.NewSelect().Model(u).Where("email_key = ? OR LOWER(username) = ?", key, key).
-		OrderExpr("CASE WHEN email_key = ? THEN 0 ELSE 1 END, id", key).Limit(1).Scan(ctx)
+	err := q.userByLogin(u, key).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -30,6 +31,13 @@ func (q *Queries) UserByLogin(ctx context.Context, login string) (*User, error) 
 		return nil, fmt.Errorf("store: find user by login: %w", err)
 	}
 	return u, nil
+}
+
+// userByLogin reads into u the user whose e-mail key or username in lower
+// case (users_username_lower) is key.
+func (q *Queries) userByLogin(u *User, key string) *bun.SelectQuery {
+	return q.idb.NewSelect().Model(u).Where("email_key = ? OR lower(username) = ?", key, key).
+		OrderExpr("CASE WHEN email_key = ? THEN 0 ELSE 1 END, id", key).Limit(1)
 }
 
 // ReplacePasswordHash sets a user's password hash to hash only while it is

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EmailKey is the form of an e-mail address that uniqueness is checked on.
@@ -82,18 +83,64 @@ func (q *Queries) CreateUserUnlessTaken(ctx context.Context, u *User) (bool, err
 	return n == 1, nil
 }
 
-// UsernamesWithPrefix returns the usernames that begin with prefix (on
-// SQLite ignoring the case of ASCII letters), for picking a free one.
+// UsernamesWithPrefix returns the usernames that begin with prefix, for
+// picking a free one. It reads them as a range of an index in byte order,
+// from prefix up to the first string past every one that begins with it:
+// a LIKE could use no index on either database (SQLite's ignores case,
+// and PostgreSQL's collation need not be bytewise), so every new user read
+// every username.
 func (q *Queries) UsernamesWithPrefix(ctx context.Context, prefix string) ([]string, error) {
-	escaped := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(prefix)
+	query, args := usernamesWithPrefix(q.dialect, prefix)
 	var names []string
-	err := q.idb.NewSelect().Model((*User)(nil)).Column("username").
-		Where("username LIKE ? ESCAPE '!'", escaped+"%").Scan(ctx, &names)
-	if err != nil {
+	if err := q.scanAll(ctx, query, args, &names); err != nil {
 		return nil, fmt.Errorf("store: read usernames like %s: %w", prefix, err)
 	}
 	return names, nil
 }
+
+// usernamesWithPrefix is UsernamesWithPrefix's statement: on SQLite
+// users_username is in byte order already, on PostgreSQL
+// users_username_bytewise is.
+func usernamesWithPrefix(d Dialect, prefix string) (string, []any) {
+	username := "username"
+	if d == Postgres {
+		username = `username COLLATE "C"`
+	}
+	query, args := "SELECT username FROM users WHERE "+username+" >= ?", []any{prefix}
+	if end, ok := prefixEnd(prefix); ok {
+		query += " AND " + username + " < ?"
+		args = append(args, end)
+	}
+	return query, args
+}
+
+// prefixEnd is the least string after every string that begins with
+// prefix, in byte order (which is UTF-8's order of code points): prefix
+// with its last character replaced by the next one. There is none for ""
+// or a prefix of nothing but U+10FFFF.
+func prefixEnd(prefix string) (string, bool) {
+	for prefix != "" {
+		r, size := utf8.DecodeLastRuneInString(prefix)
+		last := prefix[len(prefix)-size]
+		prefix = prefix[:len(prefix)-size]
+		switch {
+		case r == utf8.RuneError && size == 1:
+			// Not UTF-8, which only SQLite stores: the next byte.
+			if last < 0xff {
+				return prefix + string([]byte{last + 1}), true
+			}
+		case r == utf8.MaxRune: // none after it: the character before it goes up
+		case r == surrogateMin-1:
+			return prefix + string(rune(surrogateMax+1)), true // surrogates are not characters
+		default:
+			return prefix + string(r+1), true
+		}
+	}
+	return "", false
+}
+
+// The UTF-16 surrogates: code points that UTF-8 does not encode.
+const surrogateMin, surrogateMax = 0xD800, 0xDFFF
 
 // LockUser reads a user and, on PostgreSQL, locks its row until the
 // transaction ends, so that concurrent changes to one user apply one after
