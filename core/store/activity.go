@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // Activity levels.
@@ -63,11 +65,16 @@ func (q *Queries) EventActivity(ctx context.Context, eventID int64) ([]Activity,
 // newest first.
 func (q *Queries) UserActivity(ctx context.Context, userID int64, limit int) ([]Activity, error) {
 	var lines []Activity
-	err := q.idb.NewSelect().Model(&lines).Where("user_id = ?", userID).Order("id DESC").Limit(int64(limit)).Scan(ctx)
-	if err != nil {
+	if err := q.userActivity(&lines, userID, limit).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: read activity of user %d: %w", userID, err)
 	}
 	return lines, nil
+}
+
+// userActivity selects UserActivity's lines into lines: through
+// activity_user on PostgreSQL, newest first through the table on SQLite.
+func (q *Queries) userActivity(lines *[]Activity, userID int64, limit int) *bun.SelectQuery {
+	return q.idb.NewSelect().Model(lines).Where("user_id = ?", userID).Order("id DESC").Limit(int64(limit))
 }
 
 // RecentActivity returns the newest lines, newest first; beforeID > 0

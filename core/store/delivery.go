@@ -121,7 +121,17 @@ type DeliveryFilter struct {
 // and the cursor of the next page (0 when this is the last).
 func (q *Queries) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) ([]AppDelivery, int64, error) {
 	var rows []AppDelivery
-	sel := q.idb.NewSelect().Model(&rows)
+	if err := q.listDeliveries(&rows, f, p).Scan(ctx); err != nil {
+		return nil, 0, fmt.Errorf("store: list deliveries: %w", err)
+	}
+	rows, next := cut(p, rows, func(d AppDelivery) int64 { return d.ID })
+	return rows, next, nil
+}
+
+// listDeliveries selects ListDeliveries' page into rows; a user's
+// through app_deliveries_user on PostgreSQL.
+func (q *Queries) listDeliveries(rows *[]AppDelivery, f DeliveryFilter, p Page) *bun.SelectQuery {
+	sel := q.idb.NewSelect().Model(rows)
 	if f.App != "" {
 		sel = sel.Where("app = ?", f.App)
 	}
@@ -131,11 +141,7 @@ func (q *Queries) ListDeliveries(ctx context.Context, f DeliveryFilter, p Page) 
 	if f.UserID != 0 {
 		sel = sel.Where("user_id = ?", f.UserID)
 	}
-	if err := p.paginate(sel).Scan(ctx); err != nil {
-		return nil, 0, fmt.Errorf("store: list deliveries: %w", err)
-	}
-	rows, next := cut(p, rows, func(d AppDelivery) int64 { return d.ID })
-	return rows, next, nil
+	return p.paginate(sel)
 }
 
 // ReplayDeliveries sends an app's deliveries of a status (dead or

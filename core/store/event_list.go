@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // Statuses lists every event status, in the order an event goes through
@@ -28,7 +30,16 @@ type EventFilter struct {
 // the last).
 func (q *Queries) ListEvents(ctx context.Context, f EventFilter, p Page) ([]Event, int64, error) {
 	var evs []Event
-	sel := q.idb.NewSelect().Model(&evs).ExcludeColumn("body")
+	if err := q.listEvents(&evs, f, p).Scan(ctx); err != nil {
+		return nil, 0, fmt.Errorf("store: list events: %w", err)
+	}
+	evs, next := cut(p, evs, func(ev Event) int64 { return ev.ID })
+	return evs, next, nil
+}
+
+// listEvents selects ListEvents' page into evs.
+func (q *Queries) listEvents(evs *[]Event, f EventFilter, p Page) *bun.SelectQuery {
+	sel := q.idb.NewSelect().Model(evs).ExcludeColumn("body")
 	if f.Status != "" {
 		sel = sel.Where("status = ?", f.Status)
 	}
@@ -39,7 +50,9 @@ func (q *Queries) ListEvents(ctx context.Context, f EventFilter, p Page) ([]Even
 		sel = sel.Where("action = ?", f.Action)
 	}
 	if f.ContactID != "" {
-		sel = sel.Where("contact_id = ?", f.ContactID)
+		// The second condition lets events_crm_contact, which holds only
+		// events with a contact, serve the first with the CRM's.
+		sel = sel.Where("contact_id = ? AND contact_id <> ''", f.ContactID)
 	}
 	if f.RequestID != 0 {
 		sel = sel.Where("request_id = ?", f.RequestID)
@@ -50,11 +63,7 @@ func (q *Queries) ListEvents(ctx context.Context, f EventFilter, p Page) ([]Even
 	if !f.Until.IsZero() {
 		sel = sel.Where("received_at < ?", f.Until.UTC())
 	}
-	if err := p.paginate(sel).Scan(ctx); err != nil {
-		return nil, 0, fmt.Errorf("store: list events: %w", err)
-	}
-	evs, next := cut(p, evs, func(ev Event) int64 { return ev.ID })
-	return evs, next, nil
+	return p.paginate(sel)
 }
 
 // OutcomeCount is how many events received since a moment ended, or stand,

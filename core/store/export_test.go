@@ -46,3 +46,19 @@ func UsernamesWithPrefixQuery(s *Store, prefix string) (string, []any) {
 func UserByLoginQuery(s *Store, login string) string {
 	return s.userByLogin(new(User), LoginKey(login)).String()
 }
+
+// UserActivityQuery is the statement UserActivity runs.
+func UserActivityQuery(s *Store, userID int64, limit int) string {
+	return s.userActivity(new([]Activity), userID, limit).String()
+}
+
+// ListEventsQuery is the statement ListEvents runs for f's first page.
+func ListEventsQuery(s *Store, f EventFilter) string {
+	return s.listEvents(new([]Event), f, Page{Limit: 50}).String()
+}
+
+// ListDeliveriesQuery is the statement ListDeliveries runs for f's first
+// page.
+func ListDeliveriesQuery(s *Store, f DeliveryFilter) string {
+	return s.listDeliveries(new([]AppDelivery), f, Page{Limit: 50}).String()
+}
