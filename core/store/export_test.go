@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // WALPath is the write-ahead log file InTx and InTxSyncLater flush on
 // SQLite; "" on PostgreSQL.
 func WALPath(s *Store) string {
@@ -61,4 +63,10 @@ func ListEventsQuery(s *Store, f EventFilter) string {
 // page.
 func ListDeliveriesQuery(s *Store, f DeliveryFilter) string {
 	return s.listDeliveries(new([]AppDelivery), f, Page{Limit: 50}).String()
+}
+
+// OutcomesSinceQuery is the statement OutcomesSince runs once it has
+// found floor.
+func OutcomesSinceQuery(s *Store, floor int64, since time.Time) string {
+	return s.outcomesSince(floor, since).String()
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -33,6 +34,13 @@ var _ = Describe("query plans", func() {
 			Expect(queryPlan(ctx, s, store.UserByLoginQuery(s, "Anna"), nil)).To(Or(
 				onSQLite("SEARCH user USING INDEX users_username_lower (<expr>=?)"),
 				onPostgres("users_username_lower", "Index Cond: (lower(username) = 'anna'::text)"),
+			))
+		})
+
+		It("count the outcomes of recent events from the floor on by id", func(ctx SpecContext) {
+			Expect(queryPlan(ctx, s, store.OutcomesSinceQuery(s, 1000, time.Now()), nil)).To(Or(
+				onSQLite("SEARCH event USING INTEGER PRIMARY KEY (rowid>?)"),
+				onPostgres("events_pkey", "Index Cond: (id > 1000)"),
 			))
 		})
 
