@@ -46,8 +46,14 @@ func newLease(owner string) string {
 // contact's other pending events are listed as waiting for it. Events whose
 // lease ran out are taken over. A claimed event comes without the request
 // as received (method, query, header, content type, body), which only
-// decoding reads. However many events it claims, it makes the same few
-// statements.
+// decoding reads.
+//
+// It reads its candidates four per free place, first received first. When
+// their contacts are held and the claim comes back short, it reads the
+// pending events after them, a window at a time (claimWindows at most),
+// so that a burst for a few busy contacts does not leave workers idle
+// while other contacts' events wait behind it. Otherwise, however many
+// events it claims, it makes the same few statements.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, leaseUntil time.Time, limit int) ([]Claim, error) {
 	if len(crms) == 0 || limit <= 0 {
 		return nil, nil
@@ -56,21 +62,32 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 	err := s.InTxShared(ctx, func(ctx context.Context, tx *Tx) error {
 		claims = nil
 		now := time.Now().UTC()
-		candidates, err := tx.dueEvents(ctx, crms, now, limit*4)
+		window := limit * 4
+		candidates, err := tx.dueEvents(ctx, crms, now, window)
 		if err != nil {
 			return err
 		}
-		// A newer event of a contact waits for the oldest; contacts
-		// another claim holds are passed over for the next ones.
-		oldest := oldestOfEachContact(candidates)
-		for len(claims) < limit && len(oldest) > 0 {
-			try := oldest[:min(limit-len(claims), len(oldest))]
-			oldest = oldest[len(try):]
-			taken, err := tx.takeContacts(ctx, owner, try, now, leaseUntil)
-			if err != nil {
+		tried := map[[2]string]bool{} // contacts taken or found held
+		for windows := 1; ; windows++ {
+			// A newer event of a contact waits for the oldest; contacts
+			// another claim holds are passed over for the next ones.
+			oldest := oldestOfEachContact(candidates, tried)
+			for len(claims) < limit && len(oldest) > 0 {
+				try := oldest[:min(limit-len(claims), len(oldest))]
+				oldest = oldest[len(try):]
+				taken, err := tx.takeContacts(ctx, owner, try, now, leaseUntil)
+				if err != nil {
+					return err
+				}
+				claims = append(claims, taken...)
+			}
+			if len(claims) == limit || len(candidates) < window || windows == claimWindows {
+				break
+			}
+			last := receipt(candidates[len(candidates)-1])
+			if candidates, err = tx.pendingAfter(ctx, crms, last, window); err != nil {
 				return err
 			}
-			claims = append(claims, taken...)
 		}
 		if len(claims) == 0 {
 			return nil
@@ -89,14 +106,19 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 	return claims, nil
 }
 
-// oldestOfEachContact keeps the first event of each contact in evs.
-func oldestOfEachContact(evs []*Event) []*Event {
-	seen := make(map[[2]string]bool, len(evs))
+// claimWindows bounds the windows of candidates a claim reads: behind a
+// queue of held contacts' events longer than that, the claim waits for
+// them to be applied.
+const claimWindows = 4
+
+// oldestOfEachContact keeps the first event in evs of each contact not
+// tried yet, and counts those contacts as tried.
+func oldestOfEachContact(evs []*Event, tried map[[2]string]bool) []*Event {
 	var oldest []*Event
 	for _, ev := range evs {
 		contact := [2]string{ev.CRM, ev.ContactID}
-		if !seen[contact] {
-			seen[contact] = true
+		if !tried[contact] {
+			tried[contact] = true
 			oldest = append(oldest, ev)
 		}
 	}
@@ -128,50 +150,74 @@ func compareReceipt(a, b [2]int64) int {
 // of that kind alone serves the read; on PostgreSQL rows another
 // transaction is claiming are skipped, not waited for.
 func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, limit int) ([]*Event, error) {
-	kinds := []struct {
-		status, due string
-		index       string // the index SQLite must use, where its guess would be wrong
-	}{
-		// Read by status alone, every pending event would be sorted to
-		// take the first few.
-		{StatusPending, "", "events_pending_receipt"},
-		// Read in receipt order, the retrying events would all be passed
-		// over to find the few that are due.
-		{StatusRetrying, "next_attempt_at <= ?", "events_retry_due"},
-		// Processing events are at most twice a hub's crew (its workers
-		// and its queue of claimed events): read by status and sorted.
-		{StatusProcessing, "lease_until < ?", ""},
-	}
-	lockRows := ""
-	if q.dialect == Postgres {
-		lockRows = " FOR UPDATE SKIP LOCKED"
-	}
 	var due []*Event
-	for _, k := range kinds {
-		var evs []*Event
-		// The status is written in, not bound: a prepared statement's plan
-		// made for any status would not know that few events are due.
-		query := "SELECT id, crm, contact_id, request_id, item_index FROM events"
-		if k.index != "" {
-			query += q.indexedBy(k.index)
-		}
-		query += " WHERE status = '" + k.status + "' AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
-		args := []any{}
-		for _, crm := range crms {
-			args = append(args, crm)
-		}
-		if k.due != "" {
-			query += " AND " + k.due
-			args = append(args, now)
-		}
-		query += " ORDER BY " + receiptOrder + boundLimit + lockRows
-		if err := q.scanAll(ctx, query, append(args, limit), &evs); err != nil {
-			return nil, fmt.Errorf("select due %s events: %w", k.status, err)
+	for _, k := range dueKinds {
+		evs, err := q.dueOfKind(ctx, k, crms, now, nil, limit)
+		if err != nil {
+			return nil, err
 		}
 		due = append(due, evs...)
 	}
 	slices.SortFunc(due, func(a, b *Event) int { return compareReceipt(receipt(a), receipt(b)) })
 	return due[:min(len(due), limit)], nil
+}
+
+// pendingAfter lists the pending events received after the place after
+// in receipt order, first received first, as dueEvents reads them.
+func (q *Queries) pendingAfter(ctx context.Context, crms []string, after [2]int64, limit int) ([]*Event, error) {
+	return q.dueOfKind(ctx, dueKinds[0], crms, time.Time{}, &after, limit)
+}
+
+// dueKind is a kind of claimable event: its status, the condition that
+// makes it due, and the index SQLite must use, where its guess would be
+// wrong.
+type dueKind struct{ status, due, index string }
+
+var dueKinds = []dueKind{
+	// Read by status alone, every pending event would be sorted to take
+	// the first few.
+	{StatusPending, "", "events_pending_receipt"},
+	// Read in receipt order, the retrying events would all be passed over
+	// to find the few that are due.
+	{StatusRetrying, "next_attempt_at <= ?", "events_retry_due"},
+	// Processing events are at most twice a hub's crew (its workers and
+	// its queue of claimed events): read by status and sorted.
+	{StatusProcessing, "lease_until < ?", ""},
+}
+
+// dueOfKind reads the keys of up to limit due events of one kind, first
+// received first; with after, only those received after that place.
+func (q *Queries) dueOfKind(ctx context.Context, k dueKind, crms []string, now time.Time, after *[2]int64, limit int) ([]*Event, error) {
+	// The status is written in, not bound: a prepared statement's plan
+	// made for any status would not know that few events are due.
+	query := "SELECT id, crm, contact_id, request_id, item_index FROM events"
+	if k.index != "" {
+		query += q.indexedBy(k.index)
+	}
+	query += " WHERE status = '" + k.status + "' AND crm IN (" + placeholders(len(crms)) + ") AND decoded"
+	args := []any{}
+	for _, crm := range crms {
+		args = append(args, crm)
+	}
+	if k.due != "" {
+		query += " AND " + k.due
+		args = append(args, now)
+	}
+	if after != nil {
+		// The first condition is the one SQLite reads the index's range
+		// by; the second, exact, is PostgreSQL's.
+		query += " AND COALESCE(request_id, id) >= ? AND (COALESCE(request_id, id), item_index) > (?, ?)"
+		args = append(args, after[0], after[0], after[1])
+	}
+	query += " ORDER BY " + receiptOrder + boundLimit
+	if q.dialect == Postgres {
+		query += " FOR UPDATE SKIP LOCKED"
+	}
+	var evs []*Event
+	if err := q.scanAll(ctx, query, append(args, limit), &evs); err != nil {
+		return nil, fmt.Errorf("select due %s events: %w", k.status, err)
+	}
+	return evs, nil
 }
 
 // readClaimed reads the claimed events whole, but for the request as

@@ -216,6 +216,74 @@ var _ = Describe("claiming events", func() {
 			Expect(claims).To(HaveExactElements(HaveField("Event.ID", byContact["6"][0].ID)))
 		})
 
+		Describe("behind events of contacts other claims hold", func() {
+			// A claim of one reads four candidates a window: pending
+			// events of contacts 100–105, two each, held by another hub,
+			// fill three windows, and a free contact's event comes after
+			// them.
+			var held time.Time
+			holdContacts := func(ctx context.Context, events int) {
+				for i := range events {
+					contact := fmt.Sprint(100 + i%6)
+					addEvent(ctx, s, "klicktipp", contact, store.StatusPending)
+					if i < 6 {
+						_, err := s.DB().NewInsert().Model(&store.ContactLease{CRM: "klicktipp", ContactID: contact, Owner: "hub-2/0123456789abcdef", Until: held}).Exec(ctx)
+						Expect(err).NotTo(HaveOccurred())
+					}
+				}
+			}
+			BeforeEach(func() { held = time.Now().UTC().Add(time.Hour) })
+
+			It("reads further while its windows come back full, to a free contact's event", func(ctx SpecContext) {
+				holdContacts(ctx, 12)
+				free := addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
+				other := addEvent(ctx, s, "klicktipp", "10", store.StatusPending)
+
+				claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 1)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claims).To(HaveExactElements(HaveField("Event.ID", free.ID)))
+				claims, err = s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 1)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claims).To(HaveExactElements(HaveField("Event.ID", other.ID)))
+			})
+
+			It("reads further inside a request of several items, in their order", func(ctx SpecContext) {
+				// One request's items: twelve of held contacts (100–105),
+				// then a free contact's, all in one place of receipt.
+				now := time.Now().UTC()
+				request := addEvent(ctx, s, "klicktipp", "100", store.StatusPending)
+				_, err := s.DB().NewInsert().Model(&store.ContactLease{CRM: "klicktipp", ContactID: "100", Owner: "hub-2/0123456789abcdef", Until: held}).Exec(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				items := make([]*store.Event, 13)
+				for i := range items {
+					contact := fmt.Sprint(100 + (i+1)%6)
+					if i == 12 {
+						contact = "9"
+					}
+					items[i] = &store.Event{CRM: "klicktipp", Action: "add", ContactID: contact, Decoded: true, Status: store.StatusPending,
+						RequestID: &request.ID, ItemIndex: i + 1, ReceivedAt: now, UpdatedAt: now, NextAttemptAt: now}
+					if i < 5 {
+						_, err := s.DB().NewInsert().Model(&store.ContactLease{CRM: "klicktipp", ContactID: contact, Owner: "hub-2/0123456789abcdef", Until: held}).Exec(ctx)
+						Expect(err).NotTo(HaveOccurred())
+					}
+				}
+				Expect(s.InsertEvents(ctx, items)).To(Succeed())
+
+				claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 1)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claims).To(HaveExactElements(HaveField("Event.ID", items[12].ID)))
+			})
+
+			It("reads four windows at most", func(ctx SpecContext) {
+				holdContacts(ctx, 16)
+				addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
+
+				claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 1)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claims).To(BeEmpty())
+			})
+		})
+
 		It("lists the contact's other pending events as waiting for the claimed one, but not those merged into it", func(ctx SpecContext) {
 			first := addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
 			twin := addEvent(ctx, s, "klicktipp", "7", store.StatusPending)
