@@ -49,11 +49,13 @@ func newLease(owner string) string {
 // decoding reads.
 //
 // It reads its candidates four per free place, first received first. When
-// their contacts are held and the claim comes back short, it reads the
-// pending events after them, a window at a time (claimWindows at most),
-// so that a burst for a few busy contacts does not leave workers idle
-// while other contacts' events wait behind it. Otherwise, however many
-// events it claims, it makes the same few statements.
+// their contacts are all held, it reads the pending events after them, a
+// window at a time (claimWindows at most), so that a burst for a few busy
+// contacts does not leave workers idle while other contacts' events wait
+// behind it. A claim that took some stops there: the inbox claims again
+// as soon as a few workers are free, and on PostgreSQL further windows
+// for every short claim cost the hubs more than they gave. Otherwise,
+// however many events it claims, it makes the same few statements.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, leaseUntil time.Time, limit int) ([]Claim, error) {
 	if len(crms) == 0 || limit <= 0 {
 		return nil, nil
@@ -81,7 +83,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, crms []string, le
 				}
 				claims = append(claims, taken...)
 			}
-			if len(claims) == limit || len(candidates) < window || windows == claimWindows {
+			if len(claims) > 0 || len(candidates) < window || windows == claimWindows {
 				break
 			}
 			last := receipt(candidates[len(candidates)-1])

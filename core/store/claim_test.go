@@ -274,6 +274,16 @@ var _ = Describe("claiming events", func() {
 				Expect(claims).To(HaveExactElements(HaveField("Event.ID", items[12].ID)))
 			})
 
+			It("reads no further once it has taken one", func(ctx SpecContext) {
+				first := addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
+				holdContacts(ctx, 12)
+				addEvent(ctx, s, "klicktipp", "10", store.StatusPending)
+
+				claims, err := s.ClaimEvents(ctx, "hub-1", []string{"klicktipp"}, held, 2)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(claims).To(HaveExactElements(HaveField("Event.ID", first.ID)))
+			})
+
 			It("reads four windows at most", func(ctx SpecContext) {
 				holdContacts(ctx, 16)
 				addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
