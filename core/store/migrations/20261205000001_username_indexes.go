@@ -1,13 +1,5 @@
 package migrations
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
-)
-
 func init() {
 	// Two reads of users by username could use no index, so each read
 	// every user: picking a new user's username among those that begin
@@ -17,18 +9,8 @@ func init() {
 	// The first now reads a range in byte order. SQLite's users_username
 	// is in that order; PostgreSQL's follows the database's collation,
 	// which need not be bytewise, so it gets an index of its own.
-	Migrations.MustRegister(func(ctx context.Context, db *bun.DB) error {
-		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			stmts := []string{`CREATE INDEX users_username_lower ON users (lower(username))`}
-			if db.Dialect().Name() == dialect.PG {
-				stmts = append(stmts, `CREATE INDEX users_username_bytewise ON users (username COLLATE "C")`)
-			}
-			for _, stmt := range stmts {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("%s: %w", stmt, err)
-				}
-			}
-			return nil
-		})
-	}, nil)
+	Migrations.MustRegister(statements(
+		`CREATE INDEX users_username_lower ON users (lower(username))`,
+		postgresOnly(`CREATE INDEX users_username_bytewise ON users (username COLLATE "C")`),
+	), nil)
 }

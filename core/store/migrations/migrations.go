@@ -43,6 +43,10 @@ func statements(stmts ...string) migrate.MigrationFunc {
 	return func(ctx context.Context, db *bun.DB) error {
 		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			for _, stmt := range stmts {
+				stmt, pgOnly := strings.CutPrefix(stmt, postgresOnlyMark)
+				if pgOnly && tx.Dialect().Name() != dialect.PG {
+					continue
+				}
 				if _, err := tx.ExecContext(ctx, ddl(tx, stmt)); err != nil {
 					return fmt.Errorf("%s: %w", firstLine(stmt), err)
 				}
@@ -51,6 +55,12 @@ func statements(stmts ...string) migrate.MigrationFunc {
 		})
 	}
 }
+
+// postgresOnly marks a statement that statements runs on PostgreSQL
+// alone.
+func postgresOnly(stmt string) string { return postgresOnlyMark + stmt }
+
+const postgresOnlyMark = "postgres only: "
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
