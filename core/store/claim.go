@@ -167,7 +167,7 @@ func (q *Queries) dueEvents(ctx context.Context, crms []string, now time.Time, l
 // pendingAfter lists the pending events received after the place after
 // in receipt order, first received first, as dueEvents reads them.
 func (q *Queries) pendingAfter(ctx context.Context, crms []string, after [2]int64, limit int) ([]*Event, error) {
-	return q.dueOfKind(ctx, dueKinds[0], crms, time.Time{}, &after, limit)
+	return q.dueOfKind(ctx, pendingKind, crms, time.Time{}, &after, limit)
 }
 
 // dueKind is a kind of claimable event: its status, the condition that
@@ -175,10 +175,12 @@ func (q *Queries) pendingAfter(ctx context.Context, crms []string, after [2]int6
 // wrong.
 type dueKind struct{ status, due, index string }
 
+// pendingKind is the pending events. Read by status alone, every
+// pending event would be sorted to take the first few.
+var pendingKind = dueKind{StatusPending, "", "events_pending_receipt"}
+
 var dueKinds = []dueKind{
-	// Read by status alone, every pending event would be sorted to take
-	// the first few.
-	{StatusPending, "", "events_pending_receipt"},
+	pendingKind,
 	// Read in receipt order, the retrying events would all be passed over
 	// to find the few that are due.
 	{StatusRetrying, "next_attempt_at <= ?", "events_retry_due"},

@@ -317,3 +317,19 @@ var _ = Describe("engine repositories", func() {
 		})
 	})
 })
+
+var _ = DescribeTable("the end of a username prefix's range",
+	func(prefix, end string, ok bool) {
+		got, gotOK := store.PrefixEnd(prefix)
+		Expect(gotOK).To(Equal(ok))
+		Expect(got).To(Equal(end))
+	},
+	Entry("a letter goes up", "anna", "annb", true),
+	Entry("a character whose last byte is 0xbf", "jÿ", "jĀ", true),
+	Entry("past the surrogates", "\ud7ff", "\ue000", true),
+	Entry("the last character, dropped", "a\U0010FFFF", "b", true),
+	Entry("a byte that is not UTF-8", "a\xc3", "a\xc4", true),
+	Entry("a byte 0xff, dropped", "a\xff", "b", true),
+	Entry("nothing after the empty prefix", "", "", false),
+	Entry("nothing after the last character", "\U0010FFFF", "", false),
+)

@@ -70,3 +70,7 @@ func ListDeliveriesQuery(s *Store, f DeliveryFilter) string {
 func OutcomesSinceQuery(s *Store, floor int64, since time.Time) string {
 	return s.outcomesSince(floor, since).String()
 }
+
+// PrefixEnd is the least string after every string that begins with
+// prefix, in byte order; false when there is none.
+var PrefixEnd = prefixEnd

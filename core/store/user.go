@@ -121,20 +121,20 @@ func usernamesWithPrefix(d Dialect, prefix string) (string, []any) {
 func prefixEnd(prefix string) (string, bool) {
 	for prefix != "" {
 		r, size := utf8.DecodeLastRuneInString(prefix)
-		last := prefix[len(prefix)-size]
-		prefix = prefix[:len(prefix)-size]
+		head := prefix[:len(prefix)-size]
 		switch {
 		case r == utf8.RuneError && size == 1:
 			// Not UTF-8, which only SQLite stores: the next byte.
-			if last < 0xff {
-				return prefix + string([]byte{last + 1}), true
+			if b := prefix[len(head)]; b < 0xff {
+				return head + string([]byte{b + 1}), true
 			}
 		case r == utf8.MaxRune: // none after it: the character before it goes up
 		case r == surrogateMin-1:
-			return prefix + string(rune(surrogateMax+1)), true // surrogates are not characters
+			return head + string(rune(surrogateMax+1)), true // surrogates are not characters
 		default:
-			return prefix + string(r+1), true
+			return head + string(r+1), true
 		}
+		prefix = head
 	}
 	return "", false
 }
