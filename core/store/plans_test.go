@@ -74,9 +74,9 @@ func onPostgres(index, cond string) OmegaMatcher {
 	return And(ContainElement(ContainSubstring(" "+index+" ")), ContainElement(ContainSubstring(cond)))
 }
 
-// queryPlan is how the database would run query, a line a step: on PostgreSQL with
-// sequential scans ruled out, so that a small table's plan shows whether
-// an index could serve it.
+// queryPlan is how the database would run query, a line a step: on
+// PostgreSQL with sequential scans ruled out, so that a small table's plan
+// shows whether an index could serve it.
 func queryPlan(ctx context.Context, s *store.Store, query string, args []any) []string {
 	var lines []string
 	explain := "EXPLAIN QUERY PLAN "
