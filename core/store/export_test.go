@@ -74,3 +74,8 @@ func OutcomesSinceQuery(s *Store, floor int64, since time.Time) string {
 // PrefixEnd is the least string after every string that begins with
 // prefix, in byte order; false when there is none.
 var PrefixEnd = prefixEnd
+
+// ListUsersQuery is the statement ListUsers runs for f's first page.
+func ListUsersQuery(s *Store, f UserFilter) string {
+	return s.listUsers(new([]User), f, Page{Limit: 50}).String()
+}

@@ -44,10 +44,25 @@ var _ = Describe("query plans", func() {
 			))
 		})
 
-		if db.Dialect == store.Postgres { // SQLite reads them through the table (see the migration user_history_indexes)
+		It("find users by a contact id without its CRM through an index of the links", func(ctx SpecContext) {
+			Expect(queryPlan(ctx, s, store.ListUsersQuery(s, store.UserFilter{ContactID: "1001"}), nil)).To(Or(
+				onSQLite("SEARCH contact_link USING INDEX contact_links_contact (contact_id=?)"),
+				onPostgres("contact_links_contact", "Index Cond: (contact_id = '1001'::text)"),
+			))
+		})
+
+		// SQLite reads these through the table: see the migrations
+		// user_history_indexes and user_search_indexes.
+		if db.Dialect == store.Postgres {
 			It("read a user's newest activity lines by the user", func(ctx SpecContext) {
 				Expect(queryPlan(ctx, s, store.UserActivityQuery(s, 7, 50), nil)).To(
 					onPostgres("activity_user", "Index Cond: (user_id = 7)"))
+			})
+
+			It("find users by a tag's name or id through indexes of the tags", func(ctx SpecContext) {
+				plan := queryPlan(ctx, s, store.ListUsersQuery(s, store.UserFilter{Tag: "Kunde"}), nil)
+				Expect(plan).To(onPostgres("user_tags_name", "Index Cond: (tag_name = 'Kunde'::text)"))
+				Expect(plan).To(onPostgres("user_tags_tag", "Index Cond: (tag_id = 'Kunde'::text)"))
 			})
 
 			It("read a user's newest deliveries to apps by the user", func(ctx SpecContext) {

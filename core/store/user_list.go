@@ -28,7 +28,19 @@ type UserFilter struct {
 // cursor of the next page (0 when this is the last).
 func (q *Queries) ListUsers(ctx context.Context, f UserFilter, p Page) ([]User, int64, error) {
 	var users []User
-	sel := q.idb.NewSelect().Model(&users)
+	if err := q.listUsers(&users, f, p).Scan(ctx); err != nil {
+		return nil, 0, fmt.Errorf("store: list users: %w", err)
+	}
+	users, next := cut(p, users, func(u User) int64 { return u.ID })
+	return users, next, nil
+}
+
+// listUsers selects ListUsers' page into users. A contact id is found
+// through contact_links_contact; a tag, on PostgreSQL, through
+// user_tags_name and user_tags_tag (on SQLite those would be written at
+// every tag change, on the connection every event waits for).
+func (q *Queries) listUsers(users *[]User, f UserFilter, p Page) *bun.SelectQuery {
+	sel := q.idb.NewSelect().Model(users)
 	if f.Email != "" {
 		sel = sel.Where("email_key = ?", EmailKey(f.Email))
 	}
@@ -58,11 +70,7 @@ func (q *Queries) ListUsers(ctx context.Context, f UserFilter, p Page) ([]User, 
 		}
 		sel = sel.Where("id IN (?)", tagged)
 	}
-	if err := p.paginate(sel).Scan(ctx); err != nil {
-		return nil, 0, fmt.Errorf("store: list users: %w", err)
-	}
-	users, next := cut(p, users, func(u User) int64 { return u.ID })
-	return users, next, nil
+	return p.paginate(sel)
 }
 
 // UserDetails are what a user is shown with: its contacts, tags and fields.
