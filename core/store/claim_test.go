@@ -234,7 +234,7 @@ var _ = Describe("claiming events", func() {
 			}
 			BeforeEach(func() { held = time.Now().UTC().Add(time.Hour) })
 
-			It("reads further while its windows come back full, to a free contact's event", func(ctx SpecContext) {
+			It("reads further while it has taken none and its windows come back full, to a free contact's event", func(ctx SpecContext) {
 				holdContacts(ctx, 12)
 				free := addEvent(ctx, s, "klicktipp", "9", store.StatusPending)
 				other := addEvent(ctx, s, "klicktipp", "10", store.StatusPending)
