@@ -54,7 +54,7 @@ func (f *Feed) Read(ctx context.Context, after store.ChangeCursor, limit int, wa
 	deadline := time.Now().Add(wait)
 	for {
 		woken := f.wakeup()
-		changes, err := f.st.ChangesAfter(ctx, after, limit)
+		changes, err := f.st.Reader().ChangesAfter(ctx, after, limit)
 		if err != nil || len(changes) > 0 {
 			return changes, err
 		}

@@ -67,6 +67,24 @@ var _ = Describe("Feed", func() {
 			Consistently(read).WithTimeout(200 * time.Millisecond).Should(Equal(want))
 		})
 
+		// On SQLite the store's writer is one connection, which the
+		// webhooks' commits need: readers of the feed must not take it.
+		It("serves changes while a transaction holds the store's writer", func(ctx SpecContext) {
+			want := addChange(ctx, s, 1, 1)
+			held, release := make(chan struct{}), make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				done <- s.InTx(context.WithoutCancel(ctx), func(context.Context, *store.Tx) error {
+					close(held)
+					<-release
+					return nil
+				})
+			}()
+			defer func() { close(release); Expect(<-done).To(Succeed()) }()
+			Eventually(held).Should(BeClosed())
+			Eventually(follow(ctx, store.ChangeCursor{})).WithTimeout(feedWait).Should(Equal([]int64{want}))
+		}, SpecTimeout(2*feedWait))
+
 		It("waits for a change when none is new", func(ctx SpecContext) {
 			_, cursor := readAll(ctx, store.ChangeCursor{})
 			go func() {

@@ -83,7 +83,7 @@ func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*sto
 	if err != nil {
 		return nil, err
 	}
-	n, oldest, err := s.st.SignInFailures(ctx, login, now.Add(-failureWindow))
+	n, oldest, err := s.st.Reader().SignInFailures(ctx, login, now.Add(-failureWindow))
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *SignIn) Verify(ctx context.Context, login, password, addr string) (*sto
 		s.count("limited")
 		return nil, &TooManyAttemptsError{RetryAfter: max(time.Second, oldest.Add(failureWindow).Sub(now))}
 	}
-	u, err := s.st.UserByLogin(ctx, login)
+	u, err := s.st.Reader().UserByLogin(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

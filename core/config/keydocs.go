@@ -9,7 +9,7 @@ var keyDocs = map[string]string{
 	"listen": "Address (host:port) the HTTP server listens on. Applies at the next start.",
 	"database.url": "The store: `sqlite://<path>` (everything after `sqlite://` is the path, relative to the working directory; `sqlite:///var/lib/crmhub/hub.db` is absolute; its folder is created) " +
 		"or `postgres://user:pass@host:5432/db?sslmode=disable`. SQLite is for one process; several hubs share one PostgreSQL. Applies at the next start.",
-	"database.max_connections": "Most connections this process opens to PostgreSQL (SQLite uses one). Hubs sharing a server must fit its `max_connections` together, with room for everything else that connects: " +
+	"database.max_connections": "Most connections this process opens to PostgreSQL (SQLite uses one to write and two to read). Hubs sharing a server must fit its `max_connections` together, with room for everything else that connects: " +
 		"three hubs at the default need 60. Fewer make the hub's work wait for a connection. At least 2. Applies at the next start.",
 	"database.prepared_statements": "On PostgreSQL, run the busiest statements prepared: each connection parses and plans them once, then only binds their values " +
 		"(SQLite always does). Turn it off behind a pooler that hands a session's statements to other clients' server connections, as PgBouncer in " +

@@ -176,7 +176,7 @@ func (in *Inbox) answer(batch []*accepted, err error) {
 // refreshBacklog counts the unfinished events in the store: at start, and
 // now and then, since other processes finish events too.
 func (in *Inbox) refreshBacklog(ctx context.Context) error {
-	n, err := in.store.Backlog(ctx)
+	n, err := in.store.Reader().Backlog(ctx)
 	if err != nil {
 		return err
 	}

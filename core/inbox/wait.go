@@ -21,7 +21,7 @@ func (in *Inbox) Wait(ctx context.Context, id int64) (*store.Event, error) {
 		// The reads outlive ctx, so a caller whose wait ran out still gets
 		// the event as it is.
 		rctx := context.WithoutCancel(ctx)
-		ev, err := in.store.EventByID(rctx, id)
+		ev, err := in.store.Reader().EventByID(rctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +53,7 @@ func (in *Inbox) Wait(ctx context.Context, id int64) (*store.Event, error) {
 // each merged item shown with the outcome of the event it was merged into,
 // and reports whether the request (every item) is final.
 func (in *Inbox) withItems(ctx context.Context, ev *store.Event) (bool, error) {
-	if err := in.store.WithItems(ctx, ev); err != nil {
+	if err := in.store.Reader().WithItems(ctx, ev); err != nil {
 		return false, err
 	}
 	if ev.Items == nil {
@@ -78,7 +78,7 @@ func (in *Inbox) withItems(ctx context.Context, ev *store.Event) (bool, error) {
 // mergedOutcome is the event id was merged into, followed to the end.
 func (in *Inbox) mergedOutcome(ctx context.Context, id int64) (*store.Event, error) {
 	for {
-		ev, err := in.store.EventByID(ctx, id)
+		ev, err := in.store.Reader().EventByID(ctx, id)
 		if err != nil || !store.Final(ev.Status) || ev.CoalescedInto == nil {
 			return ev, err
 		}

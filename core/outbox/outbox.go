@@ -237,7 +237,7 @@ func (w *Worker) send(ctx context.Context, item store.OutboxItem, password strin
 	case store.OutboxWelcomeMail:
 		// The user's current details: the address may have changed since
 		// the mail was queued.
-		u, err := w.st.UserByID(ctx, item.UserID)
+		u, err := w.st.Reader().UserByID(ctx, item.UserID)
 		if err != nil {
 			return "", fmt.Errorf("read user %d: %w", item.UserID, err)
 		}

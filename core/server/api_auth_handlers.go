@@ -54,7 +54,7 @@ func (s *Server) verifySignIn(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.writeFailure(w, r, err)
 	default:
-		details, err := s.Store.DetailsOf(r.Context(), []int64{u.ID})
+		details, err := s.Store.Reader().DetailsOf(r.Context(), []int64{u.ID})
 		if err != nil {
 			s.writeFailure(w, r, err)
 			return

@@ -310,6 +310,28 @@ crms:
 				Expect(next).To(BeEmpty())
 			})
 
+			// On SQLite the store's writer is one connection, which the
+			// webhooks' commits and the workers need: the API's reads must
+			// not take it.
+			It("answers its reads while a transaction holds the store's writer", func(ctx SpecContext) {
+				held, release := make(chan struct{}), make(chan struct{})
+				done := make(chan error, 1)
+				go func() {
+					done <- st.InTx(context.WithoutCancel(ctx), func(context.Context, *store.Tx) error {
+						close(held)
+						<-release
+						return nil
+					})
+				}()
+				defer func() { close(release); Expect(<-done).To(Succeed()) }()
+				Eventually(held).Should(BeClosed())
+
+				evs, _ := items[server.Event](get("/api/v1/events"))
+				Expect(evs).To(HaveLen(3))
+				Expect(get("/api/v1/events/" + formatID(dead.ID)).code).To(Equal(http.StatusOK))
+				Expect(get("/api/v1/activity").code).To(Equal(http.StatusOK))
+			}, SpecTimeout(30*time.Second))
+
 			It("shows one event: its outcome, its request, its attempts and its activity lines", func(ctx SpecContext) {
 				now := time.Now().UTC()
 				_, err := st.DB().NewInsert().Model(&store.EventAttempt{EventID: dead.ID, Number: 1, Owner: "w",

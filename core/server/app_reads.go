@@ -20,7 +20,7 @@ import (
 // AppList lists every configured app, by name, with its deliveries counted
 // by status. It is one page.
 func (rd Reads) AppList(ctx context.Context) (List[App], error) {
-	counts, err := rd.Store.DeliveryCounts(ctx)
+	counts, err := rd.Store.Reader().DeliveryCounts(ctx)
 	if err != nil {
 		return List[App]{}, err
 	}
@@ -39,7 +39,7 @@ func (rd Reads) App(ctx context.Context, name string) (App, error) {
 	if !ok {
 		return App{}, store.ErrNotFound
 	}
-	counts, err := rd.Store.DeliveryCounts(ctx)
+	counts, err := rd.Store.Reader().DeliveryCounts(ctx)
 	if err != nil {
 		return App{}, err
 	}
@@ -71,7 +71,7 @@ func (rd Reads) UserDeliveries(ctx context.Context, userID int64, limit int) (Li
 }
 
 func (rd Reads) deliveries(ctx context.Context, f store.DeliveryFilter, page store.Page) (List[DeliveryLine], error) {
-	rows, next, err := rd.Store.ListDeliveries(ctx, f, page)
+	rows, next, err := rd.Store.Reader().ListDeliveries(ctx, f, page)
 	if err != nil {
 		return List[DeliveryLine]{}, err
 	}
@@ -79,7 +79,7 @@ func (rd Reads) deliveries(ctx context.Context, f store.DeliveryFilter, page sto
 	for i, d := range rows {
 		changeIDs[i] = d.ChangeID
 	}
-	types, err := rd.Store.ChangeTypes(ctx, changeIDs)
+	types, err := rd.Store.Reader().ChangeTypes(ctx, changeIDs)
 	if err != nil {
 		return List[DeliveryLine]{}, err
 	}

@@ -56,7 +56,7 @@ func (s *Server) Reads() Reads {
 // several items that is its first item's, not the items' together
 // (docs/http.md says so; Event shows the request's).
 func (rd Reads) Events(ctx context.Context, f store.EventFilter, page store.Page) (List[Event], error) {
-	evs, next, err := rd.Store.ListEvents(ctx, f, page)
+	evs, next, err := rd.Store.Reader().ListEvents(ctx, f, page)
 	if err != nil {
 		return List[Event]{}, err
 	}
@@ -69,18 +69,18 @@ func (rd Reads) Events(ctx context.Context, f store.EventFilter, page store.Page
 
 // Event is one event with its stored request, attempts and activity.
 func (rd Reads) Event(ctx context.Context, id int64) (EventDetail, error) {
-	ev, err := rd.Store.EventByID(ctx, id)
+	ev, err := rd.Store.Reader().EventByID(ctx, id)
 	if err != nil {
 		return EventDetail{}, err
 	}
-	if err := rd.Store.WithItems(ctx, ev); err != nil {
+	if err := rd.Store.Reader().WithItems(ctx, ev); err != nil {
 		return EventDetail{}, err
 	}
-	attempts, err := rd.Store.EventAttempts(ctx, id)
+	attempts, err := rd.Store.Reader().EventAttempts(ctx, id)
 	if err != nil {
 		return EventDetail{}, err
 	}
-	lines, err := rd.Store.EventActivity(ctx, id)
+	lines, err := rd.Store.Reader().EventActivity(ctx, id)
 	if err != nil {
 		return EventDetail{}, err
 	}
@@ -101,7 +101,7 @@ func (e ErrNotReplayable) Error() string {
 // Replay queues a failed or dead event again and returns it as it is now;
 // an event in another status gives ErrNotReplayable.
 func (rd Reads) Replay(ctx context.Context, id int64) (EventDetail, error) {
-	ev, err := rd.Store.EventByID(ctx, id)
+	ev, err := rd.Store.Reader().EventByID(ctx, id)
 	if err != nil {
 		return EventDetail{}, err
 	}
@@ -118,7 +118,7 @@ func (rd Reads) Replay(ctx context.Context, id int64) (EventDetail, error) {
 // Users lists one page of the users f selects, newest first, each with its
 // contacts, tags and fields.
 func (rd Reads) Users(ctx context.Context, f store.UserFilter, page store.Page) (List[User], error) {
-	users, next, err := rd.Store.ListUsers(ctx, f, page)
+	users, next, err := rd.Store.Reader().ListUsers(ctx, f, page)
 	if err != nil {
 		return List[User]{}, err
 	}
@@ -126,7 +126,7 @@ func (rd Reads) Users(ctx context.Context, f store.UserFilter, page store.Page) 
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	details, err := rd.Store.DetailsOf(ctx, ids)
+	details, err := rd.Store.Reader().DetailsOf(ctx, ids)
 	if err != nil {
 		return List[User]{}, err
 	}
@@ -139,11 +139,11 @@ func (rd Reads) Users(ctx context.Context, f store.UserFilter, page store.Page) 
 
 // User is one user with its contacts, tags and fields.
 func (rd Reads) User(ctx context.Context, id int64) (User, error) {
-	u, err := rd.Store.UserByID(ctx, id)
+	u, err := rd.Store.Reader().UserByID(ctx, id)
 	if err != nil {
 		return User{}, err
 	}
-	details, err := rd.Store.DetailsOf(ctx, []int64{id})
+	details, err := rd.Store.Reader().DetailsOf(ctx, []int64{id})
 	if err != nil {
 		return User{}, err
 	}
@@ -164,7 +164,7 @@ func (rd Reads) PluginList() List[Plugin] {
 
 // Activity lists one page of the activity log, newest first.
 func (rd Reads) Activity(ctx context.Context, page store.Page) (List[ActivityLine], error) {
-	lines, err := rd.Store.RecentActivity(ctx, page.Limit+1, page.After)
+	lines, err := rd.Store.Reader().RecentActivity(ctx, page.Limit+1, page.After)
 	if err != nil {
 		return List[ActivityLine]{}, err
 	}
@@ -233,18 +233,18 @@ func parseTime(name, value string) (time.Time, error) {
 
 // Queue counts the events by CRM and status.
 func (rd Reads) Queue(ctx context.Context) ([]store.QueueCount, error) {
-	return rd.Store.QueueDepth(ctx)
+	return rd.Store.Reader().QueueDepth(ctx)
 }
 
 // OutcomesSince counts the events received since then by status and
 // outcome.
 func (rd Reads) OutcomesSince(ctx context.Context, since time.Time) ([]store.OutcomeCount, error) {
-	return rd.Store.OutcomesSince(ctx, since)
+	return rd.Store.Reader().OutcomesSince(ctx, since)
 }
 
 // UserActivity is a user's newest activity lines, at most limit.
 func (rd Reads) UserActivity(ctx context.Context, userID int64, limit int) ([]ActivityLine, error) {
-	lines, err := rd.Store.UserActivity(ctx, userID, limit)
+	lines, err := rd.Store.Reader().UserActivity(ctx, userID, limit)
 	if err != nil {
 		return nil, err
 	}

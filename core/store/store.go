@@ -36,6 +36,7 @@ const (
 type Store struct {
 	Queries
 	db     *bun.DB
+	reads  *readers // SQLite's read-only connections (Reader); nil on PostgreSQL
 	wal    *walSync // SQLite's log flusher; nil on PostgreSQL
 	shared *sharer  // SQLite's shared transactions (InTxShared); nil on PostgreSQL
 	use    connectionUse
@@ -63,11 +64,15 @@ func (tx *Tx) Bun() bun.Tx { return tx.tx }
 // newStore returns a store on db; prepare keeps the busiest statements
 // prepared (prepared.go).
 func newStore(db *bun.DB, d Dialect, prepare bool) *Store {
+	return &Store{Queries: newQueries(db, d, prepare), db: db}
+}
+
+func newQueries(db *bun.DB, d Dialect, prepare bool) Queries {
 	q := Queries{idb: db, dialect: d}
 	if prepare {
 		q.stmts = newStatements(db, d)
 	}
-	return &Store{Queries: q, db: db}
+	return q
 }
 
 // Open connects to the database named by rawURL: sqlite://<path> (relative
@@ -116,7 +121,7 @@ type options struct {
 
 // MaxConnections caps the PostgreSQL connections the store opens at n
 // (n >= 1): hubs sharing one server must fit its max_connections together.
-// SQLite always uses one, its single writer.
+// SQLite always uses one writer and sqliteReaders readers.
 func MaxConnections(n int) Option {
 	return func(o *options) {
 		if n >= 1 {
@@ -170,7 +175,47 @@ func openSQLite(path string) (*Store, error) {
 	s := newStore(bun.NewDB(sqldb, sqlitedialect.New()), SQLite, true)
 	s.wal = newWALSync(path)
 	s.shared = newSharer(s)
+	if s.reads, err = openSQLiteReaders(path); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// sqliteReaders is how many connections read a SQLite database beside its
+// one writer: enough that the console, the change feed and the decoders
+// never queue behind each other for long, few enough that their page
+// caches stay small.
+const sqliteReaders = 2
+
+// readers are the connections that read a SQLite database outside a
+// transaction. In WAL mode a reader sees the last commit and never waits
+// for the writer, so a slow page of the console does not hold up the
+// webhooks' commits and the workers' transactions on the writer's one
+// connection. They are read-only (query_only), so a write sent to them by
+// mistake fails instead of competing with the writer.
+type readers struct {
+	Queries
+	db *bun.DB
+}
+
+func openSQLiteReaders(path string) (*readers, error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=temp_store(MEMORY)"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite readers of %s: %w", path, err)
+	}
+	sqldb.SetMaxOpenConns(sqliteReaders)
+	sqldb.SetMaxIdleConns(sqliteReaders)
+	// An idle reader gives its page cache back.
+	sqldb.SetConnMaxIdleTime(time.Minute)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	return &readers{Queries: newQueries(db, SQLite, true), db: db}, nil
+}
+
+func (r *readers) close() error {
+	r.stmts.close()
+	return r.db.Close()
 }
 
 func openPostgres(rawURL string, o options) (_ *Store, err error) {
@@ -210,6 +255,18 @@ func (q *Queries) Dialect() Dialect { return q.dialect }
 // a transaction the store began.
 func (s *Store) DB() *bun.DB { return s.db }
 
+// Reader returns the store's queries for reads outside a transaction,
+// such as the console's and the change feed's: on SQLite they run on
+// read-only connections of their own, beside the one that writes, and see
+// the last commit; on PostgreSQL they are the store's own. Writes through
+// it fail on SQLite.
+func (s *Store) Reader() *Queries {
+	if s.reads != nil {
+		return &s.reads.Queries
+	}
+	return &s.Queries
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
@@ -228,6 +285,9 @@ func (s *Store) Close() error {
 	}
 	if s.stmts != nil {
 		s.stmts.close()
+	}
+	if s.reads != nil {
+		_ = s.reads.close()
 	}
 	return s.db.Close()
 }
