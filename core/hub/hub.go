@@ -128,11 +128,11 @@ func build(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.L
 	h.server = server.New(server.Deps{Config: h.cfg.Load, Store: st, Inbox: h.inbox, Log: log,
 		Replayer: h.inbox, Plugins: h.pluginStates, Metrics: h.metrics, Console: ui,
 		Apps: h.apps, Feed: h.feed, SignIn: apps.NewSignIn(st, h.metrics), Door: dr})
-	h.metrics.Watch(st.QueueDepth, h.pluginStates)
+	h.metrics.Watch(st.Reader().QueueDepth, h.pluginStates)
 	if st.Dialect() == store.SQLite {
 		h.metrics.WatchSQLite(st.ConnectionUse)
 	}
-	h.metrics.WatchApps(st.DeliveryBacklog, func() []string { return pushedApps(h.cfg.Load()) })
+	h.metrics.WatchApps(st.Reader().DeliveryBacklog, func() []string { return pushedApps(h.cfg.Load()) })
 	return h, nil
 }
 
