@@ -140,6 +140,7 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 		return
 	}
 	committed := time.Now()
+	in.noteStored(events)
 	// The rows are committed: decoding them need not wait for the flush.
 	// A flush that fails answers 503 but cannot take the rows back, so
 	// they would be decoded afterwards all the same.
@@ -149,6 +150,21 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 		in.obs.Committed(waits(batch, began), committed.Sub(began), time.Since(committed))
 	}
 	in.answer(batch, err)
+}
+
+// noteStored raises the highest event id this inbox stored to the
+// highest of events, just committed (see lookups). On PostgreSQL two
+// committers note theirs side by side.
+func (in *Inbox) noteStored(events []*store.Event) {
+	var highest int64
+	for _, ev := range events {
+		highest = max(highest, ev.ID)
+	}
+	for seen := in.stored.Load(); highest > seen; seen = in.stored.Load() {
+		if in.stored.CompareAndSwap(seen, highest) {
+			return
+		}
+	}
 }
 
 // waits is how long each webhook of a batch waited for its commit, which

@@ -19,8 +19,8 @@ func NewLookups(now func() time.Time) Lookups {
 	return Lookups{l}
 }
 
-func (l Lookups) Keep(crm, contactID string, c sdk.Contact, waiting ...int64) {
-	l.l.keep(crm, contactID, c, waiting)
+func (l Lookups) Keep(crm, contactID string, c sdk.Contact, storedBefore int64, waiting ...int64) {
+	l.l.keep(crm, contactID, c, waiting, storedBefore)
 }
 
 func (l Lookups) Take(crm, contactID string, ids ...int64) (sdk.Contact, bool) {

@@ -93,11 +93,12 @@ type Inbox struct {
 
 	commits    chan *accepted
 	received   atomic.Int64 // when the last batch of webhooks was taken, in Unix nanoseconds
+	stored     atomic.Int64 // the highest event id this inbox committed (see lookups)
 	backlog    atomic.Int64
 	wakeDecode chan struct{} // a nudge: webhooks wait to be decoded
 	wakeWork   chan struct{} // a nudge: events may be due
 	final      *broadcast    // closed and renewed whenever an event ends here
-	lookups    *lookups      // contacts fetched for a claim, kept for the events waiting for it
+	lookups    *lookups      // contacts fetched for an event, kept for those stored before the fetch
 
 	// Owned by the decode loop: per CRM, the last webhook id of a batch
 	// that failed as a whole (webhooks up to it are decoded one by one),

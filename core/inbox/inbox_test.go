@@ -339,7 +339,24 @@ var _ = Describe("Inbox", func() {
 				Expect(obs.snapshot().shared).To(Equal(2))
 			})
 
-			It("does not answer for an event received after the claim it was fetched for", func() {
+			It("answers for an event stored after that claim but before the work on it began", func() {
+				opts.Workers = 1
+				busy := app.stallNext("40", "")
+				start()
+				acceptAs("40", "one")
+				Eventually(busy.started).Should(BeClosed()) // the one worker is busy
+				a := acceptAs("41", "one")
+				Eventually(event(a)).Should(HaveField("Status", store.StatusProcessing)) // claimed, queued for the worker
+				b := acceptAs("41", "two")
+				Eventually(event(b)).Should(HaveField("Decoded", BeTrue()))
+				busy.let()
+
+				applied(a, b)
+				Expect(appliedWith("41")).To(Equal(map[string]string{name(a): "", name(b): fetchedFor(name(a))}))
+				Expect(obs.snapshot().shared).To(Equal(1))
+			})
+
+			It("does not answer for an event stored after the work on it began", func() {
 				stalled := app.stallNext("31", "")
 				start()
 				a := acceptAs("31", "one")

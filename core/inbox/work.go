@@ -186,9 +186,12 @@ func (in *Inbox) process(h held) {
 			return
 		}
 	} else if contact, ok := in.lookups.take(ev.CRM, ev.ContactID, append([]int64{ev.ID}, c.Coalesced...)); ok {
-		job.Contact = &contact // fetched after this event arrived (see lookups)
+		job.Contact = &contact // fetched after this event was stored (see lookups)
 		in.obs.SharedLookup(ev.CRM)
 	}
+	// Read before the contact is fetched: every event numbered up to it
+	// was stored before the fetch began (see lookups).
+	storedBefore := in.stored.Load()
 	// Every plugin call made for the event names it, for the plugin's logs.
 	ctx = sdk.WithEventID(ctx, strconv.FormatInt(ev.ID, 10))
 	start := time.Now()
@@ -196,7 +199,7 @@ func (in *Inbox) process(h held) {
 		if res.Fetched != nil {
 			// Kept before the commit frees the contact, so the next
 			// claim of it finds the contact kept.
-			in.lookups.keep(ev.CRM, ev.ContactID, *res.Fetched, c.Waiting)
+			in.lookups.keep(ev.CRM, ev.ContactID, *res.Fetched, c.Waiting, storedBefore)
 		}
 		ev.Status = store.StatusDone
 		if res.Outcome == engine.ContactNotFound || res.Outcome == engine.InvalidPayload {
