@@ -71,17 +71,7 @@ var _ = Describe("Feed", func() {
 		// webhooks' commits need: readers of the feed must not take it.
 		It("serves changes while a transaction holds the store's writer", func(ctx SpecContext) {
 			want := addChange(ctx, s, 1, 1)
-			held, release := make(chan struct{}), make(chan struct{})
-			done := make(chan error, 1)
-			go func() {
-				done <- s.InTx(context.WithoutCancel(ctx), func(context.Context, *store.Tx) error {
-					close(held)
-					<-release
-					return nil
-				})
-			}()
-			defer func() { close(release); Expect(<-done).To(Succeed()) }()
-			Eventually(held).Should(BeClosed())
+			storetest.HoldWriter(s, nil)
 			Eventually(follow(ctx, store.ChangeCursor{})).WithTimeout(feedWait).Should(Equal([]int64{want}))
 		}, SpecTimeout(2*feedWait))
 

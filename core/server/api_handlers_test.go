@@ -314,17 +314,7 @@ crms:
 			// webhooks' commits and the workers need: the API's reads must
 			// not take it.
 			It("answers its reads while a transaction holds the store's writer", func(ctx SpecContext) {
-				held, release := make(chan struct{}), make(chan struct{})
-				done := make(chan error, 1)
-				go func() {
-					done <- st.InTx(context.WithoutCancel(ctx), func(context.Context, *store.Tx) error {
-						close(held)
-						<-release
-						return nil
-					})
-				}()
-				defer func() { close(release); Expect(<-done).To(Succeed()) }()
-				Eventually(held).Should(BeClosed())
+				storetest.HoldWriter(st, nil)
 
 				evs, _ := items[server.Event](get("/api/v1/events"))
 				Expect(evs).To(HaveLen(3))

@@ -20,19 +20,9 @@ var _ = Describe("the store's reader", func() {
 		It("reads while a transaction holds the writer, and sees the last commit", func(ctx SpecContext) {
 			Expect(s.CreateUser(ctx, newUser("anna", "anna@example.com"))).To(Succeed())
 
-			held, release := make(chan struct{}), make(chan struct{})
-			done := make(chan error, 1)
-			go func() {
-				done <- s.InTx(context.WithoutCancel(ctx), func(ctx context.Context, tx *store.Tx) error {
-					if err := tx.CreateUser(ctx, newUser("ben", "ben@example.com")); err != nil {
-						return err
-					}
-					close(held)
-					<-release
-					return nil
-				})
-			}()
-			Eventually(held).Should(BeClosed())
+			release := storetest.HoldWriter(s, func(ctx context.Context, tx *store.Tx) error {
+				return tx.CreateUser(ctx, newUser("ben", "ben@example.com"))
+			})
 
 			// On SQLite the writer's one connection is the transaction's
 			// until release: a read that needed it would wait until then.
@@ -42,8 +32,7 @@ var _ = Describe("the store's reader", func() {
 			_, err = s.Reader().UserByEmail(ctx, "ben@example.com")
 			Expect(err).To(MatchError(store.ErrNotFound), "a transaction not committed yet is not seen")
 
-			close(release)
-			Expect(<-done).To(Succeed())
+			release()
 			_, err = s.Reader().UserByEmail(ctx, "ben@example.com")
 			Expect(err).NotTo(HaveOccurred(), "the last commit is seen")
 		}, SpecTimeout(30*time.Second))

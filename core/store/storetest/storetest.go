@@ -290,3 +290,31 @@ func childrenFirst(tables []string, refs []struct{ Child, Parent string }) []str
 	}
 	return order
 }
+
+// HoldWriter begins a write transaction on s that first does work (when
+// not nil), and returns once the transaction holds the store's writer —
+// on SQLite its one connection — so that a spec can show what does not
+// wait for it. release commits the transaction; the spec's end does, if
+// it has not.
+func HoldWriter(s *store.Store, work func(ctx context.Context, tx *store.Tx) error) (release func()) {
+	held, let, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- s.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+			if work != nil {
+				if err := work(ctx, tx); err != nil {
+					return err
+				}
+			}
+			close(held)
+			<-let
+			return nil
+		})
+	}()
+	EventuallyWithOffset(1, held).Should(BeClosed())
+	release = sync.OnceFunc(func() {
+		close(let)
+		ExpectWithOffset(1, <-done).To(Succeed())
+	})
+	DeferCleanup(release)
+	return release
+}
