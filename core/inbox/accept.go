@@ -153,9 +153,11 @@ func (in *Inbox) commitBatch(batch []*accepted) {
 }
 
 // noteStored raises the highest event id this inbox stored to the
-// highest of events, just committed (see lookups). On PostgreSQL two
-// committers note theirs side by side.
+// highest of events, just committed, on SQLite (see lookups).
 func (in *Inbox) noteStored(events []*store.Event) {
+	if in.store.Dialect() != store.SQLite {
+		return
+	}
 	var highest int64
 	for _, ev := range events {
 		highest = max(highest, ev.ID)

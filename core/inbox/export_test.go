@@ -23,8 +23,14 @@ func (l Lookups) Keep(crm, contactID string, c sdk.Contact, storedBefore int64, 
 	l.l.keep(crm, contactID, c, waiting, storedBefore)
 }
 
+// Take takes the contact for a first attempt at ids; TakeAgain for a
+// later one.
 func (l Lookups) Take(crm, contactID string, ids ...int64) (sdk.Contact, bool) {
-	return l.l.take(crm, contactID, ids)
+	return l.l.take(crm, contactID, ids, true)
+}
+
+func (l Lookups) TakeAgain(crm, contactID string, ids ...int64) (sdk.Contact, bool) {
+	return l.l.take(crm, contactID, ids, false)
 }
 
 const (

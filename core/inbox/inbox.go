@@ -93,7 +93,7 @@ type Inbox struct {
 
 	commits    chan *accepted
 	received   atomic.Int64 // when the last batch of webhooks was taken, in Unix nanoseconds
-	stored     atomic.Int64 // the highest event id this inbox committed (see lookups)
+	stored     atomic.Int64 // the highest event id this inbox committed on SQLite (see lookups)
 	backlog    atomic.Int64
 	wakeDecode chan struct{} // a nudge: webhooks wait to be decoded
 	wakeWork   chan struct{} // a nudge: events may be due

@@ -339,7 +339,10 @@ var _ = Describe("Inbox", func() {
 				Expect(obs.snapshot().shared).To(Equal(2))
 			})
 
-			It("answers for an event stored after that claim but before the work on it began", func() {
+			// On PostgreSQL other hubs decode and apply events of the
+			// contact too, in an order this hub does not see: there only
+			// the events pending at the claim are answered for.
+			It("answers on SQLite for an event stored after that claim but before the work on it began", func() {
 				opts.Workers = 1
 				busy := app.stallNext("40", "")
 				start()
@@ -352,6 +355,10 @@ var _ = Describe("Inbox", func() {
 				busy.let()
 
 				applied(a, b)
+				if db.Dialect == store.Postgres {
+					Expect(appliedWith("41")).To(Equal(map[string]string{name(a): "", name(b): ""}))
+					return
+				}
 				Expect(appliedWith("41")).To(Equal(map[string]string{name(a): "", name(b): fetchedFor(name(a))}))
 				Expect(obs.snapshot().shared).To(Equal(1))
 			})

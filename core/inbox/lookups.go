@@ -17,12 +17,15 @@ import (
 // is applied with it instead of asking the CRM again. Two kinds of event
 // are known to have been stored before the fetch:
 //
-//   - those stored before the claimed event's work began, by their ids:
-//     events are numbered as they are stored (SQLite's AUTOINCREMENT,
-//     PostgreSQL's uncached identity), so every event numbered up to the
-//     highest this hub had stored then was stored before;
-//   - those pending at the claim (Claim.Waiting), which on PostgreSQL
-//     may have been stored by another hub under a higher number.
+//   - those pending at the claim (Claim.Waiting);
+//   - on SQLite, those stored before the claimed event's work began,
+//     found by their ids: events are numbered as they are stored
+//     (AUTOINCREMENT), so every event numbered up to the highest stored
+//     then was stored before. Only on an event's first attempt: one
+//     applied again (or decoded again) may come after newer events of
+//     its contact, applied with a newer contact. On PostgreSQL other
+//     hubs decode and apply the contact's events too, in an order this
+//     hub does not see, so there the claim's list alone counts.
 //
 // Events stored after the work began fetch their own.
 //
@@ -95,8 +98,9 @@ func (l *lookups) keep(crm, contactID string, contact sdk.Contact, waiting []int
 // take returns the contact kept for the events ids of contact contactID,
 // if one is kept for every one of them. ids are a claimed event and those
 // merged into it: an event merged in after the contact was fetched needs
-// a newer one.
-func (l *lookups) take(crm, contactID string, ids []int64) (sdk.Contact, bool) {
+// a newer one. Only on the claimed event's first attempt are ids answered
+// by their numbers.
+func (l *lookups) take(crm, contactID string, ids []int64, firstAttempt bool) (sdk.Contact, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := l.kept[contactKey{crm, contactID}]
@@ -104,7 +108,7 @@ func (l *lookups) take(crm, contactID string, ids []int64) (sdk.Contact, bool) {
 		return sdk.Contact{}, false
 	}
 	for _, id := range ids {
-		if id > k.storedBefore && !k.waiting[id] {
+		if !k.waiting[id] && (!firstAttempt || id > k.storedBefore) {
 			return sdk.Contact{}, false
 		}
 	}

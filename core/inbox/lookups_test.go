@@ -53,6 +53,15 @@ var _ = Describe("contacts kept for the events stored before their fetch", func(
 		Expect(take("klicktipp", "8", 9)).To(BeNil(), "another contact")
 	})
 
+	It("answers a later attempt only for an event that waited at the claim", func() {
+		lookups.Keep("klicktipp", "7", contact, 10, 12)
+		_, ok := lookups.TakeAgain("klicktipp", "7", 9)
+		Expect(ok).To(BeFalse(), "applied again, it may come after newer events of the contact")
+		again, ok := lookups.TakeAgain("klicktipp", "7", 12)
+		Expect(ok).To(BeTrue())
+		Expect(again).To(Equal(contact))
+	})
+
 	It("hands each event a copy of its own", func() {
 		lookups.Keep("klicktipp", "7", contact, 0, 2, 3)
 		first := take("klicktipp", "7", 2)

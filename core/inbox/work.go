@@ -185,12 +185,12 @@ func (in *Inbox) process(h held) {
 			in.failed(ctx, ev, c.Lease, sdk.Invalid("read the contact the webhook carried: %w", err))
 			return
 		}
-	} else if contact, ok := in.lookups.take(ev.CRM, ev.ContactID, append([]int64{ev.ID}, c.Coalesced...)); ok {
+	} else if contact, ok := in.lookups.take(ev.CRM, ev.ContactID, append([]int64{ev.ID}, c.Coalesced...), ev.Attempts == 1); ok {
 		job.Contact = &contact // fetched after this event was stored (see lookups)
 		in.obs.SharedLookup(ev.CRM)
 	}
 	// Read before the contact is fetched: every event numbered up to it
-	// was stored before the fetch began (see lookups).
+	// was stored before the fetch began (see lookups; 0 on PostgreSQL).
 	storedBefore := in.stored.Load()
 	// Every plugin call made for the event names it, for the plugin's logs.
 	ctx = sdk.WithEventID(ctx, strconv.FormatInt(ev.ID, 10))
