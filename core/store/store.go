@@ -183,7 +183,7 @@ func openSQLite(path string) (*Store, error) {
 }
 
 // sqliteReaders is how many connections read a SQLite database beside its
-// one writer: enough that the console, the change feed and the decoders
+// one writer: enough that the console, the admin API and the change feed
 // never queue behind each other for long, few enough that their page
 // caches stay small.
 const sqliteReaders = 2
