@@ -10,22 +10,23 @@ import (
 )
 
 // An event needs its contact as the CRM has it at some moment after the
-// webhook arrived. A contact fetched for one event is that for every
-// other event of the contact whose webhook was stored before the fetch
-// began, and those wait for the fetched one to be applied first (one
-// contact at a time). So the fetched contact is kept for them, and each
-// is applied with it instead of asking the CRM again. Two kinds of event
-// are known to have been stored before the fetch:
+// webhook arrived. A contact fetched for one event is as new as that for
+// every event of the contact stored before the fetch began, as long as
+// no newer event of the contact is applied in between. So the fetched
+// contact is kept for such events, and each is applied with it instead
+// of asking the CRM again. Two kinds qualify:
 //
-//   - those pending at the claim (Claim.Waiting);
+//   - those pending at the claim (Claim.Waiting): they wait for the
+//     claimed event (one contact at a time), and newer ones wait for
+//     them;
 //   - on SQLite, those stored before the claimed event's work began,
 //     found by their ids: events are numbered as they are stored
 //     (AUTOINCREMENT), so every event numbered up to the highest stored
 //     then was stored before. Only on an event's first attempt: one
 //     applied again (or decoded again) may come after newer events of
-//     its contact, applied with a newer contact. On PostgreSQL other
-//     hubs decode and apply the contact's events too, in an order this
-//     hub does not see, so there the claim's list alone counts.
+//     its contact. On PostgreSQL other hubs decode and apply the
+//     contact's events too, in an order this hub does not see, so there
+//     the claim's list alone counts.
 //
 // Events stored after the work began fetch their own.
 //
@@ -114,6 +115,9 @@ func (l *lookups) take(crm, contactID string, ids []int64, firstAttempt bool) (s
 	}
 	for _, id := range ids {
 		delete(k.waiting, id)
+	}
+	if len(k.waiting) == 0 && k.storedBefore == 0 {
+		delete(l.kept, contactKey{crm, contactID}) // it answers for no other
 	}
 	// Each event gets its own copy: the engine reads it while others may.
 	c := k.contact
