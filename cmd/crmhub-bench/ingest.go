@@ -26,6 +26,9 @@ type ingest struct {
 	// connection how busy its SQLite connection was in its turns.
 	commits    commitSteps
 	connection connectionUse
+	// half is the hub loaded at half the bare handler's rate, paced, so
+	// its acknowledgements are timed below saturation.
+	half harness.Result
 }
 
 // measureIngest loads the bare handler and /hooks/klicktipp, one after the
@@ -65,6 +68,10 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 		l := harness.Load{URL: base, Connections: o.connections, Duration: d, Hook: hooks}
 		return l.Run(ctx)
 	}
+	paced := func(base string, d time.Duration, rate float64) harness.Result {
+		l := harness.Load{URL: base, Connections: o.connections, Duration: d, Hook: hooks, Rate: rate}
+		return l.Run(ctx)
+	}
 	load(bare.URL, warmUp)
 	load(hub.URL, warmUp)
 	// The machine's speed drifts within seconds; loading the two in turns
@@ -93,6 +100,12 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 	}
 	got.commits = commitTotalsOf(after).since(commitTotalsOf(before))
 	got.connection = connectionTotalsOf(after).since(connectionTotalsOf(before), got.hub.Elapsed)
+	// At saturation an ack waits its turn among every connection's (64 ÷
+	// throughput on average); below it, the wait is the hub's own.
+	if got.bare.OK > 0 {
+		progress("  ingest: /hooks/klicktipp at half the bare handler's rate, %s", o.duration)
+		got.half = paced(hub.URL, o.duration, got.bare.PerSecond()/2)
+	}
 	if o.pprof() { // a load of its own, so profiling slows no turn
 		profiled := profileRow(ctx, o, hub, kind, "ingest", o.duration)
 		load(hub.URL, o.duration)

@@ -107,6 +107,12 @@ func rows(o options) []row {
 				return orFailure(c.ingest.hub, pair(c.ingest.hub.Percentile(50), c.ingest.hub.Percentile(99)))
 			})
 		}, "p99 < 10 ms"},
+		{"ingest alone at half the bare handler's rate: ack p50 / p99", func(c column) string {
+			return ingestCell(c, func() string {
+				half := c.ingest.half
+				return orFailure(half, fmt.Sprintf("%s at %s/s", pair(half.Percentile(50), half.Percentile(99)), count(half.PerSecond())))
+			})
+		}, ""},
 		{"ingest alone: commits: queued / write / flush, webhooks each", func(c column) string {
 			return ingestCell(c, func() string { return orFailure(c.ingest.hub, c.ingest.commits.String()) })
 		}, ""},
@@ -266,6 +272,8 @@ func (r *report) print(w io.Writer) {
 func notes(o options) string {
 	return fmt.Sprintf(`ingest: %d connections for %s each. Alone: the hub's plugin unconfigured, so only ingest runs;
 the bare handler and the hub loaded in turns, %d of each, so the machine's drift falls on both.
+At half the bare handler's rate: the hub again, the requests paced to half the bare handler's
+req/s (still up to %d at once), so each ack is timed below saturation; the rate reached beside it.
 While processing: update_tags of the end-to-end users while the workers apply them; the drain is
 from the load's end until every event is final. Both are set beside the same bare handler.
 end-to-end: default inbox (%d workers), rate_limit raised; %d users created untimed to warm the hub,
@@ -297,7 +305,7 @@ page's last byte, on the end-to-end hub after the second steady run; one in a hu
 stored finished events dead.
 apps: another hub pushes each of %d adds' user.created to an app on loopback; timed from the
 first add sent to the last event received, and per event from its commit to its arrival.
-`, o.connections, o.duration, ingestTurns, defaultWorkers(), warmupAdds, o.users, hashingTurn, hashingMinHashes, hashingSettled*100, o.rounds, o.rounds, replicas,
+`, o.connections, o.duration, ingestTurns, o.connections, defaultWorkers(), warmupAdds, o.users, hashingTurn, hashingMinHashes, hashingSettled*100, o.rounds, o.rounds, replicas,
 		o.batch/batchSize*batchSize, batchSize, o.rounds, o.rate, o.steady, count(historySize),
 		consolePages, o.users)
 }
