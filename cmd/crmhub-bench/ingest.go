@@ -26,8 +26,9 @@ type ingest struct {
 	// connection how busy its SQLite connection was in its turns.
 	commits    commitSteps
 	connection connectionUse
-	// half is the hub loaded at half the bare handler's rate, paced, so
-	// its acknowledgements are timed below saturation.
+	// half is the hub loaded once more, paced to half the bare handler's
+	// rate, the rate the ratio's goal names: its acks timed at that rate,
+	// not at saturation (unless the hub cannot take that rate either).
 	half harness.Result
 }
 
@@ -100,8 +101,8 @@ func measureIngest(ctx context.Context, bins harness.Binaries, kind storeKind, o
 	}
 	got.commits = commitTotalsOf(after).since(commitTotalsOf(before))
 	got.connection = connectionTotalsOf(after).since(connectionTotalsOf(before), got.hub.Elapsed)
-	// At saturation an ack waits its turn among every connection's (64 ÷
-	// throughput on average); below it, the wait is the hub's own.
+	// At saturation an ack also waits for the other connections' (64 ÷
+	// throughput on average); paced, it waits for the hub alone.
 	if got.bare.OK > 0 {
 		progress("  ingest: /hooks/klicktipp at half the bare handler's rate, %s", o.duration)
 		got.half = paced(hub.URL, o.duration, got.bare.PerSecond()/2)
