@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -27,5 +28,18 @@ var _ = Describe("A load with a rate", func() {
 		Expect(got.OK).To(Equal(100))
 		// The 100th turn falls due 99 intervals of 2 ms after the first.
 		Expect(got.Elapsed).To(BeNumerically(">=", 198*time.Millisecond))
+	})
+
+	It("hands out the turns that fell due while its pacer waited for a processor", func() {
+		// One processor, held by this loop: the pacer runs only when the
+		// scheduler preempts the loop, about every 10 ms.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		turns := pace(ctx, 1000, 200)
+		for start := time.Now(); time.Since(start) < 100*time.Millisecond; {
+		}
+		// About 100 fell due; a ticker would have kept one per wake-up.
+		Expect(len(turns)).To(BeNumerically(">=", 50))
 	})
 })
