@@ -122,12 +122,14 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 		return 0
 	}
 	finals, took, added := 0, 0, 0
+	var rows []*store.Event
 	for _, d := range out {
 		if !d.req.wait {
 			took++
 		}
 		added += len(d.items)
 		for _, it := range d.all() {
+			rows = append(rows, it.ev)
 			switch {
 			case it.wait:
 				in.obs.WaitedForPlugin(crm)
@@ -148,6 +150,7 @@ func (in *Inbox) decodeBatch(ctx context.Context, crm string) int {
 	if finals > 0 {
 		in.final.notify()
 	}
+	in.behind(rows)
 	nudge(in.wakeWork)
 	return took
 }

@@ -97,6 +97,7 @@ type Inbox struct {
 	backlog    atomic.Int64
 	wakeDecode chan struct{} // a nudge: webhooks wait to be decoded
 	wakeWork   chan struct{} // a nudge: events may be due
+	topUp      chan struct{} // a nudge: claim again if half the queue of claims is free
 	final      *broadcast    // closed and renewed whenever an event ends here
 	lookups    *lookups      // contacts fetched for an event, kept for those stored before the fetch
 
@@ -107,11 +108,14 @@ type Inbox struct {
 	died    map[string]time.Time
 
 	// Shared by both loops: the CRMs whose failed batch is being decoded
-	// one webhook per call, whose events are not claimed meanwhile; and
-	// per CRM, the claims being made or applied.
+	// one webhook per call, whose events are not claimed meanwhile; per
+	// CRM, the claims being made or applied; and the contacts this inbox's
+	// claims hold, true once an event of the contact waits behind the
+	// claim's (see behind).
 	mu       sync.Mutex
 	quiet    map[string]bool
 	applying map[string]int
+	holding  map[[2]string]bool
 
 	stopOnce sync.Once
 	stopped  chan struct{}      // closed by Stop: take no new work
@@ -132,12 +136,14 @@ func New(st *store.Store, plugins Plugins, applier Applier, opts Options, log *s
 		commits:    make(chan *accepted, 4096),
 		wakeDecode: make(chan struct{}, 1),
 		wakeWork:   make(chan struct{}, 1),
+		topUp:      make(chan struct{}, 1),
 		final:      newBroadcast(),
 		lookups:    newLookups(),
 		isolate:    map[string]int64{},
 		died:       map[string]time.Time{},
 		quiet:      map[string]bool{},
 		applying:   map[string]int{},
+		holding:    map[[2]string]bool{},
 		stopped:    make(chan struct{}),
 	}
 	if in.obs == nil {

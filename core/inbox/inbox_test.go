@@ -292,6 +292,48 @@ var _ = Describe("Inbox", func() {
 			Expect(len(app.allCalls())).To(Equal(60))
 		})
 
+		// Once an event is applied its contact is free, and the contact's
+		// next event may be claimed at once. The poll is set beyond the
+		// specs' patience, and the 2 s they wait end before the backlog's
+		// recount (every 5 s) wakes the workers: only the applied event's
+		// worker can wake them in time.
+		Describe("a contact's next event", func() {
+			acceptAs := func(contact, role string) int64 {
+				ev := webhook("contact=" + contact)
+				ev.Role = role // different parameters: nothing merges
+				Expect(in.Accept(context.Background(), ev)).To(Succeed())
+				return ev.ID
+			}
+			BeforeEach(func() { opts.Poll = time.Hour })
+
+			It("is claimed as soon as the event before it is applied, when it came while that one was", func() {
+				stalled := app.stallNext("33", "")
+				start()
+				a := acceptAs("33", "one")
+				Eventually(stalled.started).Should(BeClosed()) // claimed, and being applied
+				b := acceptAs("33", "two")
+				Eventually(event(b)).Should(HaveField("Decoded", BeTrue())) // passed over: its contact is held
+				stalled.let()
+
+				Eventually(event(a)).Should(HaveField("Status", store.StatusDone))
+				Eventually(event(b), "2s").Should(HaveField("Status", store.StatusDone))
+			})
+
+			It("is claimed as soon as the event before it is applied, when it waited at that one's claim", func() {
+				plug.setReady(false)
+				start()
+				a, b := acceptAs("34", "one"), acceptAs("34", "two")
+				stalled := app.stallNext("34", "")
+				plug.setReady(true) // decoded together, so b waits when a is claimed
+				in.Kick()
+				Eventually(stalled.started).Should(BeClosed())
+				stalled.let()
+
+				Eventually(event(a)).Should(HaveField("Status", store.StatusDone))
+				Eventually(event(b), "2s").Should(HaveField("Status", store.StatusDone))
+			})
+		})
+
 		Describe("a contact fetched for one event", func() {
 			var obs *observer
 			BeforeEach(func() {

@@ -22,18 +22,19 @@ import (
 // claim's round trips (on PostgreSQL the crew sat mostly idle with
 // thousands of events due). Each claim's lease is kept from the moment it
 // is taken (see hold), so a queued event is not taken over while the
-// hub is alive.
+// hub is alive. A worker nudges the loop to top the queue up when it
+// takes an event, and when it has applied one that others of its contact
+// wait behind (see behind).
 func (in *Inbox) workLoop(ctx context.Context) {
 	o := in.options()
 	workers := o.Workers
 	queue := make(chan held, workers)
-	taken := make(chan struct{}, 1) // a worker took an event from the queue
 	places := receivingPlaces(o)
 	var crew sync.WaitGroup
 	for range workers {
 		crew.Go(func() {
 			for h := range queue {
-				nudge(taken)
+				nudge(in.topUp)
 				release := in.admit(places)
 				in.process(h)
 				release()
@@ -63,7 +64,7 @@ func (in *Inbox) workLoop(ctx context.Context) {
 		select {
 		case <-in.stopped:
 			return
-		case <-taken:
+		case <-in.topUp:
 		case <-in.wakeWork:
 			eager = true
 		case <-poll.C:
@@ -72,6 +73,23 @@ func (in *Inbox) workLoop(ctx context.Context) {
 			if err := in.refreshBacklog(ctx); err != nil {
 				in.log.Warn("count backlog", "err", err)
 			}
+		}
+	}
+}
+
+// contactOf is the contact an event is of, as held claims are keyed.
+func contactOf(ev *store.Event) [2]string { return [2]string{ev.CRM, ev.ContactID} }
+
+// behind marks the contacts held by this inbox's claims that events just
+// decoded are of. A claim passes such an event over while its contact is
+// held; it is claimed once the claim's event is applied (see process),
+// rather than at the next poll.
+func (in *Inbox) behind(evs []*store.Event) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, ev := range evs {
+		if _, ok := in.holding[contactOf(ev)]; ok && ev.Status == store.StatusPending {
+			in.holding[contactOf(ev)] = true
 		}
 	}
 }
@@ -147,6 +165,7 @@ func (in *Inbox) claim(ctx context.Context, n int) []store.Claim {
 	}
 	for _, c := range claims {
 		in.applying[c.Event.CRM]++
+		in.holding[contactOf(c.Event)] = len(c.Waiting) > 0
 	}
 	in.mu.Unlock()
 	if err != nil {
@@ -173,7 +192,14 @@ func (in *Inbox) process(h held) {
 		h.cancel() // stops keeping the leases
 		in.mu.Lock()
 		in.applying[ev.CRM]--
+		waited := in.holding[contactOf(ev)]
+		delete(in.holding, contactOf(ev))
 		in.mu.Unlock()
+		if waited {
+			// The contact is free: its next event need not wait for
+			// the poll.
+			nudge(in.topUp)
+		}
 	}()
 
 	log := in.log.With("event", ev.ID, "crm", ev.CRM)
