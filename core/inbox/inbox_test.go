@@ -49,6 +49,14 @@ var _ = Describe("Inbox", func() {
 			Expect(in.Accept(context.Background(), ev)).To(Succeed())
 			return ev.ID
 		}
+		// acceptAs accepts a webhook for contact whose role parameter
+		// keeps it from merging with the others.
+		acceptAs := func(contact, role string) int64 {
+			ev := webhook("contact=" + contact)
+			ev.Role = role
+			Expect(in.Accept(context.Background(), ev)).To(Succeed())
+			return ev.ID
+		}
 		event := func(id int64) func() *store.Event {
 			return func() *store.Event {
 				ev, err := st.EventByID(context.Background(), id)
@@ -298,12 +306,6 @@ var _ = Describe("Inbox", func() {
 		// recount (every 5 s) wakes the workers: only the applied event's
 		// worker can wake them in time.
 		Describe("a contact's next event", func() {
-			acceptAs := func(contact, role string) int64 {
-				ev := webhook("contact=" + contact)
-				ev.Role = role // different parameters: nothing merges
-				Expect(in.Accept(context.Background(), ev)).To(Succeed())
-				return ev.ID
-			}
 			BeforeEach(func() { opts.Poll = time.Hour })
 
 			It("is claimed as soon as the event before it is applied, when it came while that one was", func() {
@@ -340,14 +342,6 @@ var _ = Describe("Inbox", func() {
 				obs = newObserver()
 				opts.Observer = obs
 			})
-			// acceptAs accepts a webhook for contact whose role parameter
-			// keeps it from merging with the others.
-			acceptAs := func(contact, role string) int64 {
-				ev := webhook("contact=" + contact)
-				ev.Role = role
-				Expect(in.Accept(context.Background(), ev)).To(Succeed())
-				return ev.ID
-			}
 			applied := func(ids ...int64) {
 				for _, id := range ids {
 					Eventually(event(id)).Should(HaveField("Status", store.StatusDone))
